@@ -1,0 +1,67 @@
+"""The `epochdrop` command: one Typer app, each subcommand defined next to its code.
+
+Errors from anywhere below surface here as one line on stderr and an exit code
+(2 = change your input, 1 = failure; DECISIONS D22).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from epochdrop import __version__
+from epochdrop.errors import EpochdropError
+
+app = typer.Typer(
+    name="epochdrop",
+    help="Reproducible reward epochs: index chain data, score programs, build Merkle roots.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        typer.echo(f"epochdrop {__version__}")
+        raise typer.Exit(0)
+
+
+def _register() -> None:
+    """Attach every command group. One line per group; each lives beside its code."""
+    from distributor.trees.cli import tree_app
+
+    app.add_typer(tree_app, name="tree")
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register()
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except EpochdropError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("error: interrupted", markup=False)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        raise
+    # With standalone_mode=False click returns an Exit's code instead of raising it.
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""A run report for every command (cryo's reports.rs habit).
+
+Written as `incomplete_<command>_<stamp>.json` when the command starts and renamed to
+`<command>_<stamp>.json` with the outcome when it ends, so a killed run leaves evidence.
+Reports live outside output folders (which must stay byte-identical, D7): in
+`<store>/_runs/` for store commands, and in `<parent>/.epochdrop-runs/<name>/` beside an
+output folder.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from epochdrop import __version__
+from epochdrop.fsio import atomic_write_json
+
+
+def runs_dir_for_output(out: str | os.PathLike) -> Path:
+    out = Path(out).resolve()
+    return out.parent / ".epochdrop-runs" / out.name
+
+
+def runs_dir_for_store(store: str | os.PathLike) -> Path:
+    return Path(store) / "_runs"
+
+
+class RunReport:
+    """Collects what a command did; use as a context manager around the work."""
+
+    def __init__(self, runs_dir: str | os.PathLike, command: str, arguments: dict[str, Any]):
+        self.dir = Path(runs_dir)
+        self.command = command
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        self.name = f"{command.replace(' ', '_')}_{stamp}_{os.getpid()}.json"
+        self.data: dict[str, Any] = {
+            "format": "epochdrop-run-report-v1",
+            "tool_version": __version__,
+            "command": command,
+            "arguments": {k: _jsonable(v) for k, v in arguments.items()},
+            "argv": sys.argv[1:],
+            "started_at": stamp,
+            "inputs": {},
+            "done": [],
+            "failed": [],
+        }
+        self._t0 = time.monotonic()
+
+    def input(self, name: str, sha256: str) -> None:
+        self.data["inputs"][name] = sha256
+
+    def done(self, what: Any) -> None:
+        self.data["done"].append(_jsonable(what))
+
+    def failed(self, what: Any) -> None:
+        self.data["failed"].append(_jsonable(what))
+
+    def __enter__(self) -> "RunReport":
+        atomic_write_json(self.dir / f"incomplete_{self.name}", self.data)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.data["seconds"] = round(time.monotonic() - self._t0, 3)
+        if exc is not None:
+            self.data["failed"].append({"error": type(exc).__name__, "message": str(exc)})
+        self.data["status"] = "failed" if self.data["failed"] else "ok"
+        atomic_write_json(self.dir / self.name, self.data)
+        try:
+            os.remove(self.dir / f"incomplete_{self.name}")
+        except FileNotFoundError:
+            pass
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, set)):
+        return [_jsonable(x) for x in v]
+    return str(v)

@@ -1,4 +1,4 @@
-"""The one Rich progress bar style every long command uses (blocks, rows/s, ETA)."""
+"""The one Rich progress bar style every long command uses (count, rate in the description, ETA)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ def progress(*, transient: bool = False) -> Progress:
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),
-        TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,

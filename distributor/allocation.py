@@ -1,0 +1,154 @@
+"""Exact integer payouts from scores (programs.md, "Allocation", shared by all programs).
+
+amount_i = floor(budget · score_i / Σ score) computed with integers and Fractions, never
+float·budget. Thresholds remove accounts before shares; caps leave the excess `unpaid` or
+water-fill it (`redistribute`) over the uncapped accounts; leftover units are dust or go
+out by largest remainder (ties: smaller account first). Invariants: Σ ≤ budget always;
+= budget with largest remainder unless the excess of a cap is left unpaid or every score
+is zero. Scores are turned exact first: floats are rounded to 12 significant digits
+(DECISIONS D21), so the last bits of a parallel float sum cannot move a unit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Mapping
+
+from distributor.programs.spec import Rule
+from epochdrop.errors import InternalError
+
+SIG_DIGITS = 12
+
+
+def exact_score(v: object) -> Fraction:
+    """A score as an exact Fraction; floats rounded to 12 significant digits (D21)."""
+    if isinstance(v, bool) or v is None:
+        raise InternalError(f"score {v!r} is not a number")
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise InternalError(f"score {v!r} is not finite")
+        f = Fraction(Decimal(format(v, f".{SIG_DIGITS}g")))
+    elif isinstance(v, (int, Decimal, Fraction)):
+        f = Fraction(v)
+    else:
+        raise InternalError(f"score {v!r} has type {type(v).__name__}")
+    if f < 0:
+        raise InternalError(f"score {v!r} is negative")
+    return f
+
+
+def round_sig(v: float | None) -> float | None:
+    """A float rounded to 12 significant digits (D21); None stays None."""
+    if v is None or not math.isfinite(v):
+        return v
+    return float(format(v, f".{SIG_DIGITS}g"))
+
+
+@dataclass
+class PoolAllocation:
+    """The outcome for one pool: payouts plus where every other unit went."""
+
+    amounts: dict[str, int]
+    budget: int
+    dust: int = 0          # rounding leftover kept undistributed
+    unpaid: int = 0        # excess above caps left unpaid (incl. its fractional part)
+    unallocated: int = 0   # budget not allocated because no account had a score
+    removed: dict[str, str] = field(default_factory=dict)  # account → reason
+    capped: list[str] = field(default_factory=list)
+
+    @property
+    def allocated(self) -> int:
+        return sum(self.amounts.values())
+
+
+def allocate(budget: int, scores: Mapping[str, object], rule: Rule = Rule(), *,
+             caps: Mapping[str, int | None] | None = None,
+             eligible: Mapping[str, bool] | None = None) -> PoolAllocation:
+    """Split `budget` (base units) over `scores` by `rule`; see the module docstring."""
+    if not isinstance(budget, int) or budget < 0:
+        raise InternalError(f"budget {budget!r} must be a non-negative int")
+    caps = caps or {}
+    exact = {a: exact_score(s) for a, s in scores.items()}
+    res = PoolAllocation(amounts={}, budget=budget)
+    for a in sorted(exact):
+        if eligible is not None and not eligible.get(a, True):
+            res.removed[a] = "ineligible"
+    live = {a: s for a, s in exact.items() if a not in res.removed}
+    if rule.exact:
+        return _exact(res, live)
+    if rule.threshold is not None:
+        total = sum(live.values())
+        cut = Fraction(Decimal(rule.threshold))
+        for a in sorted(live):
+            if total > 0 and live[a] / total < cut:
+                res.removed[a] = "below threshold"
+        live = {a: s for a, s in live.items() if a not in res.removed}
+    live = {a: s for a, s in live.items() if s > 0}
+    if not live:
+        res.unallocated = budget
+        return res
+    ideal = _ideal(budget, live, caps, rule.excess, res)
+    floors = {a: x.numerator // x.denominator for a, x in ideal.items()}
+    paid_exact = sum(ideal.values(), Fraction(0))
+    if rule.rounding == "largest_remainder":
+        target = paid_exact.numerator // paid_exact.denominator
+        spare = target - sum(floors.values())
+        order = sorted(ideal, key=lambda a: (-(ideal[a] - floors[a]), a))
+        for a in order[:spare]:
+            floors[a] += 1
+    res.amounts = {a: n for a, n in sorted(floors.items()) if n > 0}
+    res.unpaid = budget - _ceil(paid_exact) if res.capped else 0
+    res.dust = budget - res.unpaid - res.allocated
+    _check(res)
+    return res
+
+
+def _ideal(budget: int, live: dict[str, Fraction], caps: Mapping[str, int | None],
+           excess: str, res: PoolAllocation) -> dict[str, Fraction]:
+    """Exact (fractional) payouts before rounding, with caps applied."""
+    capped: dict[str, Fraction] = {}
+    active = dict(live)
+    remaining = Fraction(budget)
+    while active:
+        total = sum(active.values())
+        share = {a: remaining * s / total for a, s in active.items()}
+        over = [a for a in sorted(active) if caps.get(a) is not None and share[a] > caps[a]]
+        if not over:
+            break
+        if excess == "unpaid":
+            for a in over:
+                capped[a] = Fraction(caps[a])
+                share[a] = capped[a]
+            res.capped = sorted(capped)
+            return share
+        for a in over:  # redistribute: water-fill — fix the capped, share the rest again
+            capped[a] = Fraction(caps[a])
+            remaining -= capped[a]
+            del active[a]
+    else:
+        share = {}
+    res.capped = sorted(capped)
+    return {**{a: remaining * s / sum(active.values()) for a, s in active.items()}, **capped}
+
+
+def _exact(res: PoolAllocation, live: dict[str, Fraction]) -> PoolAllocation:
+    for a, s in live.items():
+        if s.denominator != 1:
+            raise InternalError(f"exact pool: score of {a} is not an integer ({s})")
+    res.amounts = {a: int(s) for a, s in sorted(live.items()) if s > 0}
+    if res.allocated > res.budget:
+        raise InternalError(f"exact pool pays {res.allocated} > budget {res.budget}")
+    res.dust = res.budget - res.allocated
+    return res
+
+
+def _ceil(x: Fraction) -> int:
+    return -((-x.numerator) // x.denominator)
+
+
+def _check(res: PoolAllocation) -> None:
+    if res.allocated + res.dust + res.unpaid + res.unallocated != res.budget or res.dust < 0:
+        raise InternalError(f"allocation does not add up: {res}")

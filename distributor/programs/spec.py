@@ -1,0 +1,125 @@
+"""What a reward program declares, and what its `score` hands back to the runner.
+
+A program is a folder (`distributor/programs/<name>/`) whose `program.py` builds one
+`ProgramSpec` named `PROGRAM`: plain data plus three plain functions. The runner owns
+execution (load config → inputs → score → allocate → write); the program owns only its
+rules. Modelled on dlt's "declared, not coded" resources (STYLE 9). The contract is
+written down in `distributor/programs/README.md`; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Literal
+
+import pyarrow as pa
+from pydantic import BaseModel
+
+# Column kinds of the canonical tables (programs.md, last section) and their DuckDB types.
+#   str  – text (accounts, markets, ids)        int  – integer in base units (HUGEINT)
+#   dec  – exact decimal (DECIMAL(38,18))        time – UTC timestamp (TIMESTAMP)
+#   date – calendar day (DATE)                   n    – small integer count/index (BIGINT)
+ColumnKind = Literal["str", "int", "dec", "time", "date", "n"]
+DUCKDB_TYPES: dict[str, str] = {
+    "str": "VARCHAR", "int": "HUGEINT", "dec": "DECIMAL(38,18)",
+    "time": "TIMESTAMP", "date": "DATE", "n": "BIGINT",
+}
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A canonical input table: required columns (error when absent) and optional ones
+    (NULL when absent). Extra columns in the input are ignored (programs.md)."""
+
+    name: str
+    columns: dict[str, ColumnKind]
+    optional: dict[str, ColumnKind] = field(default_factory=dict)
+    required: bool = True  # False: the whole table may be missing (an empty table is made)
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """An epoch label resolved to its half-open UTC window [start, end)."""
+
+    label: str
+    start: datetime  # naive, UTC
+    end: datetime    # naive, UTC, exclusive
+    index: int | None = None  # the epoch number where the schedule counts epochs
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "start": self.start.isoformat() + "Z",
+                "end": self.end.isoformat() + "Z", "index": self.index}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one pool's budget becomes integer payouts (programs.md, "Allocation").
+
+    rounding  – `dust`: floor each share, keep the leftover units undistributed;
+                `largest_remainder`: hand leftover units out by largest fractional part,
+                ties broken by account (ascending).
+    threshold – accounts whose share of the pool's score is below this fraction are removed
+                before shares are computed (None = no threshold).
+    excess    – with per-account caps: `unpaid` leaves the excess undistributed,
+                `redistribute` water-fills it over the uncapped accounts.
+    exact     – the score *is* the payout in base units (e.g. Mirror's reward index replays
+                the contract's own arithmetic); the engine checks Σ ≤ budget.
+    """
+
+    rounding: Literal["dust", "largest_remainder"] = "dust"
+    threshold: str | None = None  # a decimal string, e.g. "0.0025"
+    excess: Literal["unpaid", "redistribute"] = "unpaid"
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A separately allocated budget (base units): one per market, side, or the whole program."""
+
+    name: str
+    budget: int
+    rule: Rule
+
+
+@dataclass
+class ScoreResult:
+    """What `score` returns.
+
+    table – one row per (pool, account) with columns `pool` (str), `account` (str), `score`
+            (float64, or decimal/int when exact), optionally `eligible` (bool: False removes
+            the row before shares) and `cap` (decimal string or int, base units; NULL = no
+            cap), plus every component that explains the score (any names, any types).
+    pools – every pool named in `table.pool`, with its budget and rule; pools with no rows
+            are allowed (their budget stays undistributed, stated in the manifest).
+    notes – sentences for the manifest (e.g. pending Mirror rewards carried over).
+    """
+
+    table: pa.Table
+    pools: list[Pool]
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # JSON-able facts for the manifest
+
+
+@dataclass(frozen=True)
+class ProgramSpec:
+    """The declaration each `program.py` makes as `PROGRAM = ProgramSpec(...)`.
+
+    name      – the public program name (= its folder name).
+    token     – the reward token's symbol; `decimals` in params converts token units.
+    params    – pydantic model (extra="forbid") with the documented defaults.
+    tables    – the canonical tables `score` reads, with their required columns.
+    schedule  – label → params fixed by the epoch (dYdX formula, emission …); the config
+                overrides them. Raise ConfigError for labels the schedule does not allow.
+    epoch     – (label, params) → Epoch window. Raise ConfigError on a bad label.
+    score     – (con, params, epoch) → ScoreResult, reading the tables loaded in `con`.
+    """
+
+    name: str
+    token: str
+    params: type[BaseModel]
+    tables: tuple[TableSpec, ...]
+    epoch: Callable[[str, Any], Epoch]
+    score: Callable[[Any, Any, Epoch], ScoreResult]
+    schedule: Callable[[str], dict[str, Any]] = lambda label: {}
+    description: str = ""

@@ -28,6 +28,7 @@ demo: $(STAMP)
 	$(BIN)/epochdrop demo
 
 test: $(STAMP) $(NODE_STAMP)
+	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 clean:

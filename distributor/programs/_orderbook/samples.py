@@ -1,0 +1,48 @@
+"""Per-minute sample instants of an epoch, as a small table the scoring SQL joins.
+
+dYdX samples "minute-by-minute (using randomized sampling)" (dydxfoundation/
+governance-documentation rewards/liquidity-provider-rewards.md). DECISIONS D15 fixes the
+instant: minute start + int.from_bytes(sha256(f"{program}:{epoch}:{minute}")[:8]) % 60000 ms;
+`minute_start` pins it to the minute start. Times are integer microseconds since the Unix
+epoch so that counting instants in an interval is exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+import numpy as np
+import pyarrow as pa
+
+MINUTE_US = 60_000_000
+
+
+def offset_ms(program: str, epoch: int, minute: int) -> int:
+    """D15's reproducible pseudo-random offset (ms) of the sample in `minute`."""
+    digest = hashlib.sha256(f"{program}:{epoch}:{minute}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 60_000
+
+
+def offsets_us(program: str, epoch: int, minutes: int, mode: str) -> np.ndarray:
+    """Offset (µs) of the sample instant inside each minute of the epoch."""
+    if mode == "minute_start":
+        return np.zeros(minutes, dtype=np.int64)
+    if mode != "random":
+        raise ValueError(f"sample_offset {mode!r}")
+    return np.array([offset_ms(program, epoch, m) * 1000 for m in range(minutes)],
+                    dtype=np.int64)
+
+
+def sample_table(program: str, epoch: int, minutes: int, mode: str) -> pa.Table:
+    """`(minute, off_us)` rows, one per minute of the epoch, for the SQL to join."""
+    return pa.table({"minute": np.arange(minutes, dtype=np.int64),
+                     "off_us": offsets_us(program, epoch, minutes, mode)})
+
+
+def to_us(t: datetime) -> int:
+    """A naive-UTC (or aware) datetime as integer microseconds since 1970-01-01 UTC."""
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    delta = t - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

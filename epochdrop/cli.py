@@ -38,6 +38,8 @@ def _register() -> None:
     from distributor.trees.cli import tree_app
 
     app.add_typer(tree_app, name="tree")
+    from distributor.score_cli import register as register_score
+    register_score(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,189 @@
+"""Load a program's canonical input tables (programs.md, last section) into DuckDB.
+
+Each table comes from the data folder as `<table>.parquet` or `<table>.csv`, or from a store
+dataset (`<store>/<dataset>/chain=<id>/*.parquet`, hive-partitioned; DECISIONS D8 maps the
+listener datasets onto the canonical names). Every table is materialised with exactly the
+declared columns and types; extra columns are ignored. Money stays exact: `int` and `dec`
+columns are read as text and must match a plain decimal grammar (no exponent, no more
+fractional digits than the type holds) before the cast, so nothing is rounded and a float
+column is refused (the importer's rule). The first bad value is reported as one line naming
+file, row and field (exit 2).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from distributor.programs.spec import DUCKDB_TYPES, TableSpec
+from epochdrop.errors import InputError, UserError
+from epochdrop.fsio import sha256_file
+
+# D8: canonical table → store datasets to try, in order (the canonical name first).
+STORE_DATASETS: dict[str, tuple[str, ...]] = {
+    "dydx_orders": ("dydx_orders", "order_lifetimes"),
+    "jet_orders": ("jet_orders", "order_lifetimes"),
+    "jet_markets": ("jet_markets", "clob_markets"),
+    "dhedge_pool_values": ("dhedge_pool_values", "pool_snapshots"),
+    "dhedge_vdht": ("dhedge_vdht", "vdht_snapshots"),
+}
+
+_GRAMMAR = {  # full-match patterns for exact numbers given as text
+    "int": r"\s*[-+]?[0-9]+\s*",
+    "n": r"\s*[-+]?[0-9]+\s*",
+    "dec": r"\s*[-+]?([0-9]+(\.[0-9]{0,18})?|\.[0-9]{1,18})\s*",
+}
+_FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def find_sources(table: str, data: Path) -> tuple[str, list[Path]] | None:
+    """('csv'|'parquet', files) for `table` in `data`, or None when absent."""
+    for ext in ("parquet", "csv"):
+        f = data / f"{table}.{ext}"
+        if f.is_file():
+            return ext, [f]
+    for dataset in STORE_DATASETS.get(table, (table,)):
+        folder = data / dataset
+        if folder.is_dir():
+            files = sorted(p for p in folder.rglob("*.parquet")
+                           if not any(part.startswith((".", "_")) for part in
+                                      p.relative_to(folder).parts))
+            if files:
+                return "store", files
+    return None
+
+
+def load_inputs(con: duckdb.DuckDBPyConnection, tables: tuple[TableSpec, ...],
+                data: str | Path) -> list[dict[str, Any]]:
+    """Create one typed table per spec in `con`; return manifest entries (files + sha256)."""
+    data = Path(data)
+    if not data.is_dir():
+        raise UserError(f"--data {data}: not a folder (give a store or a folder of "
+                        f"<table>.csv / <table>.parquet files)")
+    con.execute("SET TimeZone = 'UTC'")
+    entries = []
+    for spec in tables:
+        found = find_sources(spec.name, data)
+        if found is None:
+            if spec.required:
+                raise UserError(f"{data}: no input for table {spec.name!r} (expected "
+                                f"{spec.name}.csv or {spec.name}.parquet, or a store dataset "
+                                f"{' / '.join(STORE_DATASETS.get(spec.name, (spec.name,)))})")
+            _create_empty(con, spec)
+            entries.append({"table": spec.name, "files": [], "rows": 0})
+            continue
+        kind, files = found
+        rows = _load_table(con, spec, kind, files)
+        entries.append({"table": spec.name, "rows": rows,
+                        "files": [{"name": f.relative_to(data).as_posix(),
+                                   "sha256": sha256_file(f)} for f in files]})
+    return entries
+
+
+def _create_empty(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    cols = {**spec.columns, **spec.optional}
+    body = ", ".join(f"{_q(c)} {DUCKDB_TYPES[k]}" for c, k in cols.items())
+    con.execute(f"CREATE OR REPLACE TABLE {_q(spec.name)} ({body})")
+
+
+def _load_table(con, spec: TableSpec, kind: str, files: list[Path]) -> int:
+    src = f"_src_{spec.name}"
+    paths = [str(f) for f in files]
+    if kind == "csv":
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {_q(src)} AS SELECT * FROM "
+                    f"read_csv({_sql_list(paths)}, header = true, all_varchar = true)")
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {_q(src)} AS SELECT * FROM "
+                    f"read_parquet({_sql_list(paths)}, hive_partitioning = true, "
+                    f"union_by_name = true, filename = true, file_row_number = true)")
+    have = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {_q(src)}").fetchall()}
+    where = files[0].name if len(files) == 1 else f"{files[0].parent.name}/*.parquet"
+    for col in spec.columns:
+        if col not in have:
+            raise InputError(f"missing required column of table {spec.name!r} "
+                             f"(has: {', '.join(sorted(c for c in have if c not in ('filename', 'file_row_number')))})",
+                             file=where, field=col)
+    select = []
+    for col, k in {**spec.columns, **spec.optional}.items():
+        if col not in have:
+            select.append(f"CAST(NULL AS {DUCKDB_TYPES[k]}) AS {_q(col)}")
+            continue
+        _validate_column(con, spec, src, col, k, have[col], kind, files)
+        select.append(f"{_cast(col, k, have[col])} AS {_q(col)}")
+    con.execute(f"CREATE OR REPLACE TABLE {_q(spec.name)} AS SELECT {', '.join(select)} "
+                f"FROM {_q(src)}")
+    return con.execute(f"SELECT count(*) FROM {_q(spec.name)}").fetchone()[0]
+
+
+def _sql_list(paths: list[str]) -> str:
+    return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
+
+
+def _cast(col: str, k: str, src_type: str) -> str:
+    c = _q(col)
+    if k == "time":
+        return f"CAST(CAST({c} AS TIMESTAMPTZ) AS TIMESTAMP)" if src_type != "TIMESTAMP" \
+            else c
+    if k in _GRAMMAR:
+        return f"CAST(trim(CAST({c} AS VARCHAR)) AS {DUCKDB_TYPES[k]})"
+    return f"CAST({c} AS {DUCKDB_TYPES[k]})"
+
+
+def _validate_column(con, spec, src, col, k, src_type, kind, files) -> None:
+    c = _q(col)
+    if k in _GRAMMAR and src_type.upper().startswith(_FLOAT_TYPES):
+        raise InputError(f"{src_type} column: exact {'integers' if k != 'dec' else 'decimals'}"
+                         f" required (write decimal strings)", file=_name(files), field=col)
+    if k in _GRAMMAR:
+        bad = (f"{c} IS NOT NULL AND (NOT regexp_full_match(CAST({c} AS VARCHAR), "
+               f"'{_GRAMMAR[k]}') OR TRY_CAST(trim(CAST({c} AS VARCHAR)) AS "
+               f"{DUCKDB_TYPES[k]}) IS NULL)")
+    elif k == "time" and src_type != "TIMESTAMP":
+        bad = f"{c} IS NOT NULL AND TRY_CAST({c} AS TIMESTAMPTZ) IS NULL"
+    elif k == "str":
+        bad = f"{c} IS NULL OR CAST({c} AS VARCHAR) = ''" if col in spec.columns else "false"
+    else:
+        bad = f"{c} IS NOT NULL AND TRY_CAST({c} AS {DUCKDB_TYPES[k]}) IS NULL"
+    if col in spec.columns and k != "str" and col not in _NULLABLE.get(spec.name, ()):
+        bad = f"({bad}) OR {c} IS NULL"
+    extra = ", filename, file_row_number" if kind != "csv" else ""
+    hit = con.execute(f"SELECT CAST({c} AS VARCHAR){extra} FROM {_q(src)} WHERE {bad} "
+                      f"LIMIT 1").fetchone()
+    if hit is None:
+        return
+    value = hit[0]
+    if kind == "csv":
+        row = _csv_row(files[0], col, value)
+        file = files[0].name
+    else:
+        file, row = Path(hit[1]).name, hit[2] + 1
+    what = {"int": "an integer (base units)", "n": "an integer", "dec": "an exact decimal "
+            "(at most 18 fractional digits, no exponent)", "time": "a UTC timestamp",
+            "date": "a date (YYYY-MM-DD)", "str": "a non-empty value"}[k]
+    shown = "empty" if value in (None, "") else repr(value)
+    raise InputError(f"{shown} is not {what}", file=file, row=row, field=col)
+
+
+# Required columns that may be NULL by the canonical schema (null = still open).
+_NULLABLE = {"dydx_orders": ("valid_to",), "jet_orders": ("valid_to",)}
+
+
+def _name(files: list[Path]) -> str:
+    return files[0].name
+
+
+def _csv_row(path: Path, col: str, value: str | None) -> int | None:
+    """1-based data row of the first cell in `col` equal to `value` (error path only)."""
+    with open(path, newline="") as f:
+        for i, rec in enumerate(csv.DictReader(f), start=1):
+            cell = rec.get(col)
+            if (cell or None) == (value or None) or cell == value:
+                return i
+    return None

@@ -36,6 +36,7 @@ integer, so big integers are exact decimal strings):
 | date        | date32                   | date or "YYYY-MM-DD"                          |
 | bool        | bool                     | bool                                          |
 | json        | string (canonical JSON)  | any JSON-able value (e.g. tuple arrays)       |
+| pubkey      | string (base58)          | base58 text of exactly 32 bytes (Solana)      |
 """
 
 from __future__ import annotations
@@ -66,13 +67,14 @@ class T(str, Enum):
     DATE = "date"
     BOOL = "bool"
     JSON = "json"
+    PUBKEY = "pubkey"
 
 
 ARROW_TYPES: dict[T, pa.DataType] = {
     T.ADDRESS: pa.string(), T.UINT256: pa.string(), T.INT256: pa.string(), T.INT: pa.int64(),
     T.DECIMAL: pa.string(), T.STRING: pa.string(), T.HEX: pa.string(),
     T.TIMESTAMP: pa.timestamp("us", tz="UTC"), T.DATE: pa.date32(), T.BOOL: pa.bool_(),
-    T.JSON: pa.string(),
+    T.JSON: pa.string(), T.PUBKEY: pa.string(),
 }
 
 _ADDR = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -142,9 +144,22 @@ def coerce(t: T, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError(f"not a bool: {value!r}")
         return value
+    if t is T.PUBKEY:
+        if not isinstance(value, str) or not _is_pubkey(value):
+            raise ValueError(f"not a base58 Solana pubkey (32 bytes): {value!r}")
+        return value
     if t is T.JSON:
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
     raise ValueError(f"unknown type {t!r}")
+
+
+def _is_pubkey(text: str) -> bool:
+    import base58
+
+    try:
+        return len(base58.b58decode(text)) == 32 and 32 <= len(text) <= 44
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ _MODULES = [
     "vdht_snapshots",
     "curve_liquidity",
     # off-chain / Solana datasets (issue 5) below
+    "clob_order_events", "clob_markets", "governance_votes", "governance_proposals",
+    "orderbook_samples", "dydx_maker_volume", "dydx_orders", "mirror_premium_updates",
+    "mirror_reward_deposits", "mirror_stakes", "dhedge_eligible_pools",
 ]
 
 _REGISTRY: dict[str, Dataset] | None = None

@@ -40,6 +40,7 @@ def _register() -> None:
     app.add_typer(tree_app, name="tree")
     from distributor.score_cli import register as register_score
     register_score(app)
+    from distributor.claims.cli import claims_app; app.add_typer(claims_app)  # serve, export-static, publish
 
 
 def main(argv: list[str] | None = None) -> None:

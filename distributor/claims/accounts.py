@@ -1,0 +1,73 @@
+"""Account text -> the fixed-width key the claims index is sorted by, and back.
+
+EVM accounts are 20 bytes; we accept lowercase, uppercase or a correct EIP-55 checksum and
+refuse a mixed-case address whose checksum is wrong (it is almost always a typo, and EIP-55
+exists to catch exactly that: https://eips.ethereum.org/EIPS/eip-55). Solana accounts are the
+32 pubkey bytes (base58 text, or the hex the static shards use, D6).
+"""
+
+from __future__ import annotations
+
+import re
+
+import base58
+import numpy as np
+from eth_utils import to_checksum_address
+
+_HEX40 = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_HEX64 = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
+
+
+_NIBBLE = np.full(256, 255, dtype=np.uint8)
+for _i, _c in enumerate(b"0123456789abcdef"):
+    _NIBBLE[_c] = _i
+for _i, _c in enumerate(b"ABCDEF"):
+    _NIBBLE[_c] = 10 + _i
+
+
+class BadAccount(ValueError):
+    """The text is not an account of the epoch's kind; the message says why."""
+
+
+def key_width(scheme: str) -> int:
+    return 32 if scheme == "solana" else 20
+
+
+def parse_account(text: str, scheme: str) -> bytes:
+    """Return the index key for `text` or raise BadAccount with a one-line reason."""
+    if scheme == "solana":
+        if _HEX64.match(text):
+            return bytes.fromhex(text[-64:])
+        try:
+            raw = base58.b58decode(text)
+        except ValueError:
+            raw = b""
+        if len(raw) != 32:
+            raise BadAccount(f"{text[:80]!r} is not a Solana public key (base58 of 32 bytes)")
+        return raw
+    if not _HEX40.match(text):
+        raise BadAccount(f"{text[:80]!r} is not an EVM address (0x followed by 40 hex digits)")
+    body = text[2:]
+    if not (body.islower() or body.isupper() or body.isdigit()):
+        if to_checksum_address(text) != text:
+            raise BadAccount(f"{text} has a wrong EIP-55 checksum (mixed case that does not "
+                             "match; use the checksummed or the all-lowercase form)")
+    return bytes.fromhex(body)
+
+
+def evm_keys(ascii42: bytes, n: int) -> np.ndarray:
+    """n concatenated `0x…` addresses -> (n, 20) uint8 in one numpy pass (no per-row objects)."""
+    if n == 0:
+        return np.zeros((0, 20), dtype=np.uint8)
+    text = np.frombuffer(ascii42, dtype=np.uint8)
+    if text.size != 42 * n:
+        raise BadAccount("an account in proofs.parquet is not a 42-character EVM address")
+    nib = _NIBBLE[text.reshape(n, 42)[:, 2:]]
+    if (nib == 255).any():
+        raise BadAccount("an account in proofs.parquet has a non-hex digit")
+    return (nib[:, 0::2] << 4) | nib[:, 1::2]
+
+
+def solana_keys(accounts: list[str]) -> np.ndarray:
+    raw = b"".join(parse_account(a, "solana") for a in accounts)
+    return np.frombuffer(raw, dtype=np.uint8).reshape(len(accounts), 32)

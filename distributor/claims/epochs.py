@@ -1,0 +1,141 @@
+"""Output folders -> programs and epochs, each with its open claims index.
+
+`serve` and `export-static` take folders as given on the command line: an output folder
+(holding `manifest.json` and `proofs.parquet`) or any folder above some (searched a few
+levels down). Program and epoch names come from the manifest (`program`, `epoch`, written
+by `run`); a bare `tree build` folder has neither, so its parent folder names the program
+and its own name the epoch. Epoch data is immutable (D24), so every answer about it can be
+cached for a long time; the live part (what was claimed) is read from the contract elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from distributor.claims.index import PROOFS, ClaimIndex, ensure_index
+from epochdrop.errors import UserError
+from epochdrop.manifest import MANIFEST, read_manifest
+
+EPOCH_FORMAT = "epochdrop-epoch-v1"
+MAX_DEPTH = 3
+
+
+@dataclass
+class Epoch:
+    program: str
+    epoch: str
+    folder: Path
+    manifest: dict
+    index: ClaimIndex | None = None
+
+    @property
+    def scheme(self) -> str:
+        return str(self.manifest.get("scheme", ""))
+
+    @property
+    def cumulative(self) -> bool:
+        m = self.manifest
+        return bool(m.get("cumulative") or m.get("previous"))
+
+    def info(self) -> dict:
+        """The epoch's public facts (API `/epochs/{epoch}` and static `index.json`)."""
+        m = self.manifest
+        return {
+            "format": EPOCH_FORMAT,
+            "program": self.program,
+            "epoch": self.epoch,
+            "scheme": self.scheme,
+            "root": m.get("root"),
+            "cumulative": self.cumulative,
+            "token": _first(m, "token", ("tree", "token")),
+            "chain_id": _first(m, "chain_id", ("tree", "chain_id")),
+            "decimals": _first(m, "decimals", ("tree", "decimals")),
+            "total": _text(_first(m, "total", ("totals", "amount"), "token_total")),
+            "claims": _first(m, "count", ("counts", "claims"), "claims"),
+            "expiry": _first(m, "expiry", ("tree", "expiry")),
+            "leaf": _first(m, "leaf", "leaf_types"),
+        }
+
+
+def _first(m: dict, *paths):
+    for p in paths:
+        cur = m
+        for part in (p if isinstance(p, tuple) else (p,)):
+            cur = cur.get(part) if isinstance(cur, dict) else None
+        if cur is not None:
+            return cur
+    return None
+
+
+def _text(v):
+    return None if v is None else str(v)
+
+
+def find_folders(roots: list[Path]) -> list[Path]:
+    """Every output folder at or below the given paths (hidden folders skipped)."""
+    found: list[Path] = []
+
+    def walk(p: Path, depth: int) -> None:
+        if (p / MANIFEST).is_file() and (p / PROOFS).is_file():
+            found.append(p)
+            return
+        if depth >= MAX_DEPTH:
+            return
+        for child in sorted(p.iterdir()):
+            if child.is_dir() and not child.name.startswith((".", "_")):
+                walk(child, depth + 1)
+
+    for root in roots:
+        root = Path(root)
+        if not root.is_dir():
+            raise UserError(f"{root}: not a folder; give output folders (with manifest.json "
+                            "and proofs.parquet) or folders that contain them")
+        before = len(found)
+        walk(root, 0)
+        if len(found) == before:
+            raise UserError(f"{root}: no output folder (manifest.json + proofs.parquet) here or "
+                            f"up to {MAX_DEPTH} levels below")
+    return found
+
+
+def _sort_key(label: str):
+    return (0, int(label), "") if re.fullmatch(r"\d+", label) else (1, 0, label)
+
+
+@dataclass
+class Catalog:
+    """All served epochs, by program then epoch label (numeric labels sort as numbers)."""
+    programs: dict[str, dict[str, Epoch]] = field(default_factory=dict)
+
+    def epochs(self, program: str) -> list[Epoch]:
+        eps = self.programs.get(program, {})
+        return [eps[k] for k in sorted(eps, key=_sort_key)]
+
+    def latest(self, program: str) -> Epoch | None:
+        eps = self.epochs(program)
+        return eps[-1] if eps else None
+
+    def all(self) -> list[Epoch]:
+        return [e for p in sorted(self.programs) for e in self.epochs(p)]
+
+
+def load_catalog(roots: list[Path], *, open_index: bool = True,
+                 index_dir: Path | None = None) -> Catalog:
+    cat = Catalog()
+    for folder in find_folders(roots):
+        folder = folder.resolve()
+        m = read_manifest(folder)
+        program = str(m.get("program") or folder.parent.name)
+        label = str(m.get("epoch") if m.get("epoch") is not None else folder.name)
+        ep = Epoch(program, label, folder, m)
+        if label in cat.programs.get(program, {}):
+            other = cat.programs[program][label].folder
+            raise UserError(f"program {program!r} epoch {label!r} is both {other} and {folder}; "
+                            "serve one of them")
+        if open_index:
+            sha = (m.get("outputs") or {}).get(PROOFS)
+            ep.index = ClaimIndex(ensure_index(folder, ep.scheme, sha, index_dir))
+        cat.programs.setdefault(program, {})[label] = ep
+    return cat

@@ -1,0 +1,1 @@
+"""Merkle trees, proofs and claim files for reward distributions (issue 3)."""

@@ -1,0 +1,115 @@
+"""`tree build`: claims file -> output folder, written whole or not at all (D7).
+
+Validation happens before the output folder exists, and the folder is built in a sibling
+temp folder (`epochdrop.fsio.atomic_dir`), so bad input leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from distributor.trees import outputs
+from distributor.trees.claims import Claims, add_previous, load_claims
+from distributor.trees.schemes import Built, get_scheme
+from epochdrop.errors import UserError
+from epochdrop.fsio import atomic_dir, sha256_file
+from epochdrop.manifest import read_manifest, write_manifest
+
+
+@dataclass
+class BuildOptions:
+    scheme: str
+    leaf: str | None = None
+    decimals: int | None = None
+    previous: Path | None = None
+    merge_duplicates: bool = False
+    token: str | None = None
+    chain_id: int | None = None
+    program: str | None = None
+    epoch: str | None = None
+    expiry: str | None = None
+
+
+def build_tree(input_path: Path, opts: BuildOptions) -> tuple[Built, dict]:
+    """Read, validate and build in memory; raises before anything is written."""
+    scheme = get_scheme(opts.scheme)
+    types = scheme.leaf_types(opts.leaf)
+    if opts.decimals is not None and not 0 <= opts.decimals <= 77:
+        raise UserError(f"--decimals {opts.decimals}: give a number from 0 to 77")
+    kind, limit = scheme.account_kind(types), scheme.amount_limit(types)
+    claims = load_claims(input_path, kind=kind, limit=limit, decimals=opts.decimals,
+                         merge_duplicates=opts.merge_duplicates, allow_locked=scheme.allow_locked)
+    prev_info = None
+    if opts.previous is not None:
+        prev_claims, prev_info = read_previous(Path(opts.previous), scheme.name, types, kind)
+        claims = add_previous(claims, prev_claims, limit=limit)
+    built = scheme.build(claims, types)
+    return built, prev_info or {}
+
+
+def read_previous(folder: Path, scheme: str, types: list[str], kind) -> tuple[Claims, dict]:
+    """The previous epoch's cumulative amounts, from its proofs.parquet (D5)."""
+    man = read_manifest(folder)
+    if man.get("scheme") != scheme or man.get("leaf_encoding") != types:
+        raise UserError(f"--previous {folder}: built with scheme {man.get('scheme')} "
+                        f"({','.join(man.get('leaf_encoding', []))}), not {scheme} "
+                        f"({','.join(types)}); cumulative epochs must use one scheme")
+    path = folder / outputs.PROOFS
+    if sha256_file(path) != man["outputs"].get(outputs.PROOFS):
+        raise UserError(f"{path}: does not match its manifest's sha256; the folder was changed")
+    t = pq.read_table(path, columns=[c for c in ("account", "amount", "locked_amount")
+                                     if c in pq.read_schema(path).names])
+    accounts = t.column("account").to_pylist()
+    amounts = [int(a) for a in t.column("amount").to_pylist()]
+    locked = ([int(a) for a in t.column("locked_amount").to_pylist()]
+              if "locked_amount" in t.column_names else None)
+    keys = _keys_for(accounts, kind)
+    return Claims(accounts, keys, amounts, None, locked), {
+        "root": man["root"], "manifest_sha256": sha256_file(folder / "manifest.json"),
+        "total": man["total"], "count": man["count"]}
+
+
+def _keys_for(accounts: list[str], kind) -> np.ndarray:
+    from distributor.trees import accounts as acc
+    if kind.kind == "address":
+        return acc.parse_evm(accounts, file="previous")[0]
+    if kind.kind == "solana":
+        return acc.parse_solana(accounts, file="previous")[0]
+    return acc.parse_uint_accounts(accounts, bits=kind.bits, file="previous")[0]
+
+
+def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
+                  prev_info: dict) -> dict:
+    scheme = get_scheme(built.scheme)
+    root = "0x" + built.root.hex()
+    head = {"scheme": built.scheme, "root": root, "chain_id": opts.chain_id, "token": opts.token}
+    with atomic_dir(out) as tmp:
+        outputs.write_parquet(built, tmp / outputs.PROOFS)
+        native = outputs.write_native(scheme, built, tmp)
+        digits = outputs.write_shards(built, tmp, head)
+        fields = {
+            "scheme": built.scheme,
+            "leaf_encoding": built.leaf_types,
+            "root": root,
+            "total": str(built.total),
+            "count": len(built.claims),
+            "token": opts.token,
+            "chain_id": opts.chain_id,
+            "program": opts.program,
+            "epoch": opts.epoch,
+            "expiry": opts.expiry,
+            "decimals": opts.decimals,
+            "merge_duplicates": opts.merge_duplicates,
+            "cumulative": prev_info or None,
+            "native_file": native,
+            "shard_digits": digits,
+            "order": ("input order (Jito roots depend on leaf order, D2)" if built.scheme == "solana"
+                      else "by index if given, else by EIP-55 account (D1)"),
+            "inputs": [{"name": Path(input_path).name, "sha256": sha256_file(input_path)}],
+        }
+        manifest = write_manifest(tmp, fields)
+    return manifest

@@ -1,0 +1,72 @@
+"""`epochdrop tree build | proof | check` (issue 3)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from epochdrop.errors import FailureError, UserError
+from epochdrop.runreport import RunReport, runs_dir_for_output
+
+tree_app = typer.Typer(help="Merkle trees, proofs and claim files (oz, uniswap, packed, solana).",
+                       no_args_is_help=True)
+
+
+@tree_app.command("build")
+def build_cmd(
+    input: Path = typer.Argument(..., help="Claims: CSV, Parquet or JSON with account,amount[,index][,locked_amount]."),
+    scheme: str = typer.Option(..., "--scheme", help="oz | uniswap | packed | solana"),
+    out: Path = typer.Option(..., "--out", help="Output folder (replaced atomically)."),
+    leaf: Optional[str] = typer.Option(None, "--leaf", help="oz leaf types, default address,uint256; e.g. uint256,address,uint256 (index first)."),
+    decimals: Optional[int] = typer.Option(None, "--decimals", help="Amounts are in token units; scale by 10^N exactly."),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="Previous epoch's output folder: cumulative mode."),
+    merge_duplicates: bool = typer.Option(False, "--merge-duplicates", help="Sum repeated accounts instead of failing."),
+    token: Optional[str] = typer.Option(None, "--token", help="Token address (recorded in the manifest)."),
+    chain_id: Optional[int] = typer.Option(None, "--chain-id"),
+    program: Optional[str] = typer.Option(None, "--program"),
+    epoch: Optional[str] = typer.Option(None, "--epoch"),
+    expiry: Optional[str] = typer.Option(None, "--expiry", help="Claim deadline (recorded in the manifest)."),
+) -> None:
+    """Build a Merkle root, every proof and the claim files for INPUT."""
+    from distributor.trees.build import BuildOptions, build_tree, write_outputs
+
+    opts = BuildOptions(scheme, leaf, decimals, previous, merge_duplicates, token, chain_id,
+                        program, epoch, expiry)
+    t0 = time.monotonic()
+    built, prev = build_tree(input, opts)  # validates everything before any file is made
+    with RunReport(runs_dir_for_output(out), "tree build",
+                   {"input": str(input), "out": str(out), **vars(opts)}) as report:
+        manifest = write_outputs(built, out, input, opts, prev)
+        report.input(input.name, manifest["inputs"][0]["sha256"])
+        report.done({"root": manifest["root"], "count": manifest["count"]})
+    typer.echo(f"{manifest['scheme']} root {manifest['root']}: {manifest['count']} claims, "
+               f"total {manifest['total']} -> {out} ({time.monotonic() - t0:.2f} s)")
+
+
+@tree_app.command("proof")
+def proof_cmd(
+    folder: Path = typer.Argument(..., help="An output folder of `tree build`."),
+    account: str = typer.Argument(..., help="The claimant (any case for EVM addresses)."),
+) -> None:
+    """Print the JSON a claim front-end needs for ACCOUNT."""
+    from distributor.trees.outputs import claim_json
+
+    typer.echo(json.dumps(claim_json(folder, account), indent=2))
+
+
+@tree_app.command("check")
+def check_cmd(folder: Path = typer.Argument(..., help="An output folder of `tree build`.")) -> None:
+    """Re-read every output file, recompute the root, verify every proof; exit 0 only if all hold."""
+    from distributor.trees.check import check_folder
+
+    problems, man = check_folder(folder)
+    if problems:
+        for p in problems:
+            typer.echo(f"FAIL {p}", err=True)
+        raise FailureError(f"{folder}: {len(problems)} problem(s); the folder does not hold")
+    typer.echo(f"ok {man['scheme']} root {man['root']}: {man['count']} claims, every proof "
+               "verifies, every file matches the manifest")

@@ -1,0 +1,113 @@
+"""The two tree shapes in use, built level by level over numpy arrays, and their proofs.
+
+- Heap (OpenZeppelin merkle-tree `core.ts` `makeMerkleTree`): an array of 2n-1 nodes,
+  leaves stored from the end (`tree[len-1-i] = leaves[i]`), node i = hash(2i+1, 2i+2).
+  Nodes of one heap depth (indices 2^k-1 .. 2^(k+1)-2) only depend on the next depth,
+  so each depth is one vectorised pass.
+- Levels (Uniswap merkle-distributor `merkle-tree.ts`, Jito `merkle_tree.rs`): level
+  i+1 pairs neighbours of level i; an odd last node is promoted unchanged (Uniswap,
+  Balancer) or paired with itself (Jito, D2).
+
+Proofs come back as one flat `(K, 32)` node array plus `(N+1,)` offsets, claim i's
+proof being nodes[offsets[i]:offsets[i+1]] — the layout of an Arrow list column.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+PairHash = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (M,32),(M,32) -> (M,32)
+
+
+def heap_tree(leaves: np.ndarray, pair_hash: PairHash) -> np.ndarray:
+    """OZ layout: `leaves` in tree order (already sorted) -> (2n-1, 32) node array."""
+    n = leaves.shape[0]
+    tree = np.empty((2 * n - 1, 32), dtype=np.uint8)
+    tree[n - 1:] = leaves[::-1]
+    internal = n - 1
+    depth = internal.bit_length()
+    for k in range(depth, -1, -1):
+        lo, hi = (1 << k) - 1, min((1 << (k + 1)) - 1, internal)
+        if lo >= hi:
+            continue
+        kids = tree[2 * lo + 1:2 * hi + 1]
+        tree[lo:hi] = pair_hash(kids[0::2], kids[1::2])
+    return tree
+
+
+def heap_proofs(tree: np.ndarray, tree_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sibling path of every leaf (`core.ts` getProof): sibling, then parent, up to the root."""
+    idx = np.asarray(tree_index, dtype=np.int64).copy()
+    steps = []
+    while True:
+        active = idx > 0
+        if not active.any():
+            break
+        sib = np.where(idx % 2 == 1, idx + 1, idx - 1)
+        steps.append((active, np.where(active, sib, 0)))
+        idx = np.where(active, (idx - 1) // 2, 0)
+    return _gather([(a, tree, s) for a, s in steps], len(idx))
+
+
+def level_tree(leaves: np.ndarray, pair_hash: PairHash, *, odd: str) -> list[np.ndarray]:
+    """Levels bottom-up; `odd` is "promote" (Uniswap) or "duplicate" (Jito)."""
+    levels = [leaves]
+    while levels[-1].shape[0] > 1:
+        cur = levels[-1]
+        m = cur.shape[0]
+        even = m - (m % 2)
+        nxt = pair_hash(cur[0:even:2], cur[1:even:2])
+        if m % 2:
+            last = cur[m - 1:m]
+            tail = last if odd == "promote" else pair_hash(last, last)
+            nxt = np.concatenate([nxt, tail])
+        levels.append(nxt)
+    return levels
+
+
+def level_proofs(levels: list[np.ndarray], position: np.ndarray, *, odd: str
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Uniswap `getProof` skips a missing sibling; Jito's `find_path` uses the node itself."""
+    pos = np.asarray(position, dtype=np.int64).copy()
+    steps = []
+    for level in levels[:-1]:
+        m = level.shape[0]
+        sib = pos ^ 1
+        if odd == "promote":
+            active = sib < m
+            sib = np.where(active, sib, 0)
+        else:
+            active = np.ones(len(pos), dtype=bool)
+            sib = np.where(sib < m, sib, pos)
+        steps.append((active, level, sib))
+        pos = pos >> 1
+    return _gather(steps, len(pos))
+
+
+def _gather(steps, n: int) -> tuple[np.ndarray, np.ndarray]:
+    d = len(steps)
+    if d == 0:
+        return np.zeros((0, 32), dtype=np.uint8), np.zeros(n + 1, dtype=np.int64)
+    full = np.empty((n, d, 32), dtype=np.uint8)
+    mask = np.empty((n, d), dtype=bool)
+    for j, (active, nodes, sib) in enumerate(steps):
+        full[:, j] = nodes[sib]
+        mask[:, j] = active
+    lengths = mask.sum(axis=1)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    if mask.all():
+        return full.reshape(n * d, 32), offsets
+    # Boolean indexing walks (claim, step) in row-major order, so claim i's nodes stay
+    # contiguous and in path order (a promoted Uniswap node or a finished walk is skipped).
+    return full[mask], offsets
+
+
+def verify_sorted(leaf: bytes, proof: list[bytes], root: bytes, node_hash) -> bool:
+    """Fold a proof with sorted-pair hashing (OpenZeppelin MerkleProof.processProof)."""
+    h = leaf
+    for p in proof:
+        h = node_hash(min(h, p) + max(h, p))
+    return h == root

@@ -1,0 +1,164 @@
+"""Write a built tree: proofs.parquet, the native file, `proofs/` shards (DESIGN
+"Distribution", DECISIONS D6).
+
+Large JSON is streamed in chunks, and proof arrays are sliced out of one buffer of
+fixed-width hex cells (`hexfmt.node_cells`), so a million claims never become twenty
+million Python strings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from distributor.trees.hexfmt import CELL, hex_digits, node_cells
+from distributor.trees.schemes import Built, Scheme
+
+PROOFS = "proofs.parquet"
+SHARDS = "proofs"
+SHARD_TARGET = 1 << 20  # bytes: "a shard near 1 MB" (issue 3)
+CLAIM_FORMAT = "epochdrop-claim-v1"
+SHARD_FORMAT = "epochdrop-proof-shard-v1"
+INDEX_FORMAT = "epochdrop-proof-index-v1"
+
+
+class ProofText:
+    """JSON proof arrays (`["0x…",…]`) for any subset of claims, built in bulk."""
+
+    def __init__(self, built: Built):
+        self.nodes, self.off = built.proof_nodes, built.proof_offsets
+
+    def __call__(self, idx: np.ndarray) -> list[bytes]:
+        idx = np.asarray(idx, dtype=np.int64)
+        starts, lens = self.off[idx], self.off[idx + 1] - self.off[idx]
+        ends = np.cumsum(lens)
+        total = int(ends[-1]) if len(ends) else 0
+        rows = np.repeat(starts - (ends - lens), lens) + np.arange(total)
+        buf = node_cells(self.nodes[rows])
+        b = (ends * CELL).tolist()
+        a = ((ends - lens) * CELL).tolist()
+        return [b"[" + buf[x:y - 1] + b"]" if y > x else b"[]" for x, y in zip(a, b)]
+
+
+def account_keys(built: Built) -> list[str]:
+    """Shard keys: lowercase hex of the account bytes, without 0x (D6)."""
+    keys = built.claims.keys
+    text = hex_digits(keys).tobytes().decode()
+    w = 2 * keys.shape[1]
+    return [text[i * w:(i + 1) * w] for i in range(keys.shape[0])]
+
+
+def claim_prefix(built: Built, i: int) -> str:
+    """The claim object minus its proof: one shape for `tree proof`, shards and serve (D6)."""
+    c = built.claims
+    s = f'{{"account":"{c.accounts[i]}","amount":"{c.amounts[i]}","index":{c.indices[i]},'
+    if built.scheme == "solana":
+        s += f'"locked_amount":"{c.locked[i]}",'
+    return s + '"proof":'
+
+
+def claim_object(built: Built, i: int) -> dict:
+    text = claim_prefix(built, i).encode() + ProofText(built)(np.array([i]))[0] + b"}"
+    return json.loads(text)
+
+
+def write_parquet(built: Built, path: Path) -> None:
+    c = built.claims
+    flat = pa.FixedSizeBinaryArray.from_buffers(
+        pa.binary(32), len(built.proof_nodes),
+        [None, pa.py_buffer(np.ascontiguousarray(built.proof_nodes).tobytes())])
+    proofs = pa.ListArray.from_arrays(pa.array(built.proof_offsets.astype(np.int32)), flat)
+    cols = {"account": pa.array(c.accounts, pa.string()),
+            "index": pa.array(c.indices, pa.uint64()),
+            "amount": pa.array([str(a) for a in c.amounts], pa.string())}
+    if built.scheme == "solana":
+        cols["locked_amount"] = pa.array([str(a) for a in c.locked], pa.string())
+    cols["proof"] = proofs
+    table = pa.table(cols)
+    pq.write_table(table, path, compression="zstd", write_statistics=False)
+
+
+def write_native(scheme: Scheme, built: Built, out: Path) -> str | None:
+    if scheme.native_file is None:
+        return None
+    with open(out / scheme.native_file, "wb") as fh:
+        scheme.write_native(built, fh, ProofText(built))
+    return scheme.native_file
+
+
+def shard_digits(built: Built) -> int:
+    n = len(built.claims)
+    depth = len(built.proof_nodes) / max(n, 1)
+    per_claim = 140 + 2 * built.claims.keys.shape[1] + CELL * depth
+    digits = 0
+    while n * per_claim / 16**digits > SHARD_TARGET and digits < 2 * built.claims.keys.shape[1]:
+        digits += 1
+    return digits
+
+
+def write_shards(built: Built, out: Path, head: dict) -> int:
+    """`proofs/<prefix>.json` keyed by lowercase account hex, plus `proofs/index.json`."""
+    digits = shard_digits(built)
+    folder = out / SHARDS
+    folder.mkdir()
+    keys = account_keys(built)
+    prefixes = np.array([k[:digits] for k in keys]) if digits else np.zeros(len(keys), "U1")
+    order = np.argsort(prefixes, kind="stable")
+    sorted_p = prefixes[order]
+    cuts = np.flatnonzero(sorted_p[1:] != sorted_p[:-1]) + 1
+    proof_text = ProofText(built)
+    head_bytes = json.dumps({"format": SHARD_FORMAT, **head}, separators=(",", ":"))[:-1].encode()
+    names = []
+    for group in np.split(order, cuts):
+        if len(group) == 0:
+            continue
+        group = np.sort(group)
+        name = str(prefixes[group[0]]) or "all"
+        proofs = proof_text(group)
+        body = b",".join(f'"{keys[i]}":{claim_prefix(built, i)}'.encode() + p + b"}"
+                         for i, p in zip(group.tolist(), proofs))
+        (folder / f"{name}.json").write_bytes(head_bytes + b',"claims":{' + body + b"}}\n")
+        names.append(name)
+    index = {"format": INDEX_FORMAT, **head, "digits": digits, "key": _KEY_DOC,
+             "count": len(keys), "shards": len(names)}
+    (folder / "index.json").write_bytes(json.dumps(index, indent=2, sort_keys=True).encode() + b"\n")
+    return digits
+
+
+_KEY_DOC = ("claims are in proofs/<first `digits` characters of key>.json under `claims[key]`, "
+            "key = lowercase hex of the account bytes without 0x; all.json when digits is 0")
+
+
+def claim_json(folder: Path, account: str) -> dict:
+    """`tree proof`: one claim with the context a front-end needs (root, chain, token)."""
+    import pyarrow.compute as pc
+    from eth_utils import is_hex_address, to_checksum_address
+
+    from distributor.trees.check import _read_proofs
+    from distributor.trees.schemes import get_scheme
+    from epochdrop.errors import UserError
+    from epochdrop.manifest import read_manifest
+
+    folder = Path(folder)
+    man = read_manifest(folder)
+    scheme = get_scheme(man["scheme"])
+    kind = scheme.account_kind(man["leaf_encoding"]).kind
+    if kind == "address":
+        if not is_hex_address(account):
+            raise UserError(f"{account!r} is not an address (0x followed by 40 hex digits)")
+        account = to_checksum_address(account.lower())
+    elif kind == "uint" and account.isdigit():
+        account = str(int(account))
+    table = pq.read_table(folder / PROOFS)
+    mask = pc.equal(table.column("account"), account)
+    row = table.filter(mask)
+    if row.num_rows == 0:
+        raise UserError(f"{account} has no claim in {folder} (root {man['root']})")
+    built = _read_proofs(row, scheme, man["leaf_encoding"])
+    return {"format": CLAIM_FORMAT, "scheme": man["scheme"], "root": man["root"],
+            "chain_id": man.get("chain_id"), "token": man.get("token"),
+            "program": man.get("program"), "epoch": man.get("epoch"), **claim_object(built, 0)}

@@ -1,0 +1,130 @@
+"""Jet Protocol fixed-term liquidity incentive (programs.md §3; README.md here).
+
+Two pools per epoch, lenders and borrowers, 1,368,377 JET each (67,050,473 per side over
+49 epochs of 43,200 minutes — the seed's "43,800" is a typo). q_score per user and side =
+Σ markets (1 + sqrt(tenor_days)/30) · Σ samples Σ orders size · exp(−|rate − mid|/mid).
+Users below 0.25% of their side's total are removed before shares (D16 decisions).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+import pyarrow as pa
+from pydantic import Field
+
+from distributor.programs._orderbook.samples import sample_table, to_us
+from distributor.programs.params import CommonParams, Dec, base_units
+from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec
+from distributor.programs.sql import run_sql_file
+from epochdrop.errors import ConfigError, InputError
+
+SQL = Path(__file__).with_name("order_sampling.sql")
+EPOCH_MINUTES = 43_200  # 30 days
+QUANT = 10**9
+SIDES = (("lend", "lender"), ("borrow", "borrower"))
+
+TABLES = (
+    TableSpec("jet_orders", {"market": "str", "owner": "str", "order_id": "str",
+                             "side": "str", "rate": "dec", "size": "dec",
+                             "valid_from": "time", "valid_to": "time"}, required=False),
+    TableSpec("jet_markets", {"market": "str", "tenor_seconds": "n"}),
+)
+
+
+class JetParams(CommonParams):
+    decimals: int = Field(9, ge=0, le=30)
+    start: datetime = datetime(2023, 7, 20)          # D16
+    side_budget: Dec = Field(Decimal(1_368_377), ge=0)  # JET per side per epoch
+    threshold: Dec = Field(Decimal("0.0025"), ge=0, lt=1)
+    epochs: int = Field(49, ge=1)
+    sample_offset: Literal["minute_start", "random"] = "minute_start"
+
+
+def window(label: str, p: JetParams) -> Epoch:
+    try:
+        n = int(str(label).strip())
+    except ValueError:
+        raise ConfigError(f"--epoch {label!r}: jet epochs are numbers 0 … {p.epochs - 1} "
+                          f"(30-day epochs from {p.start.isoformat()}Z)") from None
+    if not 0 <= n < p.epochs:
+        raise ConfigError(f"--epoch {n}: the Jet incentive ran {p.epochs} epochs "
+                          f"(0 … {p.epochs - 1}); set params.epochs to score beyond")
+    start = p.start.replace(tzinfo=None) + timedelta(minutes=EPOCH_MINUTES * n)
+    return Epoch(str(n), start, start + timedelta(minutes=EPOCH_MINUTES), n)
+
+
+def _check(con) -> dict[str, int]:
+    bad = con.execute("SELECT order_id, side FROM jet_orders WHERE side NOT IN ('lend', "
+                      "'borrow') ORDER BY order_id LIMIT 1").fetchall()
+    if bad:
+        raise InputError(f"order {bad[0][0]}: side {bad[0][1]!r} must be lend or borrow",
+                         file="jet_orders", field="side")
+    bad = con.execute("SELECT order_id FROM jet_orders WHERE rate < 0 OR size < 0 OR "
+                      "valid_to < valid_from ORDER BY order_id LIMIT 1").fetchall()
+    if bad:
+        raise InputError(f"order {bad[0][0]}: negative rate or size, or valid_to before "
+                         "valid_from", file="jet_orders")
+    tenors: dict[str, int] = {}
+    for m, s in con.execute("SELECT market, tenor_seconds FROM jet_markets").fetchall():
+        if m in tenors or s is None or s <= 0:
+            raise InputError(f"market {m}: one row per market, tenor_seconds > 0",
+                             file="jet_markets", field="tenor_seconds")
+        tenors[m] = int(s)
+    return tenors
+
+
+def tenor_bias(tenor_seconds: int) -> float:
+    """1 + sqrt(tenor_days)/30 (J-DAP): longer tenors weigh more."""
+    return 1.0 + math.sqrt(tenor_seconds / 86_400) / 30.0
+
+
+def score(con, p: JetParams, epoch: Epoch) -> ScoreResult:
+    tenors = _check(con)
+    con.register("jt_samples", sample_table("jet", epoch.index, EPOCH_MINUTES, p.sample_offset))
+    run_sql_file(con, SQL, {"start_us": to_us(epoch.start), "end_us": to_us(epoch.end)})
+    rows = con.execute("SELECT market, owner, side, q_u, samples_quoted FROM jt_q "
+                       "ORDER BY side, owner, market").fetchall()
+    unknown = sorted({r[0] for r in rows} - set(tenors))
+    if unknown:
+        raise InputError(f"market {unknown[0]} has orders but no tenor", file="jet_markets")
+    acc: dict[tuple[str, str], dict] = {}
+    for market, owner, side, q_u, quoted in rows:
+        a = acc.setdefault((side, owner), {"q": 0.0, "raw": Fraction(0), "quoted": 0,
+                                           "markets": 0})
+        raw = Fraction(int(q_u), QUANT)
+        a["q"] += float(raw) * tenor_bias(tenors[market])  # markets in sorted order
+        a["raw"] += raw
+        a["quoted"] += int(quoted)
+        a["markets"] += 1
+    pool_of = dict(SIDES)
+    keys = sorted(acc, key=lambda k: (pool_of[k[0]], k[1]))
+    table = pa.table({
+        "pool": pa.array([pool_of[s] for s, _ in keys], pa.string()),
+        "account": pa.array([o for _, o in keys], pa.string()),
+        "score": pa.array([acc[k]["q"] for k in keys], pa.float64()),
+        "q_score": pa.array([acc[k]["q"] for k in keys], pa.float64()),
+        "q_unscaled": pa.array([float(acc[k]["raw"]) for k in keys], pa.float64()),
+        "samples_quoted": pa.array([acc[k]["quoted"] for k in keys], pa.int64()),
+        "markets": pa.array([acc[k]["markets"] for k in keys], pa.int64()),
+    })
+    budget = base_units(p.side_budget, p.decimals, "side_budget")
+    rule = Rule(rounding=p.rounding, threshold=str(p.threshold) if p.threshold else None)
+    live = dict(con.execute("SELECT market, live_samples FROM jt_live ORDER BY market").fetchall())
+    return ScoreResult(
+        table=table, pools=[Pool(name, budget, rule) for _, name in SIDES],
+        notes=[f"threshold {p.threshold} of each side's total q_score, applied before shares"],
+        extra={"minutes": EPOCH_MINUTES, "sample_offset": p.sample_offset,
+               "live_samples": {m: int(v) for m, v in live.items()},
+               "tenor_bias": {m: tenor_bias(s) for m, s in sorted(tenors.items())}})
+
+
+PROGRAM = ProgramSpec(
+    name="jet", token="JET", params=JetParams, tables=TABLES, epoch=window, score=score,
+    description="Jet fixed-term liquidity incentive (30-day epochs, lender/borrower pools)",
+)

@@ -79,7 +79,7 @@ _event = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(_event, max_size=25))
 def test_property_lifetimes_equal_replay(rows):
     ev = _events(rows)

@@ -40,6 +40,9 @@ def _register() -> None:
     app.add_typer(tree_app, name="tree")
     from distributor.score_cli import register as register_score
     register_score(app)
+    from indexer.import_cli import register as register_import
+    register_import(app)
+    from distributor.workflow.cli import register as register_workflow; register_workflow(app)
     from distributor.claims.cli import claims_app; app.add_typer(claims_app)  # serve, export-static, publish
 
 

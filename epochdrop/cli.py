@@ -43,6 +43,7 @@ def _register() -> None:
     from indexer.import_cli import register as register_import
     register_import(app)
     from distributor.workflow.cli import register as register_workflow; register_workflow(app)
+    from distributor.workflow.cli import register as register_workflow; register_workflow(app)
     from distributor.claims.cli import claims_app; app.add_typer(claims_app)  # serve, export-static, publish
 
 

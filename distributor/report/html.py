@@ -21,7 +21,7 @@ from distributor.report import plots
 
 TOKENS = {"dydx": "DYDX", "curve": "CRV", "mirror": "MIR", "jet": "JET", "jet_airdrop": "JET",
           "dhedge": "DHT"}
-SPLIT_COLUMNS = ("market", "pool", "side", "asset")
+SPLIT_COLUMNS = ("pool", "market", "side", "asset")
 AMOUNT_COLUMNS = ("amount", "reward", "payout", "paid")
 TOP = 25
 
@@ -71,19 +71,20 @@ def render(manifest: dict[str, Any], rewards: pa.Table, scores: pa.Table | None 
            previous: pa.Table | None = None, previous_label: str | None = None) -> str:
     """The page as a string, from the manifest and the folder's tables."""
     program = str(manifest.get("program", "?"))
-    epoch = str(manifest.get("epoch", "?"))
+    ep = manifest.get("epoch", "?")
+    epoch = str(ep.get("label") if isinstance(ep, dict) else ep)
     params = manifest.get("params") or {}
     decimals = int(params.get("decimals", manifest.get("decimals", 0)) or 0)
     token = TOKENS.get(program, "units")
     paid = {str(a): to_int(x) for a, x in zip(rewards.column("account").to_pylist(),
                                               rewards.column("amount").to_pylist())}
     parts = [_head(program, epoch, manifest), _params(params), _inputs(manifest),
-             _totals(manifest, paid, decimals, token)]
+             _totals(manifest, paid, decimals, token), _pools(manifest, decimals, token)]
     parts.append(_distribution(paid, decimals, token))
     parts.append(_top(paid, scores, decimals, token))
     parts.append(_splits(scores, paid, decimals, token))
     parts.append(_previous(paid, previous, previous_label, decimals, token))
-    parts.append(_removed(paid, scores))
+    parts.append(_removed(manifest, scores))
     body = "\n".join(p for p in parts if p)
     return (f"<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
             f"<meta name=viewport content='width=device-width,initial-scale=1'>"
@@ -106,10 +107,14 @@ def _table(header: Iterable[str], rows: Iterable[Iterable[Any]], numeric: set[in
 
 
 def _head(program: str, epoch: str, m: dict) -> str:
-    rows = [("program", program), ("epoch", epoch), ("scheme", m.get("scheme", "")),
-            ("root", m.get("root") or "— (no tree)"), ("tool version", m.get("tool_version", ""))]
-    return (f"<h1>{_e(program)} — epoch {_e(epoch)}</h1>"
-            + _table(["", ""], rows, cls="kv"))
+    ep = m.get("epoch")
+    window = f"{ep.get('start')} → {ep.get('end')} (end exclusive)" if isinstance(ep, dict) else ""
+    rows = [("program", program), ("epoch", epoch), ("window", window),
+            ("scheme", m.get("scheme", "")), ("root", m.get("root") or "— (no tree)"),
+            ("expiry", m.get("expiry") or "—"), ("tool version", m.get("tool_version", ""))]
+    notes = "".join(f"<li>{_e(n)}</li>" for n in m.get("notes") or [])
+    return (f"<h1>{_e(program)} — epoch {_e(epoch)}</h1>" + _table(["", ""], rows, cls="kv")
+            + (f"<ul class=muted>{notes}</ul>" if notes else ""))
 
 
 def _params(params: dict) -> str:
@@ -119,15 +124,22 @@ def _params(params: dict) -> str:
 
 
 def _inputs(m: dict) -> str:
+    entries = m.get("inputs") or []
+    if isinstance(entries, dict):
+        entries = [{"table": k, **(v if isinstance(v, dict) else {"sha256": v})}
+                   for k, v in entries.items()]
     rows = []
-    for name, entry in sorted((m.get("inputs") or {}).items()):
-        if isinstance(entry, dict):
-            rows.append((name, entry.get("rows", ""), entry.get("sha256", "")))
-        else:
-            rows.append((name, "", entry))
+    for e in entries:
+        files = e.get("files") or []
+        rows.append((e.get("table", e.get("name", "")), e.get("rows", ""),
+                     e.get("content_sha256") or e.get("sha256") or "",
+                     "; ".join(f"{f['name']} {f['sha256']}" for f in files[:8])
+                     + (f" … (+{len(files) - 8} files)" if len(files) > 8 else "")))
     if not rows:
         return ""
-    return "<h2>Inputs</h2>" + _table(["table", "rows", "sha256"], rows, {1})
+    return ("<h2>Inputs</h2><p class=muted>Row hash: sha256 of the table's rows in sorted order "
+            "(equal for equal rows however the store cut its files).</p>"
+            + _table(["table", "rows", "rows sha256", "files (sha256)"], rows, {1}))
 
 
 def _totals(m: dict, paid: dict[str, int], decimals: int, token: str) -> str:
@@ -137,6 +149,19 @@ def _totals(m: dict, paid: dict[str, int], decimals: int, token: str) -> str:
     rows.append(("accounts paid", sum(1 for v in paid.values() if v > 0)))
     rows.append(("paid (sum of rewards)", f"{fmt_units(sum(paid.values()), decimals)} {token}"))
     return "<h2>Totals</h2>" + _table(["", ""], rows, {1}, cls="kv")
+
+
+def _pools(m: dict, decimals: int, token: str) -> str:
+    pools = m.get("pools") or []
+    if len(pools) <= 1 and not any(p.get("removed") or p.get("capped") for p in pools):
+        return ""
+    rows = [(p.get("pool") or "(all)", fmt_units(to_int(p.get("budget")), decimals),
+             fmt_units(to_int(p.get("allocated")), decimals), p.get("dust"), p.get("unpaid"),
+             p.get("accounts_paid"), len(p.get("removed") or {}), len(p.get("capped") or []))
+            for p in pools]
+    return "<h2>Pools</h2>" + _table(["pool", f"budget ({token})", f"allocated ({token})",
+                                      "dust (base units)", "unpaid (base units)", "paid",
+                                      "removed", "capped"], rows, {1, 2, 3, 4, 5, 6, 7})
 
 
 def _is_amount_key(k: str) -> bool:
@@ -155,7 +180,7 @@ def _distribution(paid: dict[str, int], decimals: int, token: str) -> str:
 def _components(scores: pa.Table | None) -> list[str]:
     if scores is None:
         return []
-    skip = {"account", *SPLIT_COLUMNS}
+    skip = {"account", "amount", "removed", *SPLIT_COLUMNS}
     return [f.name for f in scores.schema if f.name not in skip]
 
 
@@ -228,27 +253,26 @@ def _previous(paid: dict[str, int], previous: pa.Table | None, label: str | None
             + f"<div class=figs><img alt='change against previous epoch' src='{fig}'></div>")
 
 
-def _removed(paid: dict[str, int], scores: pa.Table | None) -> str:
-    """Accounts scored but not paid (thresholds) and accounts whose payout was capped."""
-    if scores is None:
-        return ""
-    cols = scores.column_names
-    flag_cols = [c for c in cols if pa.types.is_boolean(scores.schema.field(c).type)]
-    removed, capped = {}, {}
-    for row in scores.to_pylist():
-        acct = str(row["account"])
-        flags = {c: row[c] for c in flag_cols}
-        if any("cap" in c and v for c, v in flags.items()):
-            capped[acct] = row
-        if paid.get(acct, 0) == 0:
-            removed[acct] = row
-    show = [c for c in cols if c != "account"][:8]
+def _removed(m: dict, scores: pa.Table | None) -> str:
+    """Accounts removed before shares (thresholds, eligibility) and accounts capped, as the
+    allocation recorded them per pool in the manifest, with their score rows."""
+    rows_by = {}
+    if scores is not None:
+        for r in scores.to_pylist():
+            rows_by[(str(r.get("pool", "")), str(r["account"]))] = r
+    removed, capped = [], []
+    for p in m.get("pools") or []:
+        pool = p.get("pool", "")
+        for acct, why in sorted((p.get("removed") or {}).items()):
+            removed.append((pool or "(all)", acct, why, _cell(rows_by.get((pool, acct), {}).get("score"))))
+        for acct in sorted(p.get("capped") or []):
+            r = rows_by.get((pool, acct), {})
+            capped.append((pool or "(all)", acct, _cell(r.get("score")), r.get("cap", ""), r.get("amount", "")))
     out = [f"<h2>Removed by thresholds ({len(removed)})</h2>"]
-    out.append(_table(["account", *show], [[a, *[_cell(r.get(c)) for c in show]]
-                                          for a, r in sorted(removed.items())[:100]])
-               if removed else "<p class=muted>None: every scored account is paid.</p>")
+    out.append(_table(["pool", "account", "reason", "score"], removed[:200])
+               if removed else "<p class=muted>None: no account was removed before shares.</p>")
     out.append(f"<h2>Capped ({len(capped)})</h2>")
-    out.append(_table(["account", *show], [[a, *[_cell(r.get(c)) for c in show]]
-                                          for a, r in sorted(capped.items())[:100]])
+    out.append(_table(["pool", "account", "score", "cap (base units)", "paid (base units)"],
+                      capped[:200], {3, 4})
                if capped else "<p class=muted>No account was capped.</p>")
     return "".join(out)

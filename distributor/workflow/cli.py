@@ -1,0 +1,83 @@
+"""The operator's commands: `run`, `verify`, `whatif`, `demo` (issue 7).
+
+Each prints its plan's outcome as a small table on stdout (progress goes to stderr) and
+leaves a run report beside its output (cryo's habit, STYLE 3). Errors become one line and
+exit 2 (user) or 1 (failure) at the CLI edge (epochdrop/cli.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from distributor.workflow.stages import kv_table, out
+from epochdrop.runreport import RunReport, runs_dir_for_output
+
+
+def _amount(m: dict, key: str = "allocated") -> str:
+    from distributor.report.html import fmt_units
+
+    decimals = int((m.get("params") or {}).get("decimals", 0) or 0)
+    value = (m.get("totals") or {}).get(key, m.get("total_amount", "0"))
+    return f"{fmt_units(int(value), decimals)} {m.get('token', '')}"
+
+
+def run(
+    config: Path = typer.Argument(..., help="Program config TOML (program, [params], [sources], [tree])."),
+    epoch: Optional[str] = typer.Option(None, "--epoch", help="Epoch label (default: [sources] epoch)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables (default: [sources] data, else data/store)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: [sources] output / <epoch>)."),
+    force: bool = typer.Option(False, "--force", help="Rebuild even when the folder is up to date."),
+) -> None:
+    """Run one program epoch end to end: index, score, allocate, tree, report."""
+    from distributor.workflow.run import plan, run_epoch
+
+    from distributor.workflow.run import check_inputs_present
+
+    # Config, params, epoch and missing tables fail here: exit 2, nothing written.
+    job = plan(config, epoch, data=data, out=out_dir)
+    check_inputs_present(job)
+    args = {"config": str(config), "epoch": epoch, "data": data, "out": out_dir, "force": force}
+    with RunReport(runs_dir_for_output(job.out), "run", args) as report:
+        o = run_epoch(config, epoch, data=data, out=out_dir, force=force)
+        m = o.manifest
+        report.done({"out": str(o.job.out), "root": m.get("root"), "fresh": o.fresh})
+    rows = [("program", m["program"]), ("epoch", m["epoch"]["label"]),
+            ("window", f"{m['epoch']['start']} → {m['epoch']['end']}"),
+            ("accounts", str(m.get("accounts"))), ("paid", _amount(m)),
+            ("budget", _amount(m, "budget")), ("dust / unpaid", f"{m['totals']['dust']} / "
+                                                                f"{m['totals']['unpaid']} base units"),
+            ("scheme", str(m.get("scheme"))), ("root", str(m.get("root") or "— (no tree)")),
+            ("output", str(o.job.out)), ("stages", o.stages.timing())]
+    out.print(kv_table("up to date: nothing to do" if not o.fresh else "epoch written", rows))
+
+
+def verify(
+    folder: Path = typer.Argument(..., help="An epoch output folder (with manifest.json)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables to rebuild from (default: data/store)."),
+    rpc: Optional[str] = typer.Option(None, "--rpc", help="Re-index the manifest's sources from this RPC instead."),
+    config: Optional[Path] = typer.Option(None, "--config", help="The agreed config: rebuild with its params and name any that differ."),
+) -> None:
+    """Rebuild an epoch from public inputs and compare root, totals, accounts, inputs, files."""
+    from distributor.workflow.verify import verify as do_verify
+
+    if data is not None and rpc is not None:
+        raise typer.BadParameter("give --data or --rpc, not both")
+    args = {"folder": str(folder), "data": data, "rpc": rpc, "config": config}
+    with RunReport(runs_dir_for_output(folder), "verify", args) as report:
+        diff, m, stages = do_verify(folder, data=data, rpc=rpc, config=config)
+        (report.done if diff.ok else report.failed)({"lines": diff.lines()})
+    for line in diff.lines():
+        out.print(line, markup=False)
+    label = m["epoch"]["label"] if isinstance(m.get("epoch"), dict) else m.get("epoch")
+    verdict = "OK: identical" if diff.ok else "MISMATCH"
+    out.print(f"{verdict} — {m.get('program')} epoch {label} ({stages.timing()})", markup=False)
+    if not diff.ok:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)
+    app.command("verify")(verify)

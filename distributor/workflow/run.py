@@ -1,0 +1,235 @@
+"""`epochdrop run CONFIG --epoch N`: one program epoch, end to end, into its output folder.
+
+index (when `[sources] rpc` is set) → load inputs → score → allocate → tree → report →
+manifest. Why it is shaped this way:
+- Everything that can be wrong with the config, the epoch label or the inputs is found
+  before anything is written (`plan` + loading), so a bad config exits 2 with nothing on
+  disk (issue 7, acceptance 6).
+- The folder is built in a sibling temp folder and swapped in (`atomic_dir`): a SIGKILL at
+  any point leaves the previous output, never half of a new one (DESIGN "Reliability").
+- A re-run compares what would go in (input file hashes, params, tree options, previous
+  epoch's root, tool version) with the existing manifest and, when nothing changed and the
+  folder is intact, does no work.
+The manifest has no absolute path and no time (D7); report.html is the one exempt file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from distributor import runner
+from distributor.inputs import find_sources, load_inputs
+from distributor.outputs import write_outputs
+from distributor.programs.params import params_json
+from distributor.workflow import epochs, tree_step
+from distributor.workflow.config import RunConfig, load_run_config
+from distributor.workflow.stages import Stages
+from epochdrop import __version__
+from epochdrop.errors import ConfigError, UserError
+from epochdrop.fsio import atomic_dir, recover_dir, sha256_file
+from epochdrop.manifest import MANIFEST, read_manifest, write_manifest
+
+DEFAULT_STORE = Path("data/store")  # D22
+
+
+@dataclass
+class Job:
+    """One (program, epoch) resolved and validated; nothing read or written yet."""
+
+    prep: runner.Prepared
+    data: Path
+    out: Path
+    scheme: str
+    cumulative: bool
+    expiry_days: int | None
+    cfg: RunConfig | None = None
+    index: dict[str, Any] = field(default_factory=dict)  # public source facts for verify
+
+    @property
+    def program(self) -> str:
+        return self.prep.spec.name
+
+    @property
+    def label(self) -> str:
+        return self.prep.epoch.label
+
+
+def plan(config: str | Path, epoch: str | None = None, *, data: str | Path | None = None,
+         out: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Job:
+    """Validate config, params and epoch label (ConfigError = exit 2; nothing written)."""
+    cfg = load_run_config(config)
+    label = epoch if epoch is not None else cfg.sources.epoch
+    if label is None:
+        raise ConfigError(f"{cfg.path}: no epoch: pass --epoch or set [sources] epoch")
+    prep = runner.prepare(cfg.program, str(label), cfg.path, overrides)
+    data_dir = Path(data) if data is not None else (cfg.resolve(cfg.sources.data) or DEFAULT_STORE)
+    out_dir = Path(out) if out is not None else cfg.output_root() / prep.epoch.label
+    return Job(prep=prep, data=data_dir, out=out_dir, scheme=cfg.scheme,
+               cumulative=cfg.cumulative, expiry_days=cfg.expiry_days, cfg=cfg)
+
+
+def check_inputs_present(job: Job) -> None:
+    """Every required table has a source (no hashing: a quick check before writing)."""
+    if job.cfg is not None and job.cfg.sources.rpc:
+        return  # the index stage creates the store's tables
+    if not job.data.is_dir():
+        raise UserError(f"data {job.data}: not a folder (give a store or a folder of "
+                        f"<table>.csv / <table>.parquet files)")
+    for spec in job.prep.spec.tables:
+        if spec.required and find_sources(spec.name, job.data) is None:
+            raise UserError(f"{job.data}: no input for table {spec.name!r} (expected "
+                            f"{spec.name}.csv or {spec.name}.parquet, or a store dataset)")
+
+
+def input_files(job: Job) -> list[dict[str, Any]]:
+    """The input files each table would read now, hashed (the up-to-date check's view)."""
+    if not job.data.is_dir():
+        raise UserError(f"data {job.data}: not a folder (give a store or a folder of "
+                        f"<table>.csv / <table>.parquet files)")
+    entries = []
+    for spec in job.prep.spec.tables:
+        found = find_sources(spec.name, job.data)
+        files = found[1] if found else []
+        if not files and spec.required:
+            raise UserError(f"{job.data}: no input for table {spec.name!r} (expected "
+                            f"{spec.name}.csv or {spec.name}.parquet, or a store dataset)")
+        entries.append({"table": spec.name, "files": [
+            {"name": f.relative_to(job.data).as_posix(), "sha256": sha256_file(f)}
+            for f in files]})
+    return entries
+
+
+def fingerprint(job: Job, files: list[dict[str, Any]], previous: Path | None) -> dict[str, Any]:
+    """What decides the output bytes; stored in the manifest and compared on a re-run."""
+    prev_root = read_manifest(previous).get("root") if previous else None
+    return {"tool_version": __version__, "params": params_json(job.prep.params),
+            "inputs": [{"table": e["table"], "files": e["files"]} for e in files],
+            "tree": tree_options(job), "previous": {
+                "epoch": epochs.label_of(previous) if previous else None, "root": prev_root}}
+
+
+def tree_options(job: Job) -> dict[str, Any]:
+    return {"scheme": job.scheme, "cumulative": job.cumulative, "expiry_days": job.expiry_days}
+
+
+def up_to_date(job: Job, fp: dict[str, Any]) -> bool:
+    """True when the folder exists, is intact, and was built from exactly `fp`."""
+    from distributor.workflow.compare import integrity
+
+    recover_dir(job.out)
+    if not (job.out / MANIFEST).is_file():
+        return False
+    try:
+        m = read_manifest(job.out)
+    except UserError:
+        return False
+    return m.get("fingerprint") == fp and not integrity(job.out, m)
+
+
+def content_hashes(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, str]:
+    """sha256 of each loaded table's rows, in sorted order: equal for equal rows, however
+    the store happens to cut its files (D10), so a re-indexed store verifies the same."""
+    out = {}
+    for t in tables:
+        q = '"' + t.replace('"', '""') + '"'
+        out[t] = con.execute(
+            f"SELECT sha256(coalesce(string_agg(CAST(x AS VARCHAR), chr(10) "
+            f"ORDER BY CAST(x AS VARCHAR)), '')) FROM {q} x").fetchone()[0]
+    return out
+
+
+@dataclass
+class Computed:
+    """Scores and payouts in memory: everything up to the first byte written."""
+
+    result: Any
+    allocs: dict[str, Any]
+    fields: dict[str, Any]
+
+
+def compute(job: Job, stages: Stages) -> Computed:
+    """Load, score, allocate. Input errors surface here, before any output exists."""
+    con = duckdb.connect(":memory:")
+    try:
+        with stages.stage("load"):
+            inputs = load_inputs(con, job.prep.spec.tables, job.data)
+            rows_hash = content_hashes(con, [s.name for s in job.prep.spec.tables])
+        with stages.stage("score"):
+            result = job.prep.spec.score(con, job.prep.params, job.prep.epoch)
+    finally:
+        con.close()
+    with stages.stage("allocate"):
+        allocs = runner.allocate_pools(result)
+        fields = runner.manifest_fields(job.prep, result, allocs, inputs)
+    for e in fields["inputs"]:
+        e["content_sha256"] = rows_hash.get(e["table"])
+    return Computed(result, allocs, fields)
+
+
+def write(job: Job, dest: Path, c: Computed, stages: Stages, previous: Path | None,
+          fp: dict[str, Any]) -> dict[str, Any]:
+    """Write every output file of the epoch into the empty folder `dest`; return manifest."""
+    fields = dict(c.fields)
+    with stages.stage("write"):
+        write_outputs(dest, c.result, c.allocs, fields)
+    with stages.stage("tree"):
+        fields.update(tree_step.build(dest, job.scheme, cumulative=job.cumulative,
+                                      previous=previous, expiry_days=job.expiry_days,
+                                      epoch_end=job.prep.epoch.end,
+                                      decimals=int(getattr(job.prep.params, "decimals", 0))))
+    fields["accounts"] = result_accounts(dest)
+    fields["fingerprint"] = fp
+    if job.index:
+        fields["index"] = job.index
+    with stages.stage("report"):
+        from distributor.workflow.report_step import write_report
+
+        write_report(dest, fields, previous)
+    return write_manifest(dest, fields)
+
+
+def result_accounts(dest: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.read_metadata(dest / "rewards.parquet").num_rows
+
+
+@dataclass
+class Outcome:
+    job: Job
+    manifest: dict[str, Any]
+    fresh: bool                 # False: the folder was already up to date
+    stages: Stages
+
+
+def run_epoch(config: str | Path, epoch: str | None = None, *, data: str | Path | None = None,
+              out: str | Path | None = None, force: bool = False, show: bool = True,
+              stages: Stages | None = None) -> Outcome:
+    """The whole `epochdrop run`; raises UserError/ConfigError before writing anything."""
+    stages = stages or Stages(show=show)
+    with stages:
+        with stages.stage("plan"):
+            job = plan(config, epoch, data=data, out=out)
+        if job.cfg is not None and job.cfg.sources.rpc:
+            from distributor.workflow import index_step
+
+            with stages.stage("index"):
+                job.index = index_step.index_sources(job)
+        else:
+            stages.skip("index")
+        with stages.stage("hash inputs"):
+            files = input_files(job)
+            previous = epochs.previous_folder(job.out, job.program, job.prep.epoch)
+            fp = fingerprint(job, files, previous)
+        if not force and up_to_date(job, fp):
+            for s in ("load", "score", "allocate", "write", "tree", "report"):
+                stages.skip(s)
+            return Outcome(job, read_manifest(job.out), False, stages)
+        computed = compute(job, stages)
+        with atomic_dir(job.out) as tmp:
+            manifest = write(job, tmp, computed, stages, previous, fp)
+    return Outcome(job, manifest, True, stages)

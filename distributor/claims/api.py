@@ -43,11 +43,55 @@ def _json(body: bytes, cache: str, request: Request | None = None, status: int =
     return Response(content=body, status_code=status, media_type=JSON, headers=headers)
 
 
+class ClaimFastPath:
+    """ASGI shortcut for the one hot request, GET …/epochs/{epoch}/claims/{account}.
+
+    FastAPI's routing, dependency and response machinery costs several times the lookup
+    itself; front-ends hit this path for every wallet they show. When the account parses and
+    has a claim, the body, ETag and cache headers are sent from here (the same bytes and
+    headers the declared route produces: `test_serve` checks both); anything else (bad or
+    unknown account, other paths, 304s) goes on to FastAPI so errors come from one place.
+    CORS wraps this middleware, so its headers are added as for every route.
+    """
+
+    def __init__(self, app, catalog: Catalog):
+        self.app, self.catalog = app, catalog
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "GET":
+            parts = scope["path"].split("/")
+            # ['', 'v1', 'programs', p, 'epochs', e, 'claims', account]
+            if (len(parts) == 8 and parts[1] == "v1" and parts[2] == "programs"
+                    and parts[4] == "epochs" and parts[6] == "claims"):
+                ep = self.catalog.programs.get(parts[3], {}).get(parts[5])
+                if ep is not None and not _has_if_none_match(scope):
+                    try:
+                        k = parse_account(parts[7], ep.scheme)
+                    except BadAccount:
+                        k = None
+                    c = ep.index.get(k) if k is not None else None
+                    if c is not None:
+                        body = render.claim_body(c)
+                        await send({"type": "http.response.start", "status": 200, "headers": [
+                            (b"content-length", str(len(body)).encode()),
+                            (b"content-type", b"application/json"),
+                            (b"cache-control", IMMUTABLE.encode()),
+                            (b"etag", render.etag(body).encode())]})
+                        await send({"type": "http.response.body", "body": body})
+                        return
+        await self.app(scope, receive, send)
+
+
+def _has_if_none_match(scope) -> bool:
+    return any(k == b"if-none-match" for k, _ in scope["headers"])
+
+
 def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
                reader: ClaimedReader | None = None) -> FastAPI:
     app = FastAPI(title="epochdrop proof API", version=__version__,
                   description="Roots, amounts and Merkle proofs of reward epochs. Amounts are "
                               "decimal strings in base units. Epoch data is immutable.")
+    app.add_middleware(ClaimFastPath, catalog=catalog)
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=cors_origins, allow_methods=["GET"],
                            allow_headers=["*"], expose_headers=["ETag"])
@@ -93,7 +137,7 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
             raise ApiError(400, "invalid_account", str(exc)) from None
 
     @app.get("/health", tags=["meta"])
-    def health():
+    async def health():
         """Liveness: how many programs, epochs and claims this process serves."""
         eps = catalog.all()
         return _json(render.dumps({"status": "ok", "version": __version__,
@@ -101,7 +145,7 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
                                    "claims": sum(e.index.n for e in eps if e.index)}), LIVE)
 
     @app.get("/v1/programs", tags=["epochs"])
-    def programs(request: Request):
+    async def programs(request: Request):
         """Every program with its epoch labels (oldest first) and whether it is cumulative."""
         out = [{"program": p, "cumulative": any(e.cumulative for e in catalog.epochs(p)),
                 "epochs": [e.epoch for e in catalog.epochs(p)],
@@ -110,19 +154,19 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
                      LISTING, request)
 
     @app.get("/v1/programs/{program}", tags=["epochs"])
-    def program(program: str, request: Request):
+    async def program(program: str, request: Request):
         """One program's epochs with their roots, totals and expiry."""
         eps = program_epochs(program)
         return _json(render.dumps({"format": "epochdrop-program-v1", "program": program,
                                    "epochs": [e.info() for e in eps]}), LISTING, request)
 
     @app.get("/v1/programs/{program}/epochs/{epoch}", tags=["epochs"])
-    def epoch_info(program: str, epoch: str, request: Request):
+    async def epoch_info(program: str, epoch: str, request: Request):
         """An epoch's root, scheme, token, chain, totals and expiry (immutable)."""
         return _json(render.dumps(get_epoch(program, epoch).info()), IMMUTABLE, request)
 
     @app.get("/v1/programs/{program}/epochs/{epoch}/claims/{account}", tags=["claims"])
-    def claim(program: str, epoch: str, account: str, request: Request):
+    async def claim(program: str, epoch: str, account: str, request: Request):
         """One account's amount, index and proof in one epoch (the D6 claim shape)."""
         ep = get_epoch(program, epoch)
         c = ep.index.get(key(ep, account))
@@ -131,7 +175,7 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
         return _json(render.claim_body(c), IMMUTABLE, request)
 
     @app.get("/v1/programs/{program}/claims/{account}", tags=["claims"])
-    def claims_all_epochs(program: str, account: str, request: Request):
+    async def claims_all_epochs(program: str, account: str, request: Request):
         """The account's claim in every epoch of the program that has one."""
         eps = program_epochs(program)
         k = key(eps[0], account)

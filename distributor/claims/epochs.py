@@ -123,6 +123,8 @@ class Catalog:
 
 def load_catalog(roots: list[Path], *, open_index: bool = True,
                  index_dir: Path | None = None) -> Catalog:
+    """Find the epochs; build any missing claims index; open them unless `open_index` is
+    False (the parent of several server workers only makes sure they exist)."""
     cat = Catalog()
     for folder in find_folders(roots):
         folder = folder.resolve()
@@ -134,8 +136,9 @@ def load_catalog(roots: list[Path], *, open_index: bool = True,
             other = cat.programs[program][label].folder
             raise UserError(f"program {program!r} epoch {label!r} is both {other} and {folder}; "
                             "serve one of them")
+        sha = (m.get("outputs") or {}).get(PROOFS)
+        path = ensure_index(folder, ep.scheme, sha, index_dir)
         if open_index:
-            sha = (m.get("outputs") or {}).get(PROOFS)
-            ep.index = ClaimIndex(ensure_index(folder, ep.scheme, sha, index_dir))
+            ep.index = ClaimIndex(path)
         cat.programs.setdefault(program, {})[label] = ep
     return cat

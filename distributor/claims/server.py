@@ -19,12 +19,16 @@ ENV = "EPOCHDROP_SERVE_SETTINGS"
 
 def app_from_env():
     """uvicorn factory: the app described by $EPOCHDROP_SERVE_SETTINGS."""
-    from distributor.claims.api import create_app
-    from distributor.claims.chain import ClaimedReader
-
     s = json.loads(os.environ[ENV])
     catalog = load_catalog([Path(p) for p in s["folders"]],
                            index_dir=Path(s["index_dir"]) if s.get("index_dir") else None)
+    return _app(catalog, s)
+
+
+def _app(catalog, s: dict):
+    from distributor.claims.api import create_app
+    from distributor.claims.chain import ClaimedReader
+
     reader = ClaimedReader(s["rpc"], s["contracts"]) if s.get("rpc") else None
     return create_app(catalog, cors_origins=s.get("cors") or None, reader=reader)
 
@@ -34,12 +38,15 @@ def run(folders: list[Path], *, host: str, port: int, workers: int, cors: list[s
         log_level: str = "warning") -> None:
     import uvicorn
 
-    catalog = load_catalog(folders, index_dir=index_dir)  # builds missing indexes, checks names
-    n = sum(e.index.n for e in catalog.all())
+    catalog = load_catalog(folders, index_dir=index_dir, open_index=workers == 1)
     settings = {"folders": [str(Path(f).resolve()) for f in folders], "cors": cors, "rpc": rpc,
                 "contracts": contracts, "index_dir": str(index_dir) if index_dir else None}
     os.environ[ENV] = json.dumps(settings)
     print(f"serving {len(catalog.all())} epoch(s) of {len(catalog.programs)} program(s), "
-          f"{n} claims, on http://{host}:{port} (docs at /docs)", flush=True)
-    uvicorn.run("distributor.claims.server:app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level=log_level, access_log=False)
+          f"on http://{host}:{port} (docs at /docs)", flush=True)
+    common = dict(host=host, port=port, log_level=log_level, access_log=False)
+    if workers == 1:
+        uvicorn.run(_app(catalog, settings), **common)
+    else:
+        uvicorn.run("distributor.claims.server:app_from_env", factory=True, workers=workers,
+                    **common)

@@ -78,6 +78,29 @@ def verify(
         raise typer.Exit(1)
 
 
+def whatif(
+    program: str = typer.Argument(..., help="Program name."),
+    config: Path = typer.Option(..., "--config", help="The program config the options start from."),
+    vary: List[str] = typer.Option(..., "--vary", help="NAME=V1,V2,… (repeatable; options are all combinations)."),
+    out_dir: Path = typer.Option(..., "--out", help="Output folder for the comparison (replaced atomically)."),
+    epoch: Optional[str] = typer.Option(None, "--epoch", help="Epoch label (default: [sources] epoch)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables (default: [sources] data)."),
+) -> None:
+    """Run the epoch under each option and compare who gets what (table + plots)."""
+    from distributor.workflow.whatif import whatif as do_whatif
+
+    args = {"program": program, "config": str(config), "vary": vary, "out": out_dir,
+            "epoch": epoch, "data": data}
+    with RunReport(runs_dir_for_output(out_dir), "whatif", args) as report:
+        s = do_whatif(program, config, vary, out_dir, epoch=epoch, data=data)
+        report.done({"options": [o["label"] for o in s["options"]]})
+    rows = [(o["label"], f"paid {o['totals']['allocated']} of {o['totals']['budget']} base "
+                         f"units to {o['accounts_paid']} accounts") for o in s["options"]]
+    rows += [("sections", "; ".join(s["sections"])), ("output", f"{out_dir}/whatif.html")]
+    out.print(kv_table(f"whatif {program} epoch {s['epoch']}", rows))
+
+
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
     app.command("verify")(verify)
+    app.command("whatif")(whatif)

@@ -1,0 +1,1 @@
+"""The operator's workflow: run an epoch, verify it, compare options (whatif), the demo."""

@@ -62,7 +62,8 @@ def find_sources(table: str, data: Path) -> tuple[str, list[Path]] | None:
 
 def load_inputs(con: duckdb.DuckDBPyConnection, tables: tuple[TableSpec, ...],
                 data: str | Path) -> list[dict[str, Any]]:
-    """Create one typed table per spec in `con`; return manifest entries (files + sha256)."""
+    """Create one typed table per spec in `con`; return one entry per table: rows, the
+    order-independent `content_sha256`, and the files read with their sha256."""
     data = Path(data)
     if not data.is_dir():
         raise UserError(f"--data {data}: not a folder (give a store or a folder of "
@@ -77,14 +78,24 @@ def load_inputs(con: duckdb.DuckDBPyConnection, tables: tuple[TableSpec, ...],
                                 f"{spec.name}.csv or {spec.name}.parquet, or a store dataset "
                                 f"{' / '.join(STORE_DATASETS.get(spec.name, (spec.name,)))})")
             _create_empty(con, spec)
-            entries.append({"table": spec.name, "files": [], "rows": 0})
+            entries.append({"table": spec.name, "rows": 0,
+                            "content_sha256": content_sha256(con, spec.name), "files": []})
             continue
         kind, files = found
         rows = _load_table(con, spec, kind, files)
         entries.append({"table": spec.name, "rows": rows,
+                        "content_sha256": content_sha256(con, spec.name),
                         "files": [{"name": f.relative_to(data).as_posix(),
                                    "sha256": sha256_file(f)} for f in files]})
     return entries
+
+
+def content_sha256(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """sha256 of a loaded table's typed rows in sorted order: the same rows give the same
+    hash however they are ordered or cut into files (DECISIONS D10)."""
+    return con.execute(
+        f"SELECT sha256(coalesce(string_agg(CAST(x AS VARCHAR), chr(10) "
+        f"ORDER BY CAST(x AS VARCHAR)), '')) FROM {_q(table)} x").fetchone()[0]
 
 
 def _create_empty(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:

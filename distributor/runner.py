@@ -127,10 +127,22 @@ def manifest_fields(prep: Prepared, result: ScoreResult, allocs: dict[str, PoolA
 
 def score_epoch(program: str, data: str | Path, epoch: str, out: str | Path,
                 config: str | Path | None = None, threads: int | None = None,
-                overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The whole `epochdrop score`: returns the manifest written to `out/manifest.json`."""
+                overrides: dict[str, Any] | None = None, report: Any = None
+                ) -> dict[str, Any]:
+    """The whole `epochdrop score`: returns the manifest written to `out/manifest.json`.
+
+    The manifest names each input table by its rows' content hash (order-independent), so
+    shuffled rows or a store cut into other files give the same bytes (acceptance 4, D10);
+    the sha256 of each file read goes to the run report (`report.input`) instead.
+    """
     prep = prepare(program, epoch, config, overrides)
     result, allocs, inputs = compute(prep, data, threads)
+    if report is not None:
+        for e in inputs:
+            for f in e["files"]:
+                report.input(f["name"], f["sha256"])
+    inputs = [{"table": e["table"], "rows": e["rows"], "content_sha256": e["content_sha256"]}
+              for e in inputs]
     fields = manifest_fields(prep, result, allocs, inputs)
     with atomic_dir(out) as tmp:
         manifest = write_outputs(tmp, result, allocs, fields)

@@ -26,7 +26,8 @@ def score(
     args = {"program": program, "data": str(data), "epoch": epoch, "out": str(out),
             "config": None if config is None else str(config), "threads": threads}
     with RunReport(runs_dir_for_output(out), "score", args) as report:
-        m = score_epoch(program, data, epoch, out, config=config, threads=threads)
+        m = score_epoch(program, data, epoch, out, config=config, threads=threads,
+                        report=report)
         report.done({"accounts": m["accounts"], "total_amount": m["total_amount"]})
     t = m["totals"]
     typer.echo(f"{program} epoch {m['epoch']['label']} "

@@ -1,6 +1,7 @@
 """Account text -> the fixed-width key the claims index is sorted by, and back.
 
-EVM accounts are 20 bytes; we accept lowercase, uppercase or a correct EIP-55 checksum and
+EVM accounts are 20 bytes (integer accounts of an `oz` tree with a non-address leaf, D4,
+are 32 big-endian bytes); we accept lowercase, uppercase or a correct EIP-55 checksum and
 refuse a mixed-case address whose checksum is wrong (it is almost always a typo, and EIP-55
 exists to catch exactly that: https://eips.ethereum.org/EIPS/eip-55). Solana accounts are the
 32 pubkey bytes (base58 text, or the hex the static shards use, D6).
@@ -29,13 +30,19 @@ class BadAccount(ValueError):
     """The text is not an account of the epoch's kind; the message says why."""
 
 
-def key_width(scheme: str) -> int:
-    return 32 if scheme == "solana" else 20
+def key_width(kind: str) -> int:
+    return 20 if kind == "address" else 32
 
 
-def parse_account(text: str, scheme: str) -> bytes:
-    """Return the index key for `text` or raise BadAccount with a one-line reason."""
-    if scheme == "solana":
+def parse_account(text: str, kind: str) -> bytes:
+    """Return the index key for `text` or raise BadAccount with a one-line reason.
+
+    `kind` is the tree scheme's account kind (`address`, `solana` or `uint`, D4)."""
+    if kind == "uint":
+        if not text.isdigit() or len(text) > 78 or int(text) >= 2**256:
+            raise BadAccount(f"{text[:80]!r} is not an unsigned integer account")
+        return int(text).to_bytes(32, "big")
+    if kind == "solana":
         if _HEX64.match(text):
             return bytes.fromhex(text[-64:])
         try:
@@ -68,6 +75,7 @@ def evm_keys(ascii42: bytes, n: int) -> np.ndarray:
     return (nib[:, 0::2] << 4) | nib[:, 1::2]
 
 
-def solana_keys(accounts: list[str]) -> np.ndarray:
-    raw = b"".join(parse_account(a, "solana") for a in accounts)
+def other_keys(accounts: list[str], kind: str) -> np.ndarray:
+    """Solana or integer accounts -> (N, 32) keys (per row; such epochs are small)."""
+    raw = b"".join(parse_account(a, kind) for a in accounts)
     return np.frombuffer(raw, dtype=np.uint8).reshape(len(accounts), 32)

@@ -66,12 +66,12 @@ class ClaimFastPath:
                 ep = self.catalog.programs.get(parts[3], {}).get(parts[5])
                 if ep is not None and not _has_if_none_match(scope):
                     try:
-                        k = parse_account(parts[7], ep.scheme)
+                        k = parse_account(parts[7], ep.kind_)
                     except BadAccount:
                         k = None
                     c = ep.index.get(k) if k is not None else None
                     if c is not None:
-                        body = render.claim_body(c)
+                        body = render.claim_body(ep.claim_head, c)
                         await send({"type": "http.response.start", "status": 200, "headers": [
                             (b"content-length", str(len(body)).encode()),
                             (b"content-type", b"application/json"),
@@ -132,7 +132,7 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
 
     def key(ep: Epoch, account: str) -> bytes:
         try:
-            return parse_account(account, ep.scheme)
+            return parse_account(account, ep.kind_)
         except BadAccount as exc:
             raise ApiError(400, "invalid_account", str(exc)) from None
 
@@ -172,7 +172,7 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
         c = ep.index.get(key(ep, account))
         if c is None:
             raise ApiError(404, "no_claim", f"{account} has no claim in {program} epoch {epoch}")
-        return _json(render.claim_body(c), IMMUTABLE, request)
+        return _json(render.claim_body(ep.claim_head, c), IMMUTABLE, request)
 
     @app.get("/v1/programs/{program}/claims/{account}", tags=["claims"])
     async def claims_all_epochs(program: str, account: str, request: Request):
@@ -223,7 +223,7 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
         for p in sorted(catalog.programs):
             eps = catalog.epochs(p)
             try:
-                k = parse_account(account, eps[0].scheme)
+                k = parse_account(account, eps[0].kind_)
             except BadAccount:
                 continue
             valid = True

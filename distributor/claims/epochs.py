@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from distributor.claims.render import claim_head
 from distributor.claims.index import PROOFS, ClaimIndex, ensure_index
 from epochdrop.errors import UserError
 from epochdrop.manifest import MANIFEST, read_manifest
@@ -29,15 +30,20 @@ class Epoch:
     folder: Path
     manifest: dict
     index: ClaimIndex | None = None
+    cumulative: bool = False  # program-wide: set when any epoch was built with --previous
+    claim_head: bytes = b""   # the context part of every claim body (render.claim_head)
+    kind_: str = "address"    # `kind`, computed once (the hot path reads it per request)
 
     @property
     def scheme(self) -> str:
         return str(self.manifest.get("scheme", ""))
 
     @property
-    def cumulative(self) -> bool:
-        m = self.manifest
-        return bool(m.get("cumulative") or m.get("previous"))
+    def kind(self) -> str:
+        """How accounts are spelled: `address`, `solana` or `uint` (the scheme decides, D4)."""
+        from distributor.trees.schemes import get_scheme
+
+        return get_scheme(self.scheme).account_kind(self.manifest.get("leaf_encoding")).kind
 
     def info(self) -> dict:
         """The epoch's public facts (API `/epochs/{epoch}` and static `index.json`)."""
@@ -49,28 +55,16 @@ class Epoch:
             "scheme": self.scheme,
             "root": m.get("root"),
             "cumulative": self.cumulative,
-            "token": _first(m, "token", ("tree", "token")),
-            "chain_id": _first(m, "chain_id", ("tree", "chain_id")),
-            "decimals": _first(m, "decimals", ("tree", "decimals")),
-            "total": _text(_first(m, "total", ("totals", "amount"), "token_total")),
-            "claims": _first(m, "count", ("counts", "claims"), "claims"),
-            "expiry": _first(m, "expiry", ("tree", "expiry")),
-            "leaf": _first(m, "leaf", "leaf_types"),
+            "previous_root": (m.get("cumulative") or {}).get("root"),
+            "token": m.get("token"),
+            "chain_id": m.get("chain_id"),
+            "decimals": m.get("decimals"),
+            "total": None if m.get("total") is None else str(m["total"]),
+            "claims": m.get("count"),
+            "expiry": m.get("expiry"),
+            "leaf_encoding": m.get("leaf_encoding"),
+            "shard_digits": m.get("shard_digits"),
         }
-
-
-def _first(m: dict, *paths):
-    for p in paths:
-        cur = m
-        for part in (p if isinstance(p, tuple) else (p,)):
-            cur = cur.get(part) if isinstance(cur, dict) else None
-        if cur is not None:
-            return cur
-    return None
-
-
-def _text(v):
-    return None if v is None else str(v)
 
 
 def find_folders(roots: list[Path]) -> list[Path]:
@@ -132,13 +126,19 @@ def load_catalog(roots: list[Path], *, open_index: bool = True,
         program = str(m.get("program") or folder.parent.name)
         label = str(m.get("epoch") if m.get("epoch") is not None else folder.name)
         ep = Epoch(program, label, folder, m)
+        ep.claim_head = claim_head(m)
+        ep.kind_ = ep.kind
         if label in cat.programs.get(program, {}):
             other = cat.programs[program][label].folder
             raise UserError(f"program {program!r} epoch {label!r} is both {other} and {folder}; "
                             "serve one of them")
         sha = (m.get("outputs") or {}).get(PROOFS)
-        path = ensure_index(folder, ep.scheme, sha, index_dir)
+        path = ensure_index(folder, ep.kind_, sha, index_dir)
         if open_index:
             ep.index = ClaimIndex(path)
         cat.programs.setdefault(program, {})[label] = ep
+    for eps in cat.programs.values():
+        cumulative = any(e.manifest.get("cumulative") for e in eps.values())
+        for e in eps.values():
+            e.cumulative = cumulative
     return cat

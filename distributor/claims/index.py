@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from distributor.claims.accounts import evm_keys, key_width, solana_keys
+from distributor.claims.accounts import evm_keys, key_width, other_keys
 from epochdrop.errors import UserError
 from epochdrop.fsio import TMP_PREFIX, sha256_file
 
@@ -46,14 +46,14 @@ def index_path(folder: Path, proofs_sha256: str, index_dir: Path | None = None) 
     return Path(base) / f"{folder.name}.{proofs_sha256[:16]}.idx"
 
 
-def ensure_index(folder: Path, scheme: str, proofs_sha256: str | None = None,
+def ensure_index(folder: Path, kind: str, proofs_sha256: str | None = None,
                  index_dir: Path | None = None) -> Path:
     """Return the index file for `folder`, building it first if it is missing."""
     sha = proofs_sha256 or sha256_file(Path(folder) / PROOFS)
     path = index_path(folder, sha, index_dir)
     if not path.exists():
         try:
-            write_index(Path(folder) / PROOFS, scheme, path)
+            write_index(Path(folder) / PROOFS, kind, path)
         except PermissionError:
             raise UserError(f"cannot write the claims index {path}: give a writable "
                             "--index-dir") from None
@@ -72,7 +72,7 @@ def _strings(col: pa.ChunkedArray) -> tuple[np.ndarray, memoryview]:
     return (offs - offs[0]).astype(np.int64), data
 
 
-def _sections(proofs_file: Path, scheme: str) -> tuple[int, int, list[tuple[str, object]]]:
+def _sections(proofs_file: Path, kind: str) -> tuple[int, int, list[tuple[str, object]]]:
     """Read proofs.parquet once and return (n, key width, [(section, bytes-like)])."""
     try:
         table = pq.read_table(proofs_file, memory_map=True)
@@ -85,6 +85,9 @@ def _sections(proofs_file: Path, scheme: str) -> tuple[int, int, list[tuple[str,
     n = table.num_rows
     acc_offs, acc_data = _strings(table.column("account"))
     amt_offs, amt_data = _strings(table.column("amount"))
+    lock_offs = lock_data = None
+    if "locked_amount" in names:  # solana (Jupiter/Jito claims carry a locked part, D6)
+        lock_offs, lock_data = _strings(table.column("locked_amount"))
     proof = table.column("proof").combine_chunks()
     if not (pa.types.is_list(proof.type) or pa.types.is_large_list(proof.type)):
         raise UserError(f"{proofs_file}: proof is {proof.type}, not a list of 32-byte nodes")
@@ -97,17 +100,18 @@ def _sections(proofs_file: Path, scheme: str) -> tuple[int, int, list[tuple[str,
     if "index" in names:
         col = table.column("index")
         if col.null_count < n:
-            idx = np.asarray(pc.fill_null(col, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+            idx = np.asarray(pc.fill_null(pc.cast(col, pa.int64()), -1).to_numpy(zero_copy_only=False),
+                             dtype=np.int64)
 
     try:
-        if scheme == "solana":
-            text = bytes(acc_data).decode()
-            keys = solana_keys([text[acc_offs[i]:acc_offs[i + 1]] for i in range(n)])
-        else:
+        if kind == "address":
             keys = evm_keys(acc_data, n)
+        else:
+            text = bytes(acc_data).decode()
+            keys = other_keys([text[acc_offs[i]:acc_offs[i + 1]] for i in range(n)], kind)
     except ValueError as exc:
         raise UserError(f"{proofs_file}: {exc}") from None
-    width = key_width(scheme)
+    width = key_width(kind)
     order = np.argsort(keys.reshape(n, width).view(f"S{width}").ravel(), kind="stable")
     sorted_keys = keys[order]
     if n > 1 and (sorted_keys[1:] == sorted_keys[:-1]).all(axis=1).any():
@@ -117,12 +121,14 @@ def _sections(proofs_file: Path, scheme: str) -> tuple[int, int, list[tuple[str,
         ("index", idx.astype("<i8").tobytes()), ("proof_offsets", p_offs.astype("<i8").tobytes()),
         ("nodes", nodes), ("amount_offsets", amt_offs.astype("<i8").tobytes()),
         ("amounts", amt_data), ("account_offsets", acc_offs.astype("<i8").tobytes()),
-        ("accounts", acc_data)]
+        ("accounts", acc_data)] + ([
+        ("locked_offsets", lock_offs.astype("<i8").tobytes()), ("locked", lock_data)]
+        if lock_offs is not None else [])
 
 
-def write_index(proofs_file: Path, scheme: str, dest: Path) -> None:
+def write_index(proofs_file: Path, kind: str, dest: Path) -> None:
     """Write the index for `proofs_file` to `dest` atomically (temp name, fsync, rename)."""
-    n, width, sections = _sections(Path(proofs_file), scheme)
+    n, width, sections = _sections(Path(proofs_file), kind)
     header = {"format": FORMAT, "n": n, "key_width": width, "sections": {}}
     reserve = 256  # room for the offsets to grow between the two header passes
     head = json.dumps(header, sort_keys=True).encode()
@@ -161,6 +167,7 @@ class Claim:
     amount: str
     index: int | None
     nodes: bytes  # concatenated 32-byte proof nodes
+    locked: str | None = None  # solana only
 
     def proof_hex(self) -> list[str]:
         return ["0x" + self.nodes[i:i + 32].hex() for i in range(0, len(self.nodes), 32)]
@@ -183,7 +190,8 @@ class ClaimIndex:
         # Only the key and offset tables are mapped (~60 bytes a claim); proofs and amount
         # text are read with pread so they stay in the page cache instead of our RSS.
         end = max(self._sec[k][0] + self._sec[k][1] for k in
-                  ("keys", "order", "index", "proof_offsets", "amount_offsets", "account_offsets"))
+                  ("keys", "order", "index", "proof_offsets", "amount_offsets", "account_offsets",
+                   "locked_offsets") if k in self._sec)
         self._map = mmap.mmap(self.fd, end, prot=mmap.PROT_READ)
         self.keys = self._array("keys", f"S{self.width}")
         self._keys_raw = self._array("keys", np.uint8)
@@ -192,6 +200,9 @@ class ClaimIndex:
         self.proof_offsets = self._array("proof_offsets", "<i8")
         self.amount_offsets = self._array("amount_offsets", "<i8")
         self.account_offsets = self._array("account_offsets", "<i8")
+        self.has_locked = "locked_offsets" in self._sec
+        if self.has_locked:
+            self.locked_offsets = self._array("locked_offsets", "<i8")
 
     def _array(self, name: str, dtype) -> np.ndarray:
         off, length = self._sec[name]
@@ -218,7 +229,11 @@ class ClaimIndex:
         m0, m1 = self.amount_offsets[row], self.amount_offsets[row + 1]
         p0, p1 = self.proof_offsets[row], self.proof_offsets[row + 1]
         idx = int(self.index[row])
-        return Claim(account=self._blob("accounts", int(a0), int(a1)).decode(),
+        locked = None
+        if self.has_locked:
+            l0, l1 = self.locked_offsets[row], self.locked_offsets[row + 1]
+            locked = self._blob("locked", int(l0), int(l1)).decode()
+        return Claim(locked=locked, account=self._blob("accounts", int(a0), int(a1)).decode(),
                      amount=self._blob("amounts", int(m0), int(m1)).decode(),
                      index=None if idx < 0 else idx,
                      nodes=self._blob("nodes", int(p0) * 32, int(p1) * 32))

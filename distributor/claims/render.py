@@ -17,19 +17,33 @@ from distributor.claims.index import Claim
 CLAIM_FORMAT = "epochdrop-claim-v1"
 
 
+CONTEXT = ("scheme", "root", "chain_id", "token", "program", "epoch")
+
+
 def claim_obj(claim: Claim) -> dict:
-    """The D6 claim object as Python data (for composite answers)."""
-    return {"account": claim.account, "amount": claim.amount, "index": claim.index,
-            "proof": claim.proof_hex()}
+    """The bare claim (account, amount, index[, locked_amount], proof), as in the shards."""
+    out = {"account": claim.account, "amount": claim.amount, "index": claim.index}
+    if claim.locked is not None:
+        out["locked_amount"] = claim.locked
+    out["proof"] = claim.proof_hex()
+    return out
 
 
-def claim_body(claim: Claim) -> bytes:
-    """`claim_obj` serialised; the API's hot path."""
+def claim_head(manifest: dict) -> bytes:
+    """`{"format":…,"scheme":…,…,` — the context `tree proof` puts around a claim, taken
+    from the manifest exactly as `distributor.trees.outputs.claim_json` does."""
+    ctx = {"format": CLAIM_FORMAT, **{k: manifest.get(k) for k in CONTEXT}}
+    return orjson.dumps(ctx)[:-1] + b","
+
+
+def claim_body(head: bytes, claim: Claim) -> bytes:
+    """`tree proof`'s JSON for one claim (D6), assembled from index bytes: the hot path."""
     nodes = claim.nodes
     proof = ",".join(['"0x' + nodes[i:i + 32].hex() + '"' for i in range(0, len(nodes), 32)])
     index = "null" if claim.index is None else str(claim.index)
-    return (f'{{"account":"{claim.account}","amount":"{claim.amount}","index":{index},'
-            f'"proof":[{proof}]}}').encode()
+    locked = "" if claim.locked is None else f'"locked_amount":"{claim.locked}",'
+    return head + (f'"account":"{claim.account}","amount":"{claim.amount}","index":{index},'
+                   f'{locked}"proof":[{proof}]}}').encode()
 
 
 def dumps(obj) -> bytes:

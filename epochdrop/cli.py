@@ -42,7 +42,8 @@ def _register() -> None:
     register_score(app)
     from indexer.import_cli import register as register_import
     register_import(app)
-    from distributor.workflow.cli import register as register_workflow; register_workflow(app)
+    from indexer.cli import register as register_index
+    register_index(app)
     from distributor.workflow.cli import register as register_workflow; register_workflow(app)
     from distributor.claims.cli import claims_app; app.add_typer(claims_app)  # serve, export-static, publish
 

@@ -1,0 +1,158 @@
+"""`epochdrop index` and `epochdrop decode`: argument checks at the edge, then the listener.
+
+Every check that can fail on bad input runs before the store is touched (acceptance 8):
+unknown dataset, --from after --to, malformed or code-less --contracts, an unreachable RPC,
+and an RPC whose chain is not the one the store holds. Each is one line and a non-zero exit
+(2 for input, 1 for an RPC that cannot be reached; DECISIONS D22).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from epochdrop.errors import InputError, UserError
+from rich.console import Console
+from epochdrop.runreport import RunReport, runs_dir_for_store
+
+LOCAL_CHAINS = {31337, 1337, 0x776562337079}
+console = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("index", help="Index a dataset from an EVM RPC (or `embedded`) into the store.")(index)
+    app.command("decode", help="Decode raw eth_getLogs JSON into a dataset's rows (no RPC).")(decode)
+
+
+def _block_arg(name: str, v: str) -> int | None:
+    if v == "latest":
+        return None
+    if not re.fullmatch(r"[0-9]+", v):
+        raise UserError(f"{name} {v!r}: give a block number or 'latest'")
+    return int(v)
+
+
+def _contracts(text: list[str]) -> list[str]:
+    from eth_utils import to_checksum_address
+    out = []
+    for part in ",".join(text).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not re.fullmatch(r"0x[0-9a-fA-F]{40}", part):
+            raise UserError(f"--contracts {part!r} is not an address (0x + 40 hex digits)")
+        out.append(to_checksum_address(part))
+    return sorted(set(out))
+
+
+def index(
+    dataset: str = typer.Argument(..., help="Dataset name (see docs/indexer.md)."),
+    rpc: str = typer.Option(..., "--rpc", help="JSON-RPC URL, or `embedded`."),
+    from_block: str = typer.Option("0", "--from", help="First block (inclusive)."),
+    to_block: str = typer.Option("latest", "--to", help="Last block (inclusive) or `latest`."),
+    store: Path = typer.Option(Path("data/store"), "--store", help="Store folder."),
+    contracts: list[str] = typer.Option([], "--contracts", help="Contract addresses (comma-separated or repeated)."),
+    confirmations: Optional[int] = typer.Option(None, "--confirmations", min=0,
+                                                help="Blocks behind head counted final (default 64 on public chains, 0 local)."),
+    new_chain: bool = typer.Option(False, "--new-chain", help="Allow a chain this store does not hold yet."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds per RPC request."),
+    retries: int = typer.Option(8, "--retries", min=1, help="Attempts per RPC request."),
+    dry: bool = typer.Option(False, "--dry", help="Print the plan and stop."),
+) -> None:
+    from indexer import checkpoint as ckpt
+    from indexer.datasets import get
+    from indexer.evm.rpc import connect
+    from indexer.retry import RetryPolicy
+
+    ds = get(dataset)
+    start, end = _block_arg("--from", from_block), _block_arg("--to", to_block)
+    if start is None:
+        raise UserError("--from latest: give a block number")
+    if end is not None and start > end:
+        raise UserError(f"--from {start} is after --to {end}")
+    addrs = _contracts(contracts)
+    if ds.kind == "snapshot" and not addrs:
+        raise UserError(f"{ds.name} reads contracts: give them with --contracts")
+    if ds.kind not in ("events", "blocks", "snapshot"):
+        raise UserError(f"{ds.name} is not an EVM dataset (import it with `epochdrop import`)")
+
+    client = connect(rpc, timeout=timeout, policy=RetryPolicy(attempts=retries))
+    chain_id = client.chain_id(policy=RetryPolicy(attempts=min(retries, 3), max_total=5))
+    known = ckpt.chain_ids(store)
+    if known and chain_id not in known and not new_chain:
+        raise UserError(f"the RPC serves chain {chain_id} but store {store} holds chain "
+                        f"{', '.join(map(str, sorted(known)))}: fix --rpc, or pass --new-chain "
+                        "to add this chain to the store")
+    head = client.block_number()
+    if end is None:
+        end = head
+    if start > end:
+        raise UserError(f"--from {start} is after --to {to_block} (block {end})")
+    codes = client.batch([("eth_getCode", [a, "latest"]) for a in addrs])
+    for a, code in zip(addrs, codes):
+        if code in (None, "0x", "0x0", ""):
+            raise UserError(f"--contracts {a}: no contract code at this address on chain "
+                            f"{chain_id} (is it an EOA, or on another chain?)")
+    if confirmations is None:
+        confirmations = 0 if chain_id in LOCAL_CHAINS else 64
+    console.print(f"plan: {ds.name} ({ds.kind}) on chain {chain_id} via {client.url}, blocks "
+                  f"{start}–{end} (head {head}, {confirmations} confirmations), "
+                  f"{len(addrs) or 'all'} contract(s) → {store}/{ds.name}/chain={chain_id}/",
+                  markup=False, highlight=False)
+    if dry:
+        return
+    args = dict(dataset=ds.name, rpc=rpc, start=start, end=end, store=str(store),
+                contracts=addrs, confirmations=confirmations, chain_id=chain_id)
+    with RunReport(runs_dir_for_store(store), "index", args) as report:
+        out = _run(client, store, ds, chain_id, addrs, start, end, confirmations)
+        report.done(out)
+    console.print(f"done: {ds.name} chain {chain_id}: {out['rows']:,} new rows in {out['chunks']} "
+                  f"chunk(s), final block {out['last']}, {out['retries']} retries, "
+                  f"{out['splits']} range splits, {out['reorgs']} reorg(s), {out['seconds']:.1f} s",
+                  markup=False, highlight=False)
+    if out["unmatched"]:
+        console.print(f"note: {sum(out['unmatched'].values())} log(s) matched no {ds.name} event: "
+                      f"{out['unmatched']}", markup=False, highlight=False)
+
+
+def _run(client, store, ds, chain_id, addrs, start, end, confirmations) -> dict:
+    from dataclasses import asdict
+
+    from indexer.evm.listener import Listener
+    from indexer.evm.sources import HeaderSource, LogSource
+    from indexer.retry import AdaptiveStep
+    from indexer.store import Store
+
+    st = Store(store)
+    if ds.kind == "snapshot":
+        from indexer.evm.snapshots import run_snapshots
+        out = run_snapshots(client, st, ds, chain_id, addrs, start, end, confirmations)
+        return dict(out, retries=client.retries, unmatched={})
+    if ds.kind == "blocks":
+        source, step = HeaderSource(client, ds, chain_id), AdaptiveStep(200, 1, 1000, 10_000)
+    else:
+        source, step = LogSource(client, ds, chain_id, addrs), AdaptiveStep()
+    res = Listener(st, ds, chain_id, addrs, source, client, step=step).run(start, end, confirmations)
+    return dict(asdict(res), retries=client.retries, unmatched=dict(source.unmatched))
+
+
+def decode(
+    dataset: str = typer.Argument(..., help="Event dataset name."),
+    logs_file: Path = typer.Argument(..., help="JSON array of eth_getLogs results."),
+    out: Path = typer.Option(..., "--out", help="Output file: .parquet, .csv or .json."),
+    chain_id: int = typer.Option(1, "--chain-id", help="chain_id column value."),
+) -> None:
+    from indexer.evm.decode_file import decode_file
+    n_logs, n_rows, unmatched = decode_file(dataset, logs_file, out, chain_id)
+    console.print(f"decoded {n_logs} log(s) → {n_rows} {dataset} row(s) in {out}",
+                  markup=False, highlight=False)
+    if unmatched:
+        console.print(f"not matched: {sum(unmatched.values())} log(s): "
+                      + ", ".join(f"{k}: {v}" for k, v in sorted(unmatched.items())),
+                      markup=False, highlight=False)
+
+
+_ = InputError

@@ -1,0 +1,159 @@
+"""Raw JSON-RPC over HTTP (or the embedded chain), with batching, retries and classification.
+
+Raw on purpose: FACTS.md measured web3.py's result formatters at 6–15× the cost of the
+fetch for eth_getLogs, so results stay as the node sent them (hex strings) and are parsed
+with orjson. A transport is "bytes in, bytes out" (`HttpTransport`, or
+`indexer.evm.embedded.EmbeddedTransport`), so the listener's code path is the same for a
+remote node and the in-process chain. Faults are classified by `indexer.retry`.
+"""
+
+from __future__ import annotations
+
+from itertools import count
+from typing import Any, Protocol
+
+import httpx
+import orjson
+
+from epochdrop.errors import FailureError, UserError
+from indexer.retry import (DEFAULT_POLICY, RangeTooLarge, RetryPolicy, RpcError,
+                           TransientError, classify_http_status, classify_rpc_error,
+                           with_retries)
+
+
+class Transport(Protocol):
+    url: str
+
+    def send(self, payload: bytes) -> bytes: ...
+
+
+class HttpTransport:
+    def __init__(self, url: str, timeout: float = 30.0):
+        self.url = url
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+                                    headers={"content-type": "application/json"})
+
+    def send(self, payload: bytes) -> bytes:
+        try:
+            resp = self._client.post(self.url, content=payload)
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"timeout talking to {self.url}: {type(exc).__name__}") from None
+        except httpx.TransportError as exc:
+            raise TransientError(f"cannot reach {self.url}: {exc or type(exc).__name__}") from None
+        err = classify_http_status(resp.status_code, resp.content, resp.headers.get("retry-after"))
+        if err is not None:
+            raise err
+        return resp.content
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class RpcClient:
+    """JSON-RPC calls with bounded retries; batches fall back to single calls if unsupported."""
+
+    def __init__(self, transport: Transport, policy: RetryPolicy = DEFAULT_POLICY):
+        self.transport = transport
+        self.policy = policy
+        self._ids = count(1)
+        self.batch_supported: bool | None = None
+        self.retries = 0
+
+    @property
+    def url(self) -> str:
+        return self.transport.url
+
+    def _on_retry(self, attempt: int, exc: Exception) -> None:
+        self.retries += 1
+
+    # ---- single calls ----------------------------------------------------------------
+    def call(self, method: str, params: list | None = None, *,
+             policy: RetryPolicy | None = None) -> Any:
+        def once():
+            rid = next(self._ids)
+            body = self.transport.send(orjson.dumps(
+                {"jsonrpc": "2.0", "id": rid, "method": method, "params": params or []}))
+            return _result(_parse(body), method)
+        return with_retries(once, what=f"{method} on {self.url}", policy=policy or self.policy,
+                            on_retry=self._on_retry)
+
+    # ---- batches ---------------------------------------------------------------------
+    def batch(self, calls: list[tuple[str, list]]) -> list[Any]:
+        """Results of several calls, in order. One HTTP round trip when the node batches.
+
+        A transient error in any item retries the whole batch; a range error in any item
+        raises RangeTooLarge; other errors raise RpcError.
+        """
+        if not calls:
+            return []
+        if len(calls) == 1 or self.batch_supported is False:
+            return [self.call(m, p) for m, p in calls]
+
+        def once():
+            ids = [next(self._ids) for _ in calls]
+            payload = orjson.dumps([{"jsonrpc": "2.0", "id": i, "method": m, "params": p}
+                                    for i, (m, p) in zip(ids, calls)])
+            data = _parse(self.transport.send(payload))
+            if isinstance(data, dict):          # a node without batch support answers once
+                if "error" in data and self.batch_supported is None:
+                    return None
+                raise TransientError("malformed batch response (an object, not an array)")
+            if not isinstance(data, list) or len(data) != len(calls):
+                raise TransientError("malformed batch response (wrong length)")
+            by_id = {}
+            for item in data:
+                if not isinstance(item, dict) or "id" not in item:
+                    raise TransientError("malformed batch item")
+                by_id[item["id"]] = item
+            if set(by_id) != set(ids):
+                raise TransientError("batch response ids do not match the request")
+            return [_result(by_id[i], m) for i, (m, _) in zip(ids, calls)]
+
+        out = with_retries(once, what=f"batch of {len(calls)} calls on {self.url}",
+                           policy=self.policy, on_retry=self._on_retry)
+        if out is None:
+            self.batch_supported = False
+            return [self.call(m, p) for m, p in calls]
+        self.batch_supported = True
+        return out
+
+    # ---- helpers ---------------------------------------------------------------------
+    def chain_id(self, *, policy: RetryPolicy | None = None) -> int:
+        return int(self.call("eth_chainId", [], policy=policy), 16)
+
+    def block_number(self) -> int:
+        return int(self.call("eth_blockNumber"), 16)
+
+
+def _parse(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise TransientError(f"malformed JSON response ({len(body)} bytes, truncated?)") from None
+
+
+def _result(item: Any, method: str) -> Any:
+    if not isinstance(item, dict):
+        raise TransientError(f"malformed response to {method}")
+    if "error" in item and item["error"] is not None:
+        e = item["error"]
+        if not isinstance(e, dict):
+            raise TransientError(f"malformed error in response to {method}")
+        raise classify_rpc_error(e.get("code"), str(e.get("message", "")), e.get("data"))
+    if "result" not in item:
+        raise TransientError(f"response to {method} has neither result nor error")
+    return item["result"]
+
+
+def connect(rpc: str, *, timeout: float = 30.0, policy: RetryPolicy = DEFAULT_POLICY) -> RpcClient:
+    """An RpcClient for `--rpc`: an http(s) URL, or `embedded` (the in-process chain)."""
+    if rpc == "embedded":
+        from indexer.evm.embedded import embedded_chain
+        return RpcClient(embedded_chain().transport, policy)
+    if not rpc.startswith(("http://", "https://")):
+        raise UserError(f"--rpc {rpc!r}: give an http(s) URL or 'embedded'")
+    return RpcClient(HttpTransport(rpc, timeout), policy)
+
+
+__all__ = ["RpcClient", "HttpTransport", "connect", "RangeTooLarge", "RpcError",
+           "TransientError", "FailureError"]

@@ -34,3 +34,5 @@ def register(app: typer.Typer) -> None:
 
     app.command("import")(import_cmd)
     app.command("generate")(generate_cmd)
+    from indexer.solana.cli import solana_app
+    app.add_typer(solana_app, name="solana")

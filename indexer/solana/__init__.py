@@ -1,0 +1,1 @@
+"""Solana listener: JSON-RPC client, Anchor event and spl-governance account decoding."""

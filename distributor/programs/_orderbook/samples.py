@@ -46,3 +46,8 @@ def to_us(t: datetime) -> int:
         t = t.replace(tzinfo=timezone.utc)
     delta = t - datetime(1970, 1, 1, tzinfo=timezone.utc)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def minutes_in(start: datetime, end: datetime) -> int:
+    """Whole minutes in the window [start, end) (one sample each)."""
+    return (to_us(end) - to_us(start)) // MINUTE_US

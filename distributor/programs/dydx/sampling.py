@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from distributor.programs._orderbook.samples import sample_table, to_us
+from distributor.programs._orderbook.samples import minutes_in, sample_table, to_us
 from distributor.programs.dydx.schedule import SAMPLES
 from distributor.programs.sql import run_sql_file
 from distributor.programs.spec import Epoch
@@ -51,7 +51,8 @@ def check_orders(con) -> None:
 def from_orders(con, params, epoch: Epoch) -> tuple[dict, dict[str, int]]:
     """Run the interval-weighted sampling SQL; returns (aggregates, live samples)."""
     check_orders(con)
-    con.register("dx_samples", sample_table("dydx", epoch.index, SAMPLES, params.sample_offset))
+    minutes = minutes_in(epoch.start, epoch.end)  # 40,320 for a real epoch
+    con.register("dx_samples", sample_table("dydx", epoch.index, minutes, params.sample_offset))
     run_sql_file(con, SQL, {
         "start_us": to_us(epoch.start), "end_us": to_us(epoch.end),
         "btc_eth": list(params.btc_eth_markets),

@@ -9,7 +9,7 @@ Users below 0.25% of their side's total are removed before shares (D16 decisions
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Literal
 import pyarrow as pa
 from pydantic import Field
 
-from distributor.programs._orderbook.samples import sample_table, to_us
+from distributor.programs._orderbook.samples import minutes_in, sample_table, to_us
 from distributor.programs.params import CommonParams, Dec, base_units
 from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec
 from distributor.programs.sql import run_sql_file
@@ -55,7 +55,9 @@ def window(label: str, p: JetParams) -> Epoch:
     if not 0 <= n < p.epochs:
         raise ConfigError(f"--epoch {n}: the Jet incentive ran {p.epochs} epochs "
                           f"(0 … {p.epochs - 1}); set params.epochs to score beyond")
-    start = p.start.replace(tzinfo=None) + timedelta(minutes=EPOCH_MINUTES * n)
+    origin = p.start if p.start.tzinfo is None else \
+        p.start.astimezone(timezone.utc).replace(tzinfo=None)
+    start = origin + timedelta(minutes=EPOCH_MINUTES * n)
     return Epoch(str(n), start, start + timedelta(minutes=EPOCH_MINUTES), n)
 
 
@@ -86,7 +88,8 @@ def tenor_bias(tenor_seconds: int) -> float:
 
 def score(con, p: JetParams, epoch: Epoch) -> ScoreResult:
     tenors = _check(con)
-    con.register("jt_samples", sample_table("jet", epoch.index, EPOCH_MINUTES, p.sample_offset))
+    minutes = minutes_in(epoch.start, epoch.end)  # 43,200 for a real epoch
+    con.register("jt_samples", sample_table("jet", epoch.index, minutes, p.sample_offset))
     run_sql_file(con, SQL, {"start_us": to_us(epoch.start), "end_us": to_us(epoch.end)})
     rows = con.execute("SELECT market, owner, side, q_u, samples_quoted FROM jt_q "
                        "ORDER BY side, owner, market").fetchall()
@@ -119,7 +122,7 @@ def score(con, p: JetParams, epoch: Epoch) -> ScoreResult:
     return ScoreResult(
         table=table, pools=[Pool(name, budget, rule) for _, name in SIDES],
         notes=[f"threshold {p.threshold} of each side's total q_score, applied before shares"],
-        extra={"minutes": EPOCH_MINUTES, "sample_offset": p.sample_offset,
+        extra={"minutes": minutes, "sample_offset": p.sample_offset,
                "live_samples": {m: int(v) for m, v in live.items()},
                "tenor_bias": {m: tenor_bias(s) for m, s in sorted(tenors.items())}})
 

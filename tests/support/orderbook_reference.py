@@ -1,0 +1,132 @@
+"""Slow, obviously-correct reference for the two order-book programs (tests only).
+
+Per sample instant, per market, per order: rebuild the book by scanning every order, take
+the mid, score every order — no intervals, no SQL. The product's documented quantisation
+(each order's term rounded half away from zero to 1e-6 for dYdX, 1e-9 for Jet, then summed
+exactly; D21) is reproduced so that payouts can be compared exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+MINUTE_US = 60_000_000
+
+
+@dataclass(frozen=True)
+class Order:
+    market: str
+    account: str
+    side: str          # BUY/SELL (dYdX) or lend/borrow (Jet)
+    price: float       # dYdX price, Jet annual rate
+    size: float
+    valid_from: int    # µs
+    valid_to: int | None
+
+
+def quantise(x: float, scale: float) -> int:
+    """round(x · scale) half away from zero, as DuckDB's round() does."""
+    y = x * scale
+    whole = math.trunc(y)
+    return int(whole) + (int(math.copysign(1, y)) if abs(y - whole) >= 0.5 else 0)
+
+
+def instants(start_us: int, offsets_us: list[int]) -> list[int]:
+    return [start_us + m * MINUTE_US + off for m, off in enumerate(offsets_us)]
+
+
+def live_at(o: Order, t: int) -> bool:
+    return o.valid_from <= t and (o.valid_to is None or t < o.valid_to)
+
+
+def dydx(orders: list[Order], start_us: int, offsets_us: list[int],
+         min_depth: dict[str, float], max_spread: dict[str, float]):
+    """→ ({(market, maker): [q_bid_u, q_ask_u, q_epoch_u, uptime]}, {market: live})."""
+    out: dict[tuple[str, str], list[int]] = {}
+    live: dict[str, int] = {}
+    markets = sorted({o.market for o in orders})
+    for t in instants(start_us, offsets_us):
+        for market in markets:
+            book = [o for o in orders if o.market == market and live_at(o, t)
+                    and o.size * o.price > min_depth[market]]
+            bids = [o.price for o in book if o.side == "BUY"]
+            asks = [o.price for o in book if o.side == "SELL"]
+            if not bids or not asks or max(bids) >= min(asks):
+                continue
+            mid = (max(bids) + min(asks)) / 2
+            live[market] = live.get(market, 0) + 1
+            q: dict[str, list[int]] = {}
+            for o in book:
+                spread = abs(o.price - mid) / mid
+                if spread < max_spread[market]:
+                    side = 0 if o.side == "BUY" else 1
+                    q.setdefault(o.account, [0, 0])[side] += quantise(
+                        o.size * o.price / spread, 1e6)
+            for maker, (qb, qa) in q.items():
+                acc = out.setdefault((market, maker), [0, 0, 0, 0])
+                acc[0] += qb
+                acc[1] += qa
+                acc[2] += min(qb, qa)
+                acc[3] += 1 if min(qb, qa) > 0 else 0
+    return out, live
+
+
+def dydx_q_final(version: str, btc_eth: bool, q: float, uptime: float, stk: float,
+                 mv: float) -> float:
+    """The formula table of programs.md §1, written out per version (left to right)."""
+    if version == "launch":
+        return q * uptime ** 5
+    if version == "stk":
+        return q * uptime ** 5 * stk ** 0.5
+    if version == "dip11":
+        return q ** 0.35 * uptime ** 5 * stk ** 0.2 * mv ** 0.45
+    if version == "dip15":
+        if btc_eth:
+            return q ** 0.15 * uptime ** 5 * stk ** 0.05 * mv ** 0.8
+        return q ** 0.35 * uptime ** 5 * stk ** 0.05 * mv ** 0.6
+    if version == "dip19":
+        if btc_eth:
+            return q ** 0.15 * uptime ** 5 * mv ** 0.85
+        return q ** 0.35 * uptime ** 5 * mv ** 0.65
+    raise ValueError(version)
+
+
+def jet(orders: list[Order], start_us: int, offsets_us: list[int],
+        tenor_seconds: dict[str, int]):
+    """→ ({(side, owner): q_score}, {(market, owner, side): (q_u, samples)}, live)."""
+    sums: dict[tuple[str, str, str], list[int]] = {}
+    live: dict[str, int] = {}
+    markets = sorted({o.market for o in orders})
+    for t in instants(start_us, offsets_us):
+        for market in markets:
+            book = [o for o in orders if o.market == market and live_at(o, t) and o.size > 0]
+            lends = [o.price for o in book if o.side == "lend"]
+            borrows = [o.price for o in book if o.side == "borrow"]
+            if lends and borrows:
+                mid = (min(lends) + max(borrows)) / 2
+            elif lends:
+                mid = min(lends) / 2
+            elif borrows:
+                mid = max(borrows) * 2
+            else:
+                continue
+            if not mid > 0:
+                continue
+            live[market] = live.get(market, 0) + 1
+            per: dict[tuple[str, str], int] = {}
+            for o in book:
+                key = (o.account, o.side)
+                per[key] = per.get(key, 0) + quantise(
+                    o.size * math.exp(-(abs(o.price - mid) / mid)), 1e9)
+            for (owner, side), v in per.items():
+                acc = sums.setdefault((market, owner, side), [0, 0])
+                acc[0] += v
+                acc[1] += 1 if v > 0 else 0
+    scores: dict[tuple[str, str], float] = {}
+    for market, owner, side in sorted(sums, key=lambda k: (k[2], k[1], k[0])):
+        bias = 1.0 + math.sqrt(tenor_seconds[market] / 86_400) / 30.0
+        q = float(Fraction(sums[(market, owner, side)][0], 10**9)) * bias
+        scores[(side, owner)] = scores.get((side, owner), 0.0) + q
+    return scores, sums, live

@@ -1,0 +1,138 @@
+"""Curve CIP#20 (programs.md §5): the seed example to the cent, both U definitions, edges."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+
+from distributor.runner import score_epoch
+from epochdrop.errors import ConfigError, InputError
+from tests.support.program_data import rewards, scores, write_config, write_table
+
+WEEK = date(2020, 10, 1)  # a Thursday
+CRV = 10**18
+
+
+def _days():
+    return [WEEK + timedelta(days=d) for d in range(7)]
+
+
+def make_week(folder, pools, *, coins=None, extra_swaps=()):
+    """pools: name → (daily liquidity list[7] in USD, daily volume list[7] in USD).
+
+    Every pool holds two coins, 18 and 6 decimals, half of each amount in each coin, so
+    the normalisation by decimals is exercised."""
+    coin_rows, liq_rows, swap_rows = [], [], []
+    for p in pools:
+        coin_rows += [(p, 0, 18), (p, 1, 6)]
+    for p, (liq, vol) in pools.items():
+        for day, l, v in zip(_days(), liq, vol):
+            if l is not None:
+                liq_rows += [(day, p, 0, l * CRV // 2), (day, p, 1, l * 10**6 // 2)]
+            if v:
+                swap_rows += [(f"{day}T09:30:00Z", p, 0, v * CRV // 2),
+                              (f"{day} 17:45:00", p, 1, v * 10**6 // 2)]
+    write_table(folder, "curve_coins", ["pool", "i", "decimals"], coins or coin_rows)
+    write_table(folder, "curve_liquidity", ["day", "pool", "i", "balance"], liq_rows)
+    write_table(folder, "curve_swaps", ["time", "pool", "sold_id", "tokens_sold"],
+                swap_rows + list(extra_swaps))
+
+
+def crv_to_cent(n: int) -> Decimal:
+    return (Decimal(n) / CRV).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@pytest.mark.parametrize("mode", ["mean_daily", "weekly_ratio"])
+def test_seed_example_to_the_cent(tmp_path, mode):
+    # CIP-20: R = 76,600; U = 10%, 35%, 200% → 3,126.53 / 10,942.86 / 62,530.61 CRV
+    make_week(tmp_path / "in", {"0xA": ([1000] * 7, [100] * 7), "0xB": ([1000] * 7, [350] * 7),
+                                "0xC": ([1000] * 7, [2000] * 7)})
+    cfg = write_config(tmp_path / "c.toml", "curve", budget="76600", utilization=mode)
+    m = score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out", config=cfg)
+    got = {a: crv_to_cent(n) for a, n in rewards(tmp_path / "out").items()}
+    assert got == {"0xA": Decimal("3126.53"), "0xB": Decimal("10942.86"),
+                   "0xC": Decimal("62530.61")}
+    assert sum(rewards(tmp_path / "out").values()) <= 76600 * CRV
+    u = {r["account"]: r["score"] for r in scores(tmp_path / "out")}
+    assert u == {"0xA": 0.1, "0xB": 0.35, "0xC": 2.0}
+    assert m["params"]["utilization"] == mode
+
+
+def test_the_two_u_definitions_differ_as_hand_computed(tmp_path):
+    # A: liquidity 100 on day 1 then 1000; volume 100 on day 1 only.
+    #    mean_daily = (100/100)/7 = 1/7;  weekly_ratio = 100 / (100 + 6·1000) = 1/61
+    # B: liquidity 1000, volume 100 every day: both definitions give 1/10.
+    # R = 1000: mean_daily → A = 1000·(1/7)/(1/7 + 1/10) = 10000/17, B = 7000/17
+    #           weekly     → A = 1000·(1/61)/(1/61 + 1/10) = 10000/71, B = 61000/71
+    make_week(tmp_path / "in", {"0xA": ([100] + [1000] * 6, [100] + [0] * 6),
+                                "0xB": ([1000] * 7, [100] * 7)})
+    expected = {"mean_daily": {"0xA": Decimal(10000) / 17, "0xB": Decimal(7000) / 17},
+                "weekly_ratio": {"0xA": Decimal(10000) / 71, "0xB": Decimal(61000) / 71}}
+    for mode, want in expected.items():
+        cfg = write_config(tmp_path / f"{mode}.toml", "curve", budget=1000, utilization=mode)
+        score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / mode, config=cfg)
+        got = rewards(tmp_path / mode)
+        for pool, crv in want.items():
+            assert abs(Decimal(got[pool]) / CRV - crv) < Decimal("1e-9"), (mode, pool)
+        assert sum(got.values()) <= 1000 * CRV
+
+
+def test_pool_with_zero_volume_and_pool_without_liquidity(tmp_path):
+    make_week(tmp_path / "in", {"0xA": ([1000] * 7, [100] * 7),
+                                "0xIdle": ([1000] * 7, [0] * 7),
+                                "0xDry": ([None] * 7, [50] * 7)})
+    m = score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out")
+    assert rewards(tmp_path / "out") == {"0xA": 76600 * CRV}
+    rows = {r["account"]: r for r in scores(tmp_path / "out")}
+    assert rows["0xIdle"]["score"] == 0.0 and rows["0xIdle"]["amount"] == "0"
+    assert rows["0xDry"]["eligible"] is False and rows["0xDry"]["removed"] == "ineligible"
+    assert any("zero liquidity" in n and "0xDry" in n for n in m["notes"])
+
+
+def test_all_utilizations_zero_allocate_nothing(tmp_path):
+    make_week(tmp_path / "in", {"0xA": ([1000] * 7, [0] * 7), "0xB": ([500] * 7, [0] * 7)})
+    m = score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out")
+    assert rewards(tmp_path / "out") == {}
+    assert m["notes"][0] == "all scores zero → nothing allocated"
+    assert m["totals"]["unallocated"] == str(76600 * CRV) and m["totals"]["allocated"] == "0"
+
+
+def test_whitelist_and_swaps_outside_the_week(tmp_path):
+    late = [(f"{WEEK + timedelta(days=7)}T00:00:00Z", "0xA", 0, 10**30)]  # next week
+    make_week(tmp_path / "in", {"0xA": ([1000] * 7, [100] * 7), "0xB": ([1000] * 7, [900] * 7)},
+              extra_swaps=late)
+    cfg = write_config(tmp_path / "c.toml", "curve", budget=10, pools=["0xa"])
+    score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out", config=cfg)
+    assert rewards(tmp_path / "out") == {"0xA": 10 * CRV}
+    assert [r["score"] for r in scores(tmp_path / "out")] == [0.1]
+
+
+def test_an_event_repeated_in_the_store_counts_once_but_each_pool_counts_its_own(tmp_path):
+    folder = tmp_path / "in"
+    make_week(folder, {"0xMeta": ([1000] * 7, [0] * 7), "0xBase": ([1000] * 7, [0] * 7)})
+    swaps = [("2020-10-02T00:00:00Z", "0xMeta", 0, 70 * CRV, "0xt1", 3),
+             ("2020-10-02T00:00:00Z", "0xMeta", 0, 70 * CRV, "0xt1", 3),  # duplicate row
+             ("2020-10-02T00:00:00Z", "0xBase", 0, 70 * CRV, "0xt1", 4)]   # base pool's own
+    write_table(folder, "curve_swaps", ["time", "pool", "sold_id", "tokens_sold", "tx_hash",
+                                        "log_index"], swaps)
+    score_epoch("curve", folder, "2020-10-01", tmp_path / "out")
+    u = {r["account"]: r["score"] for r in scores(tmp_path / "out")}
+    assert u == {"0xBase": 0.01, "0xMeta": 0.01}
+
+
+def test_epoch_labels(tmp_path):
+    make_week(tmp_path / "in", {"0xA": ([1000] * 7, [100] * 7)})
+    with pytest.raises(ConfigError, match="Friday"):
+        score_epoch("curve", tmp_path / "in", "2020-10-02", tmp_path / "out")
+    with pytest.raises(ConfigError, match="YYYY-MM-DD"):
+        score_epoch("curve", tmp_path / "in", "week-1", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_swap_of_a_coin_without_decimals_is_an_input_error(tmp_path):
+    make_week(tmp_path / "in", {"0xA": ([1000] * 7, [100] * 7)},
+              extra_swaps=[("2020-10-03T00:00:00Z", "0xA", 2, 5)])
+    with pytest.raises(InputError, match="coin 2 of pool 0xA"):
+        score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out")

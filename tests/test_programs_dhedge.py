@@ -1,0 +1,145 @@
+"""dHEDGE Performance Mining V2 (programs.md §4): the vDHT cap, its denominators, excess
+modes, when vDHT is read, periods, eligible pools — numbers worked by hand in comments."""
+
+from __future__ import annotations
+
+import pytest
+
+from distributor.runner import score_epoch
+from epochdrop.errors import ConfigError
+from tests.support.program_data import rewards, scores, write_config, write_table
+
+DHT = 10**18
+
+
+def write_inputs(folder, values, vdht, eligible=None):
+    """values: (day, pool, investor, usd); vdht: (day, investor, vdht); eligible defaults to
+    every (day, pool) that has a value."""
+    write_table(folder, "dhedge_pool_values", ["day", "pool", "investor", "value_usd"], values)
+    if eligible is None:
+        eligible = sorted({(d, p) for d, p, _, _ in values})
+    write_table(folder, "dhedge_eligible_pools", ["day", "pool"], eligible)
+    write_table(folder, "dhedge_vdht", ["day", "investor", "vdht"], vdht)
+
+
+# One day (2022-03-01) of a 5,000 DHT pot; value 1,000 / 2,000 / 6,900 / 100 of 10,000 →
+# raw 500 / 1,000 / 3,450 / 50 DHT. vDHT 1,200 / 24,000 / 6,000 / 0.
+VALUES = [("2022-03-01", "0xpool", "0xAlice", "1000"), ("2022-03-01", "0xpool", "0xBob", "2000"),
+          ("2022-03-01", "0xpool", "0xCarol", "6900"), ("2022-03-01", "0xpool", "0xDave", "100")]
+VDHT = [("2022-03-31", "0xAlice", "1200"), ("2022-03-31", "0xBob", "24000"),
+        ("2022-03-31", "0xCarol", "6000")]
+
+
+@pytest.mark.parametrize("denominator, expected", [
+    # paid = min(raw, max(100, vDHT/d))
+    (12, {"0xAlice": 100 * DHT, "0xBob": 1000 * DHT, "0xCarol": 500 * DHT, "0xDave": 50 * DHT}),
+    (9, {"0xAlice": 1200 * DHT // 9, "0xBob": 1000 * DHT, "0xCarol": 6000 * DHT // 9,
+         "0xDave": 50 * DHT}),
+    (6, {"0xAlice": 200 * DHT, "0xBob": 1000 * DHT, "0xCarol": 1000 * DHT, "0xDave": 50 * DHT}),
+])
+def test_cap_min_raw_max_100_vdht_over_denominator(tmp_path, denominator, expected):
+    write_inputs(tmp_path / "in", VALUES, VDHT)
+    cfg = write_config(tmp_path / "c.toml", "dhedge", denominator=denominator)
+    m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out", config=cfg)
+    assert rewards(tmp_path / "out") == expected
+    t = m["totals"]
+    assert t["budget"] == str(5000 * DHT)
+    assert int(t["allocated"]) + int(t["unpaid"]) + int(t["dust"]) == 5000 * DHT
+    raw = {r["account"]: int(r["raw_reward"]) for r in scores(tmp_path / "out")}
+    assert raw == {"0xAlice": 500 * DHT, "0xBob": 1000 * DHT, "0xCarol": 3450 * DHT,
+                   "0xDave": 50 * DHT}
+
+
+def test_redistribute_water_fills_until_the_cap_binds_for_everyone(tmp_path):
+    # Alice (cap 100) and Carol (cap 500) are capped: 4,400 left for Bob (2,000 of value)
+    # and Dave (100): Bob's 4,190.48 passes his cap 2,000; Dave would get 2,400 > cap 100.
+    # Everyone capped: paid 100 + 2,000 + 500 + 100 = 2,700; 2,300 stays unpaid.
+    write_inputs(tmp_path / "in", VALUES, VDHT)
+    cfg = write_config(tmp_path / "c.toml", "dhedge", excess="redistribute")
+    m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out", config=cfg)
+    assert rewards(tmp_path / "out") == {"0xAlice": 100 * DHT, "0xBob": 2000 * DHT,
+                                         "0xCarol": 500 * DHT, "0xDave": 100 * DHT}
+    assert m["totals"]["unpaid"] == str(2300 * DHT)
+    assert m["pools"][0]["capped"] == ["0xAlice", "0xBob", "0xCarol", "0xDave"]
+
+
+def test_redistribute_with_room_pays_the_whole_pot(tmp_path):
+    # Bob's vDHT 120,000 → cap 10,000: Alice (100) and Carol (500) capped, 4,400 over Bob
+    # (2,000) and Dave (100) → Dave 209.52 > cap 100 → Dave 100, Bob 4,300.
+    vdht = VDHT[:1] + [("2022-03-31", "0xBob", "120000")] + VDHT[2:]
+    write_inputs(tmp_path / "in", VALUES, vdht)
+    cfg = write_config(tmp_path / "c.toml", "dhedge", excess="redistribute",
+                       rounding="largest_remainder")
+    m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out", config=cfg)
+    assert rewards(tmp_path / "out") == {"0xAlice": 100 * DHT, "0xBob": 4300 * DHT,
+                                         "0xCarol": 500 * DHT, "0xDave": 100 * DHT}
+    assert m["totals"]["allocated"] == str(5000 * DHT)
+
+
+@pytest.mark.parametrize("vdht_at, cap", [
+    ("end", 100 * DHT),                # 3-31: 0 → free allowance
+    ("start", 300 * DHT),              # 3-01: 3,600 / 12
+    ("average", 6000 * DHT // 36),     # (3,600 + 2,400 + 0) / 3 days / 12 = 166.67
+])
+def test_when_vdht_is_read(tmp_path, vdht_at, cap):
+    values = [("2022-03-01", "0xpool", "0xAlice", "1"), ("2022-03-01", "0xpool", "0xBob", "9")]
+    vdht = [("2022-03-01", "0xAlice", "3600"), ("2022-03-15", "0xAlice", "2400"),
+            ("2022-03-31", "0xAlice", "0"), ("2022-03-31", "0xBob", "1000000"),
+            ("2022-03-01", "0xBob", "1000000"),
+            ("2022-04-01", "0xAlice", "999999")]   # next month: ignored
+    write_inputs(tmp_path / "in", values, vdht)
+    cfg = write_config(tmp_path / "c.toml", "dhedge", vdht_at=vdht_at)
+    score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out", config=cfg)
+    assert rewards(tmp_path / "out") == {"0xAlice": cap, "0xBob": 4500 * DHT}
+
+
+def test_daily_pro_rata_over_eligible_pools(tmp_path):
+    # day 1: Alice 1,000 and Bob 3,000 in pool A → 1,250 / 3,750; day 2: Bob's pool B is
+    # not eligible → Alice takes the whole 5,000. Raw: Alice 6,250, Bob 3,750 (no cap binds).
+    values = [("2022-03-01", "0xA", "0xAlice", "1000"), ("2022-03-01", "0xA", "0xBob", "3000"),
+              ("2022-03-02", "0xA", "0xAlice", "1000"), ("2022-03-02", "0xB", "0xBob", "1000"),
+              ("2022-02-28", "0xA", "0xBob", "1000000")]   # previous month: ignored
+    eligible = [("2022-03-01", "0xA"), ("2022-03-02", "0xA"), ("2022-02-28", "0xA")]
+    vdht = [("2022-03-31", "0xAlice", "1000000"), ("2022-03-31", "0xBob", "1000000")]
+    write_inputs(tmp_path / "in", values, vdht, eligible)
+    m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out")
+    assert rewards(tmp_path / "out") == {"0xAlice": 6250 * DHT, "0xBob": 3750 * DHT}
+    assert m["facts"]["days_paid"] == 2
+
+
+def test_four_week_periods(tmp_path):
+    values = [("2022-03-02", "0xA", "0xEarly", "10"), ("2022-03-03", "0xA", "0xIn", "10"),
+              ("2022-03-30", "0xA", "0xIn", "10"), ("2022-03-31", "0xA", "0xLate", "10")]
+    write_inputs(tmp_path / "in", values, [])
+    cfg = write_config(tmp_path / "c.toml", "dhedge", period="4weeks", start="2022-01-06",
+                       free_allowance=1000000)
+    m = score_epoch("dhedge", tmp_path / "in", "2", tmp_path / "out", config=cfg)
+    # epoch 2 = [2022-01-06 + 56 days, + 28) = [2022-03-03, 2022-03-31)
+    assert (m["epoch"]["start"], m["epoch"]["end"]) == ("2022-03-03T00:00:00Z",
+                                                        "2022-03-31T00:00:00Z")
+    assert rewards(tmp_path / "out") == {"0xIn": 10000 * DHT}
+
+
+def test_no_eligible_value_allocates_nothing(tmp_path):
+    write_inputs(tmp_path / "in", VALUES, VDHT, eligible=[("2022-03-01", "0xother")])
+    m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out")
+    assert rewards(tmp_path / "out") == {}
+    assert m["totals"]["allocated"] == "0"
+    assert "all scores zero → nothing allocated" in m["notes"]
+
+
+@pytest.mark.parametrize("params, epoch, match", [
+    ({}, "2022-13", "YYYY-MM"),
+    ({"period": "4weeks"}, "2", "params.start"),
+    ({"period": "4weeks", "start": "2022-01-06"}, "2022-03", "integers"),
+    ({"denominator": 10}, "2022-03", "params.denominator"),
+    ({"daily_pot": "-5"}, "2022-03", "params.daily_pot"),
+    ({"daily_pot": "0.0000000000000000001"}, "2022-03", "more than 18 decimals"),
+    ({"colour": "blue"}, "2022-03", "params.colour: unknown key"),
+])
+def test_bad_config_is_one_clear_line(tmp_path, params, epoch, match):
+    write_inputs(tmp_path / "in", VALUES, VDHT)
+    cfg = write_config(tmp_path / "c.toml", "dhedge", **params)
+    with pytest.raises(ConfigError, match=match):
+        score_epoch("dhedge", tmp_path / "in", epoch, tmp_path / "out", config=cfg)
+    assert not (tmp_path / "out").exists()

@@ -20,7 +20,7 @@ from distributor.programs.dydx.program import PROGRAM
 from distributor.programs.spec import Epoch, Rule
 from distributor.runner import allocate_pools
 from tests.support import orderbook_reference as ref
-from tests.support.program_data import dec, iso, loaded, write_csv
+from tests.support.orderbook_data import dec, iso, loaded, write_csv
 
 START = datetime(2021, 8, 31, 15)  # epoch 1
 MINUTES = 120

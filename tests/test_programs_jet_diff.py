@@ -18,7 +18,7 @@ from distributor.programs.jet.program import PROGRAM, JetParams
 from distributor.programs.spec import Epoch, Rule
 from distributor.runner import allocate_pools
 from tests.support import orderbook_reference as ref
-from tests.support.program_data import dec, iso, loaded, write_csv
+from tests.support.orderbook_data import dec, iso, loaded, write_csv
 
 START = datetime(2023, 8, 19)  # epoch 1
 MINUTES = 120

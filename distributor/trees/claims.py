@@ -32,7 +32,7 @@ class Claims:
     def take(self, order) -> "Claims":
         order = np.asarray(order, dtype=np.int64)
         pick = lambda xs: None if xs is None else [xs[i] for i in order.tolist()]  # noqa: E731
-        return Claims(pick(self.accounts), self.keys[order], pick(self.amounts),
+        return Claims(pick(self.accounts), np.take(self.keys, order, axis=0), pick(self.amounts),
                       pick(self.indices), pick(self.locked))
 
 

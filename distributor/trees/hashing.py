@@ -10,12 +10,14 @@ safe-pysha3's `keccak_256` is the fastest per-call keccak available from PyPI.
 from __future__ import annotations
 
 import hashlib
+import os
 
 import numpy as np
 import sha3
 
 _keccak = sha3.keccak_256
 _sha256 = hashlib.sha256
+_CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def keccak_rows(rows: np.ndarray) -> np.ndarray:
@@ -28,13 +30,52 @@ def sha256_rows(rows: np.ndarray) -> np.ndarray:
     return _hash_rows(rows, _sha256)
 
 
+PARALLEL_MIN = 1 << 16  # rows; below this a fork costs more than it saves
+
+
 def _hash_rows(rows: np.ndarray, fn) -> np.ndarray:
     m, width = rows.shape
     if m == 0:
         return np.zeros((0, 32), dtype=np.uint8)
     data = np.ascontiguousarray(rows).tobytes()
-    out = b"".join([fn(data[i:i + width]).digest() for i in range(0, m * width, width)])
+    if m >= PARALLEL_MIN and _CPUS > 1 and hasattr(os, "fork"):
+        out = _hash_forked(data, width, m, fn)
+    else:
+        out = _hash_span(data, width, 0, m, fn)
     return np.frombuffer(out, dtype=np.uint8).reshape(m, 32)
+
+
+def _hash_span(data: bytes, width: int, a: int, b: int, fn) -> bytes:
+    return b"".join([fn(data[i:i + width]).digest() for i in range(a * width, b * width, width)])
+
+
+def _hash_forked(data: bytes, width: int, m: int, fn) -> bytes:
+    """Hash the second half in a forked child (the hash calls hold the GIL, so threads
+    would not help); the child inherits `data` copy-on-write and pipes 32-byte digests back."""
+    half = m // 2
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: no Python cleanup, just the digests
+        try:
+            os.close(r)
+            out = _hash_span(data, width, half, m, fn)
+            view = memoryview(out)
+            while view:
+                view = view[os.write(w, view):]
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    os.close(w)
+    first = _hash_span(data, width, 0, half, fn)
+    chunks = []
+    with os.fdopen(r, "rb") as f:
+        while chunk := f.read(1 << 22):
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    second = b"".join(chunks)
+    if status != 0 or len(second) != 32 * (m - half):
+        second = _hash_span(data, width, half, m, fn)  # the child failed: do it here
+    return first + second
 
 
 def keccak(data: bytes) -> bytes:

@@ -87,22 +87,28 @@ def level_proofs(levels: list[np.ndarray], position: np.ndarray, *, odd: str
 
 
 def _gather(steps, n: int) -> tuple[np.ndarray, np.ndarray]:
-    d = len(steps)
-    if d == 0:
-        return np.zeros((0, 32), dtype=np.uint8), np.zeros(n + 1, dtype=np.int64)
-    full = np.empty((n, d, 32), dtype=np.uint8)
-    mask = np.empty((n, d), dtype=bool)
-    for j, (active, nodes, sib) in enumerate(steps):
-        full[:, j] = nodes[sib]
-        mask[:, j] = active
-    lengths = mask.sum(axis=1)
+    """Place each step's sibling at its claim's next free slot of one flat array.
+
+    `np.take` along axis 0 is ~10x faster than fancy indexing of (M, 32) rows, and writing
+    straight into the flat array avoids a padded (N, depth, 32) copy."""
+    lengths = np.zeros(n, dtype=np.int64)
+    for active, _, _ in steps:
+        lengths += active
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    if mask.all():
-        return full.reshape(n * d, 32), offsets
-    # Boolean indexing walks (claim, step) in row-major order, so claim i's nodes stay
-    # contiguous and in path order (a promoted Uniswap node or a finished walk is skipped).
-    return full[mask], offsets
+    flat = np.empty((int(offsets[-1]), 32), dtype=np.uint8)
+    if len(steps) and lengths.min() == len(steps):  # every path full length: (N, D) grid
+        grid = flat.reshape(n, len(steps), 32)
+        for j, (_, nodes, sib) in enumerate(steps):
+            grid[:, j] = np.take(nodes, sib, axis=0)
+        return flat, offsets
+    slot = offsets[:-1].copy()
+    flat_v = flat.view("V32").ravel()
+    for active, nodes, sib in steps:
+        rows = np.flatnonzero(active)
+        flat_v[slot[rows]] = np.take(nodes.view("V32").ravel(), sib[rows])
+        slot[rows] += 1
+    return flat, offsets
 
 
 def verify_sorted(leaf: bytes, proof: list[bytes], root: bytes, node_hash) -> bool:

@@ -38,7 +38,7 @@ class ProofText:
         ends = np.cumsum(lens)
         total = int(ends[-1]) if len(ends) else 0
         rows = np.repeat(starts - (ends - lens), lens) + np.arange(total)
-        buf = node_cells(self.nodes[rows])
+        buf = node_cells(np.take(self.nodes, rows, axis=0))
         b = (ends * CELL).tolist()
         a = ((ends - lens) * CELL).tolist()
         return [b"[" + buf[x:y - 1] + b"]" if y > x else b"[]" for x, y in zip(a, b)]
@@ -79,7 +79,9 @@ def write_parquet(built: Built, path: Path) -> None:
         cols["locked_amount"] = pa.array([str(a) for a in c.locked], pa.string())
     cols["proof"] = proofs
     table = pa.table(cols)
-    pq.write_table(table, path, compression="zstd", write_statistics=False)
+    # Hashes do not compress: zstd on the proof column costs seconds for nothing.
+    compression = {name: ("none" if name == "proof" else "zstd") for name in table.column_names}
+    pq.write_table(table, path, compression=compression, write_statistics=False)
 
 
 def write_native(scheme: Scheme, built: Built, out: Path) -> str | None:

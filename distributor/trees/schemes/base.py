@@ -83,9 +83,9 @@ class Scheme(ABC):
         root = np.frombuffer(built.root, dtype=np.uint8)
         for length in np.unique(lengths).tolist():
             sel = np.flatnonzero(lengths == length)
-            h = built.leaves[sel]
+            h = np.take(built.leaves, sel, axis=0)
             for j in range(length):
-                h = self.pair_hash(h, built.proof_nodes[off[sel] + j])
+                h = self.pair_hash(h, np.take(built.proof_nodes, off[sel] + j, axis=0))
             ok[sel] = (h == root).all(axis=1)
         return ok
 

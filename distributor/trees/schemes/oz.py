@@ -82,7 +82,7 @@ class OZ(Scheme):
         n = len(claims)
         leaves = keccak_rows(keccak_rows(self.encode(claims, types)))
         by_hash = sort_rows(leaves)
-        tree = heap_tree(leaves[by_hash], self.pair_hash)
+        tree = heap_tree(np.take(leaves, by_hash, axis=0), self.pair_hash)
         tree_index = np.empty(n, dtype=np.int64)
         tree_index[by_hash] = 2 * n - 2 - np.arange(n)
         nodes, offsets = heap_proofs(tree, tree_index)

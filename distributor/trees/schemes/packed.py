@@ -34,7 +34,7 @@ class Packed(Scheme):
         claims = with_indices(replace(claims.take(order), indices=None))
         leaves = keccak_rows(np.concatenate([claims.keys, u256_words(claims.amounts)], axis=1))
         by_hash = sort_rows(leaves)
-        levels = level_tree(leaves[by_hash], self.pair_hash, odd="promote")
+        levels = level_tree(np.take(leaves, by_hash, axis=0), self.pair_hash, odd="promote")
         position = np.empty(len(claims), dtype=np.int64)
         position[by_hash] = np.arange(len(claims))
         nodes, offsets = level_proofs(levels, position, odd="promote")

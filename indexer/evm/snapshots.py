@@ -11,7 +11,6 @@ handling are the listener's (one chunk and one checkpoint step per day).
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from decimal import Decimal, localcontext
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
@@ -87,11 +86,8 @@ class _Reader:
             for w, r in zip(who, res[1:]):
                 bal = _uint(r)
                 if bal:
-                    with localcontext() as ctx:
-                        ctx.prec = 200
-                        v = Decimal(bal * price) / Decimal(10**18)
                     out.append(dict(pool=pool, investor=w, balance=str(bal), token_price=str(price),
-                                    value_usd=_dec(v)))
+                                    value_usd=fixed_point(bal * price, 18)))
         return out
 
     def vdht_snapshots(self, day, b):
@@ -148,9 +144,13 @@ class _Reader:
         return out
 
 
-def _dec(v: Decimal) -> str:
-    s = format(v.normalize(), "f")
-    return s
+def fixed_point(n: int, decimals: int) -> str:
+    """n / 10**decimals as an exact decimal string, without trailing zeros (no Decimal
+    context involved: Python's default 28 digits would round uint256 products)."""
+    q, r = divmod(n, 10**decimals)
+    if not r:
+        return str(q)
+    return f"{q}.{str(r).rjust(decimals, '0').rstrip('0')}"
 
 
 def run_snapshots(client, store, ds: Dataset, chain_id: int, contracts: list[str], start: int,
@@ -176,19 +176,23 @@ def run_snapshots(client, store, ds: Dataset, chain_id: int, contracts: list[str
         cp = lst._open_checkpoint(start)
         lst._rollback(cp, cp.position)
         lst._resolve_reorg(cp)
-        hs = {b: clock.header(b) for _, b in days if b > cp.position}
-        for day, b in days:
+        by_block: dict[int, list[int]] = {}
+        for day, b in days:       # a time jump can make two midnights share one block
+            by_block.setdefault(b, []).append(day)
+        for b, ds_days in sorted(by_block.items()):
             if b <= cp.position:
                 continue
-            h = hs[b]
-            rows = reader.rows(day, b)
+            h = clock.header(b)
             cols = {c.name: [] for c in ds.columns}
-            for r in rows:
-                r.update(chain_id=chain_id, day=datetime.fromtimestamp(day, timezone.utc).date(),
-                         block_number=b, block_hash=h.hash, block_time=h.timestamp * 1_000_000)
-                for c in ds.columns:
-                    cols[c.name].append(r[c.name])
-            lst._commit(cp, b, b, h.hash, cols, len(rows))
+            n = 0
+            for day in ds_days:
+                for r in reader.rows(day, b):
+                    r.update(chain_id=chain_id, day=datetime.fromtimestamp(day, timezone.utc).date(),
+                             block_number=b, block_hash=h.hash, block_time=h.timestamp * 1_000_000)
+                    for c in ds.columns:
+                        cols[c.name].append(r[c.name])
+                    n += 1
+            lst._commit(cp, b, b, h.hash, cols, n)
         clock.save()
     o = lst.out
     return dict(rows=o.rows, chunks=o.chunks, last=cp.position, splits=0, reorgs=o.reorgs,

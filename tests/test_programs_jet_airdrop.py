@@ -1,0 +1,67 @@
+"""Jet governance airdrop (programs.md §3, DECISIONS D16): hand-checked scores, the strict
+weight threshold, proposal selection, the cutoff."""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+import pytest
+
+from distributor.runner import prepare, score_epoch
+from epochdrop.errors import ConfigError, InputError
+from tests.support.orderbook_data import write_csv
+
+PROPS = [["p1", "Asset Onboarding", "2023-01-01T00:00:00Z"],
+         ["p2", "Asset Onboarding", "2023-02-01T00:00:00Z"],
+         ["p3", "Parameter Change", "2023-02-15T00:00:00Z"]]
+
+
+def run(tmp_path, votes, config_lines=()):
+    data = tmp_path / "d"
+    write_csv(data, "governance_proposals", ["proposal", "category", "time"], PROPS)
+    write_csv(data, "governance_votes", ["voter", "proposal", "weight", "time"], votes)
+    config = None
+    if config_lines:
+        config = tmp_path / "c.toml"
+        config.write_text('program = "jet_airdrop"\n[params]\n' + "\n".join(config_lines) + "\n")
+    m = score_epoch("jet_airdrop", data, "0", tmp_path / "out", config=config)
+    t = pq.read_table(tmp_path / "out/scores.parquet").to_pylist()
+    return m, {r["account"]: r for r in t}
+
+
+def test_hand_checked_scores_and_strict_threshold(tmp_path):
+    """V: 8,000 and 27,000 JET on the two Asset Onboarding proposals → (20 + 30)·2/19 =
+    5.26315789474. W votes 1,000 on p1 (not above 1000: counts for neither term) and
+    1,000,000 on p2 → 100·1/19. X's 1000.000000001 is just above the threshold."""
+    votes = [["V", "p1", "8000", "2023-01-02T00:00:00Z"], ["V", "p2", "27000", "2023-02-02T00:00:00Z"],
+             ["V", "p3", "1000000", "2023-02-16T00:00:00Z"],  # not Asset Onboarding
+             ["W", "p1", "1000", "2023-01-02T00:00:00Z"], ["W", "p2", "1000000", "2023-02-02T00:00:00Z"],
+             ["X", "p1", "1000.000000001", "2023-01-03T00:00:00Z"],
+             ["Y", "p1", "999", "2023-01-03T00:00:00Z"]]
+    m, s = run(tmp_path, votes)
+    assert s["V"]["score"] == pytest.approx(50 * 2 / 19, rel=1e-11)
+    assert s["W"]["score"] == pytest.approx(100 / 19, rel=1e-11)
+    assert s["W"]["votes_counted"] == 1
+    assert s["X"]["score"] == pytest.approx(1000.000000001 ** (1 / 3) / 19, rel=1e-11)
+    assert "Y" not in s  # every vote below the threshold: no score at all
+    assert m["facts"]["votes_below_min_weight"] == 2
+    budget = 3_600_000 * 10**9
+    assert m["totals"]["budget"] == str(budget)
+    total = sum(r["score"] for r in s.values())
+    assert int(s["V"]["amount"]) == pytest.approx(budget * s["V"]["score"] / total, rel=1e-9)
+
+
+def test_cutoff_and_explicit_proposal_list(tmp_path):
+    votes = [["V", "p1", "8000", "2023-04-29T23:59:59Z"], ["V", "p2", "8000", "2023-04-30T00:00:00Z"],
+             ["V", "p3", "27000", "2023-01-01T00:00:00Z"]]
+    _, s = run(tmp_path / "a", votes)
+    assert s["V"]["votes_counted"] == 1  # p2's vote is at the cutoff instant: not before it
+    _, s = run(tmp_path / "b", votes, ['proposals = ["p1", "p3"]', "proposal_count = 2"])
+    assert s["V"]["score"] == pytest.approx((20 + 30) * 2 / 2, rel=1e-12)
+
+
+def test_duplicate_vote_records_and_bad_epoch(tmp_path):
+    votes = [["V", "p1", "8000", "2023-01-02T00:00:00Z"], ["V", "p1", "9000", "2023-01-03T00:00:00Z"]]
+    with pytest.raises(InputError, match="two vote records"):
+        run(tmp_path, votes)
+    with pytest.raises(ConfigError, match="one epoch"):
+        prepare("jet_airdrop", "1")

@@ -13,6 +13,7 @@ file, row and field (exit 2).
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,9 @@ def _validate_column(con, spec, src, col, k, src_type, kind, files) -> None:
             "(at most 18 fractional digits, no exponent)", "time": "a UTC timestamp",
             "date": "a date (YYYY-MM-DD)", "str": "a non-empty value"}[k]
     shown = "empty" if value in (None, "") else repr(value)
+    if k in _GRAMMAR and value and re.fullmatch(_GRAMMAR[k], value):
+        raise InputError(f"{shown} does not fit {DUCKDB_TYPES[k]} (|x| < 2^127 for integers, "
+                         f"< 10^20 for decimals)", file=file, row=row, field=col)
     raise InputError(f"{shown} is not {what}", file=file, row=row, field=col)
 
 

@@ -1,0 +1,228 @@
+"""The program framework: discovery, configs, input loading, the `score` command, and
+determinism (issue 6, acceptance 3–4) over the shipped samples of curve, dhedge and mirror."""
+
+from __future__ import annotations
+
+import csv
+import random
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from distributor.inputs import load_inputs
+from distributor.programs import default_config_path, load_program, program_names
+from distributor.programs.params import read_config, validate_params
+from distributor.programs.spec import TableSpec
+from distributor.runner import score_epoch
+from epochdrop.errors import ConfigError, InputError, UserError
+from tests.support.program_data import rewards
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+MINE = {"curve": "2023-01-05", "dhedge": "2022-03", "mirror": "2022-01-03"}
+OUTPUTS = ("rewards.parquet", "rewards.csv", "scores.parquet", "manifest.json")
+
+
+# ---- discovery and configs ---------------------------------------------------------------
+
+def test_every_program_folder_is_discovered_and_complete():
+    names = program_names()
+    assert set(MINE) <= set(names)
+    for name in names:
+        folder = ROOT / "distributor" / "programs" / name
+        spec = load_program(name)
+        assert spec.name == name
+        assert (folder / "README.md").is_file(), name
+        assert read_config(default_config_path(name), name) is not None
+        assert spec.tables, name
+
+
+@pytest.mark.parametrize("name", sorted(MINE))
+def test_default_config_is_the_models_defaults(name):
+    spec = load_program(name)
+    raw = read_config(default_config_path(name), name)
+    assert validate_params(spec.params, raw, "config.toml") == spec.params()
+    assert list(SAMPLES.joinpath(name).glob("*.sql")) == []
+    assert list((ROOT / "distributor" / "programs" / name).glob("*.sql"))
+
+
+def test_unknown_program():
+    with pytest.raises(UserError, match="unknown program 'nope'; choose one of: .*curve"):
+        load_program("nope")
+
+
+@pytest.mark.parametrize("text, match", [
+    ('program = "dhedge"\n[params]\n', "config is for program 'dhedge', not 'curve'"),
+    ('[params]\nbudget = 1\n', 'missing `program = "curve"`'),
+    ('program = "curve"\n[extras]\nx = 1\n', "unknown top-level key 'extras'"),
+    ('program = "curve"\n[params\n', "not valid TOML"),
+    ('program = "curve"\n[params]\nutilization = "median"\n', "params.utilization"),
+    ('program = "curve"\n[params]\nbudget = true\n', "params.budget"),
+])
+def test_config_errors_name_the_problem(tmp_path, text, match):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError, match=match):
+        score_epoch("curve", SAMPLES / "curve", MINE["curve"], tmp_path / "out", config=cfg)
+    assert not (tmp_path / "out").exists()
+
+
+def test_amounts_in_token_units_convert_exactly(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('program = "curve"\n[params]\nbudget = 0.1\n')   # a TOML float
+    m = score_epoch("curve", SAMPLES / "curve", MINE["curve"], tmp_path / "out", config=cfg)
+    assert m["totals"]["budget"] == str(10**17)
+
+
+# ---- inputs ------------------------------------------------------------------------------
+
+SPEC = (TableSpec("t", {"time": "time", "who": "str", "amount": "int", "price": "dec",
+                        "day": "date", "n": "n"}, optional={"memo": "str"}),)
+HEADER = ["time", "who", "amount", "price", "day", "n", "ignored"]
+GOOD = ["2024-01-02T03:04:05Z", "0xA", "170141183460469231731687303715884105727",
+        "0.000000000000000001", "2024-01-02", "7", "x"]
+
+
+def _csv(folder: Path, rows, header=HEADER):
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "t.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def test_exact_types_from_csv(tmp_path):
+    _csv(tmp_path, [GOOD])
+    con = duckdb.connect()
+    entries = load_inputs(con, SPEC, tmp_path)
+    row = con.execute("SELECT amount, price, time, memo FROM t").fetchone()
+    assert row[0] == 2**127 - 1 and row[1] == Decimal("0.000000000000000001")
+    assert row[2].isoformat() == "2024-01-02T03:04:05" and row[3] is None
+    assert entries[0]["rows"] == 1 and entries[0]["files"][0]["name"] == "t.csv"
+    assert con.execute("DESCRIBE t").fetchall()[2][1] == "HUGEINT"
+
+
+@pytest.mark.parametrize("col, value, match", [
+    ("amount", "1.5", "'1.5' is not an integer"),
+    ("amount", "1e18", "'1e18' is not an integer"),
+    ("amount", str(2**127), "does not fit HUGEINT"),
+    ("price", "0.0000000000000000001", "at most 18 fractional digits"),
+    ("price", "1e-3", "exact decimal"),
+    ("time", "yesterday", "'yesterday' is not a UTC timestamp"),
+    ("day", "2024-02-30", "not a date"),
+    ("who", "", "empty is not a non-empty value"),
+    ("n", "", "empty is not an integer"),
+])
+def test_bad_value_names_file_row_and_field(tmp_path, col, value, match):
+    bad = list(GOOD)
+    bad[HEADER.index(col)] = value
+    _csv(tmp_path, [GOOD, GOOD, bad])
+    with pytest.raises(InputError, match=match) as e:
+        load_inputs(duckdb.connect(), SPEC, tmp_path)
+    assert str(e.value).startswith(f"t.csv, row 3, field '{col}': ")
+
+
+def test_missing_table_and_missing_column(tmp_path):
+    with pytest.raises(UserError, match="no input for table 't'"):
+        load_inputs(duckdb.connect(), SPEC, tmp_path)
+    _csv(tmp_path, [GOOD[:5]], HEADER[:5])
+    with pytest.raises(InputError, match="t.csv, field 'n': missing required column"):
+        load_inputs(duckdb.connect(), SPEC, tmp_path)
+
+
+def test_float_parquet_column_is_refused(tmp_path):
+    pq.write_table(pa.table({"time": ["2024-01-02T00:00:00Z"], "who": ["a"], "amount": [1.0],
+                             "price": ["1"], "day": ["2024-01-02"], "n": [1]}),
+                   tmp_path / "t.parquet")
+    with pytest.raises(InputError, match="DOUBLE column: exact integers required"):
+        load_inputs(duckdb.connect(), SPEC, tmp_path)
+
+
+def _to_store(src: Path, store: Path, names: dict[str, str]) -> None:
+    """CSV sample → hive-partitioned store, every column a string (uint256 as text, D9)."""
+    for f in sorted(src.glob("*.csv")):
+        with open(f, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        cols = {k: pa.array([r[k] for r in rows], pa.string()) for k in rows[0]}
+        cols["block_number"] = pa.array(range(len(rows)), pa.int64())  # extra column
+        half = len(rows) // 2
+        dest = store / names.get(f.stem, f.stem) / "chain=1"
+        dest.mkdir(parents=True)
+        t = pa.table(cols)
+        pq.write_table(t.slice(0, half), dest / "a.parquet")
+        pq.write_table(t.slice(half), dest / "b.parquet")
+        (dest / "_checkpoint.parquet").write_bytes(b"not data")   # state files are skipped
+
+
+@pytest.mark.parametrize("name", sorted(MINE))
+def test_store_and_folder_give_the_same_rewards(tmp_path, name):
+    # D8: dHEDGE reads the listener datasets pool_snapshots / vdht_snapshots
+    names = {"dhedge_pool_values": "pool_snapshots", "dhedge_vdht": "vdht_snapshots"}
+    _to_store(SAMPLES / name, tmp_path / "store", names)
+    a = score_epoch(name, SAMPLES / name, MINE[name], tmp_path / "a")
+    b = score_epoch(name, tmp_path / "store", MINE[name], tmp_path / "b")
+    assert rewards(tmp_path / "a") == rewards(tmp_path / "b") != {}
+    assert [e["content_sha256"] for e in a["inputs"]] == [e["content_sha256"]
+                                                         for e in b["inputs"]]
+
+
+# ---- determinism (acceptance 4) ----------------------------------------------------------
+
+def _shuffled_copy(src: Path, dest: Path, seed: int) -> None:
+    dest.mkdir(parents=True)
+    for f in src.glob("*.csv"):
+        lines = f.read_text().splitlines(keepends=True)
+        body = lines[1:]
+        random.Random(seed).shuffle(body)
+        (dest / f.name).write_text(lines[0] + "".join(body))
+
+
+@pytest.mark.parametrize("name", sorted(MINE))
+def test_shuffled_rows_threads_and_reruns_are_byte_identical(tmp_path, name):
+    _shuffled_copy(SAMPLES / name, tmp_path / "shuffled", seed=7)
+    runs = [(SAMPLES / name, 1), (tmp_path / "shuffled", 4), (SAMPLES / name, 2)]
+    for i, (data, threads) in enumerate(runs):
+        score_epoch(name, data, MINE[name], tmp_path / f"out{i}", threads=threads)
+    score_epoch(name, SAMPLES / name, MINE[name], tmp_path / "out0")   # rerun in place
+    for f in OUTPUTS:
+        blobs = {(tmp_path / f"out{i}" / f).read_bytes() for i in range(len(runs))}
+        assert len(blobs) == 1, f"{name}: {f} differs"
+    rw = pq.read_table(tmp_path / "out0" / "rewards.parquet")
+    assert rw.schema.field("amount").type == pa.string()
+    assert rw.column("account").to_pylist() == sorted(rw.column("account").to_pylist())
+
+
+# ---- the command -------------------------------------------------------------------------
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "epochdrop.cli", *args], capture_output=True,
+                          text=True, cwd=ROOT)
+
+
+def test_score_command_writes_outputs_and_says_what_it_did(tmp_path):
+    out = tmp_path / "curve"
+    r = _cli("score", "curve", "--data", str(SAMPLES / "curve"), "--epoch", MINE["curve"],
+             "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "curve epoch 2023-01-05" in r.stdout and "accounts paid" in r.stdout
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
+    head = (out / "rewards.csv").read_text().splitlines()[0]
+    assert head == "account,amount,share"
+
+
+def test_score_command_bad_input_is_one_line_exit_2_nothing_written(tmp_path):
+    data = tmp_path / "data"
+    _shuffled_copy(SAMPLES / "curve", data, seed=1)
+    (data / "curve_coins.csv").write_text("pool,i,decimals\n0xA,zero,18\n")
+    r = _cli("score", "curve", "--data", str(data), "--epoch", MINE["curve"],
+             "--out", str(tmp_path / "out"))
+    assert r.returncode == 2
+    assert r.stderr.strip() == ("error: curve_coins.csv, row 1, field 'i': 'zero' is not an "
+                                "integer")
+    assert not (tmp_path / "out").exists()

@@ -41,7 +41,7 @@ def curve_epoch(label: str, params: CurveParams) -> Epoch:
         raise ConfigError(f"--epoch {label}: is a {day.strftime('%A')}; curve weeks start "
                           f"on Thursday 00:00 UTC")
     start = datetime(day.year, day.month, day.day)
-    return Epoch(label=label, start=start, end=start + timedelta(days=7))
+    return Epoch(label=day.isoformat(), start=start, end=start + timedelta(days=7))
 
 
 def curve_score(con, params: CurveParams, epoch: Epoch) -> ScoreResult:

@@ -13,6 +13,7 @@ pay nothing (their pot stays unallocated).
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -44,6 +45,8 @@ class DhedgeParams(CommonParams):
 def dhedge_epoch(label: str, params: DhedgeParams) -> Epoch:
     if params.period == "month":
         try:
+            if not re.fullmatch(r"\d{4}-\d{2}", label):
+                raise ValueError(label)
             first = datetime.strptime(label, "%Y-%m")
         except ValueError:
             raise ConfigError(f"--epoch {label!r}: dhedge epochs are calendar months, "
@@ -57,7 +60,7 @@ def dhedge_epoch(label: str, params: DhedgeParams) -> Epoch:
                           f"counted from params.start ({params.start})")
     n = int(label)
     s = datetime(params.start.year, params.start.month, params.start.day) + timedelta(28 * n)
-    return Epoch(label=label, start=s, end=s + timedelta(days=28), index=n)
+    return Epoch(label=str(n), start=s, end=s + timedelta(days=28), index=n)
 
 
 def cap_base_units(vdht: Decimal, days: int, params: DhedgeParams) -> int:

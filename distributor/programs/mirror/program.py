@@ -51,7 +51,8 @@ def mirror_epoch(label: str, params: MirrorParams) -> Epoch:
         raise ConfigError(f"--epoch {label!r}: mirror epochs are the window's first day, "
                           f"YYYY-MM-DD") from None
     start = datetime(day.year, day.month, day.day)
-    return Epoch(label=label, start=start, end=start + timedelta(days=params.epoch_days))
+    return Epoch(label=day.isoformat(), start=start,
+                 end=start + timedelta(days=params.epoch_days))
 
 
 def _atomics(d: Decimal) -> int:

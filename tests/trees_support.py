@@ -7,7 +7,9 @@ its vectors are computed once and cached under `.cache/oz-vectors/`, keyed by th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import random
@@ -49,12 +51,28 @@ def write_csv(path: Path, rows: list[tuple], header: str = "account,amount") -> 
 
 
 def run_cli(*args, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([*EPOCHDROP, *map(str, args)], capture_output=True, text=True,
-                          cwd=REPO, check=False)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"epochdrop {' '.join(map(str, args))} -> {proc.returncode}\n"
-                             f"{proc.stdout}\n{proc.stderr}")
+    """Run `epochdrop ARGS` in this process (the real Typer app and error edge, without
+    paying the interpreter start-up per call); returns code, stdout and stderr."""
+    from epochdrop.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    argv = [str(a) for a in args]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(argv)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    proc = subprocess.CompletedProcess(["epochdrop", *argv], code, out.getvalue(), err.getvalue())
+    if check and code != 0:
+        raise AssertionError(f"epochdrop {' '.join(argv)} -> {code}\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def run_cli_subprocess(*args) -> subprocess.CompletedProcess:
+    """The installed console entry point, in its own process (for the exit-code tests)."""
+    return subprocess.run([*EPOCHDROP, *map(str, args)], capture_output=True, text=True,
+                          cwd=REPO, check=False)
 
 
 def oz_reference(request: dict) -> dict:

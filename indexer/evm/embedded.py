@@ -120,6 +120,10 @@ class EmbeddedTransport:
             for k in ("fromBlock", "toBlock"):
                 if k in f and isinstance(f[k], str) and f[k].startswith("0x"):
                     f[k] = int(f[k], 16)
+            if f.get("address"):  # nodes take any case; web3 (under eth-tester) wants EIP-55
+                a = f["address"]
+                f["address"] = ([Web3.to_checksum_address(x) for x in a] if isinstance(a, list)
+                                else Web3.to_checksum_address(a))
             logs = eth.get_logs(f)
             out = []
             for lg in logs:

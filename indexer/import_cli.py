@@ -36,3 +36,5 @@ def register(app: typer.Typer) -> None:
     app.command("generate")(generate_cmd)
     from indexer.solana.cli import solana_app
     app.add_typer(solana_app, name="solana")
+    from indexer.orderbook.sampler_cli import sample_app
+    app.add_typer(sample_app, name="sample")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from distributor.runner import score_epoch
 from epochdrop.errors import ConfigError, InputError
@@ -136,3 +138,71 @@ def test_swap_of_a_coin_without_decimals_is_an_input_error(tmp_path):
               extra_swaps=[("2020-10-03T00:00:00Z", "0xA", 2, 5)])
     with pytest.raises(InputError, match="coin 2 of pool 0xA"):
         score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out")
+
+
+# ---- differential: the SQL against a plain per-day Python reading of the rule ------------
+
+@st.composite
+def weeks(draw):
+    pools = {}
+    for p in draw(st.lists(st.sampled_from(["0xA", "0xB", "0xC"]), min_size=1, unique=True)):
+        decs = draw(st.lists(st.sampled_from([6, 18]), min_size=1, max_size=2))
+        liq = {(d, i): draw(st.integers(0, 10**6)) * 10**dec
+               for d in range(7) for i, dec in enumerate(decs) if draw(st.booleans())}
+        swaps = [(draw(st.integers(-2, 8)), draw(st.integers(0, 86399)),
+                  draw(st.integers(0, len(decs) - 1)), draw(st.integers(0, 10**7)))
+                 for _ in range(draw(st.integers(0, 6)))]
+        pools[p] = (decs, liq, swaps)
+    return pools
+
+
+def _reference_u(pools, mode):
+    out = {}
+    for p, (decs, liq, swaps) in pools.items():
+        vol = [0.0] * 7
+        for d, _s, i, amount in swaps:
+            if 0 <= d < 7:
+                vol[d] += amount   # token units: the table holds amount · 10^decimals
+        liqs = [sum(b / 10**decs[i] for (dd, i), b in liq.items() if dd == d) for d in range(7)]
+        if sum(liqs) == 0:
+            out[p] = None
+        elif mode == "mean_daily":
+            out[p] = sum(v / l if l > 0 else 0.0 for v, l in zip(vol, liqs)) / 7
+        else:
+            out[p] = sum(vol) / sum(liqs)
+    return out
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(weeks(), st.sampled_from(["mean_daily", "weekly_ratio"]))
+def test_sql_matches_a_plain_reference(tmp_path_factory, pools, mode):
+    folder = tmp_path_factory.mktemp("week")
+    coins, liq_rows, swap_rows = [], [], []
+    for p, (decs, liq, swaps) in pools.items():
+        coins += [(p, i, dec) for i, dec in enumerate(decs)]
+        liq_rows += [(WEEK + timedelta(days=d), p, i, b) for (d, i), b in liq.items()]
+        for d, s, i, amount in swaps:
+            t = datetime(2020, 10, 1) + timedelta(days=d, seconds=s)
+            swap_rows.append((t.isoformat() + "Z", p, i, amount * 10**decs[i]))
+    write_table(folder, "curve_coins", ["pool", "i", "decimals"], coins)
+    write_table(folder, "curve_liquidity", ["day", "pool", "i", "balance"], liq_rows)
+    write_table(folder, "curve_swaps", ["time", "pool", "sold_id", "tokens_sold"], swap_rows)
+    cfg = write_config(folder / "c.toml", "curve", budget=1000, utilization=mode)
+    score_epoch("curve", folder, "2020-10-01", folder / "out", config=cfg)
+    want = _reference_u(pools, mode)
+    got = {r["account"]: r for r in scores(folder / "out")}
+    for p, u in want.items():
+        if p not in got:   # a pool with neither swaps in the week nor liquidity rows
+            assert not any(0 <= s[0] < 7 for s in pools[p][2]) and not pools[p][1]
+            continue
+        if u is None:
+            assert got[p]["eligible"] is False
+        else:
+            assert got[p]["score"] == pytest.approx(u, rel=1e-9, abs=1e-15)
+    paid = rewards(folder / "out")
+    assert sum(paid.values()) <= 1000 * CRV
+    live = {p: u for p, u in want.items() if u}
+    for p, u in live.items():
+        share = Decimal(paid.get(p, 0)) / (1000 * CRV)
+        assert abs(share - Decimal(u / sum(live.values()))) < Decimal("1e-9")

@@ -20,6 +20,7 @@ from indexer.generate.jet import _pubkeys
 CATEGORIES = ["Asset Onboarding"] * 19 + ["Parameter Change"] * 6 + ["Treasury"] * 5
 T0 = datetime(2022, 9, 1, tzinfo=timezone.utc)
 CUTOFF = datetime(2023, 4, 30, tzinfo=timezone.utc)
+GOVERNANCE_PROGRAM = "GovER5Lthms3bLBqWub97yVrMmEogzX7xNjdXpPPCVZw"
 STATES = {"Succeeded": 3, "Completed": 5, "Defeated": 7}
 
 
@@ -29,6 +30,7 @@ def generate_governance(seed: int = 0, scale: float = 1.0) -> dict[str, pa.Table
     n_prop = len(CATEGORIES) + 4                  # 4 more after the cutoff
     n_voters = max(5, int(400 * scale))
     props = _pubkeys(rng, n_prop)
+    governance = _pubkeys(rng, 1)[0]
     voters = _pubkeys(rng_for(seed, "governance-voters"), n_voters)
     span = to_micros(CUTOFF) - to_micros(T0)
     start = np.sort((rng.random(n_prop) * span).astype(np.int64)) + to_micros(T0)
@@ -37,9 +39,17 @@ def generate_governance(seed: int = 0, scale: float = 1.0) -> dict[str, pa.Table
     state_names = list(STATES)
     state = [state_names[i] for i in rng.integers(0, 3, n_prop)]
     cats = CATEGORIES + ["Asset Onboarding"] * 4
+    snap_slot, snap_time = 250_000_000, to_micros(CUTOFF) + 30 * 86_400_000_000
+    chain_cols = lambda n, sigs: {                                       # noqa: E731
+        "slot": pa.array([snap_slot] * n, pa.int64()),
+        "block_time": pa.array([snap_time] * n, pa.timestamp("us", tz="UTC")),
+        "signature": pa.array(sigs), "event_index": pa.array([0] * n, pa.int64()),
+        "program_id": pa.array([GOVERNANCE_PROGRAM] * n)}
     proposals = pa.table({
+        **chain_cols(n_prop, props),
         "proposal": props,
-        "name": [f"{c} #{i + 1}" for i, c in enumerate(cats)],
+        "governance": [governance] * n_prop,
+        "name": [f"{c}: proposal {i + 1}" for i, c in enumerate(cats)],
         "category": cats,
         "state": state,
         "draft_at": pa.array(start - 86_400_000_000, pa.timestamp("us", tz="UTC")),
@@ -55,7 +65,10 @@ def generate_governance(seed: int = 0, scale: float = 1.0) -> dict[str, pa.Table
     w = np.where(rng.random(vi.size) < 0.03, 1000.0, w)     # exactly at the threshold
     raw = np.maximum(np.round(w * 1e3).astype(np.int64), 1) * 1_000_000  # base units, 9 dp
     t = start[pi] + (rng.random(vi.size) * 3 * 86_400e6).astype(np.int64)
+    records = _pubkeys(rng_for(seed, "governance-records"), vi.size)
     votes = pa.table({
+        **chain_cols(vi.size, records),
+        "vote_record": pa.array(records),
         "voter": pa.array(np.array(voters, dtype=object)[vi]),
         "proposal": pa.array(np.array(props, dtype=object)[pi]),
         "voter_weight": pa.array(raw, pa.int64()),
@@ -65,7 +78,8 @@ def generate_governance(seed: int = 0, scale: float = 1.0) -> dict[str, pa.Table
     })
     con = duckdb.connect()
     con.register("v", votes)
-    votes = con.sql("""SELECT voter, proposal,
+    votes = con.sql("""SELECT slot, block_time, signature, event_index, program_id, vote_record,
+                              voter, proposal,
                               CAST(CAST(voter_weight AS DECIMAL(38, 0)) * CAST('1e-9' AS DECIMAL(38, 18))
                                    AS DECIMAL(38, 18)) AS weight,
                               time, voter_weight, vote, is_relinquished

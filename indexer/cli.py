@@ -60,6 +60,8 @@ def index(
     new_chain: bool = typer.Option(False, "--new-chain", help="Allow a chain this store does not hold yet."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds per RPC request."),
     retries: int = typer.Option(8, "--retries", min=1, help="Attempts per RPC request."),
+    chunk_rows: int = typer.Option(100_000, "--chunk-rows", min=1, help="Rows per Parquet chunk (memory bound)."),
+    range_blocks: int = typer.Option(2000, "--range", min=1, help="Initial blocks per eth_getLogs (adapts)."),
     dry: bool = typer.Option(False, "--dry", help="Print the plan and stop."),
 ) -> None:
     from indexer import checkpoint as ckpt
@@ -107,7 +109,8 @@ def index(
     args = dict(dataset=ds.name, rpc=rpc, start=start, end=end, store=str(store),
                 contracts=addrs, confirmations=confirmations, chain_id=chain_id)
     with RunReport(runs_dir_for_store(store), "index", args) as report:
-        out = _run(client, store, ds, chain_id, addrs, start, end, confirmations)
+        out = _run(client, store, ds, chain_id, addrs, start, end, confirmations,
+                   chunk_rows=chunk_rows, range_blocks=range_blocks)
         report.done(out)
     console.print(f"done: {ds.name} chain {chain_id}: {out['rows']:,} new rows in {out['chunks']} "
                   f"chunk(s), final block {out['last']}, {out['retries']} retries, "
@@ -118,7 +121,8 @@ def index(
                       f"{out['unmatched']}", markup=False, highlight=False)
 
 
-def _run(client, store, ds, chain_id, addrs, start, end, confirmations) -> dict:
+def _run(client, store, ds, chain_id, addrs, start, end, confirmations, *,
+         chunk_rows: int = 100_000, range_blocks: int = 2000) -> dict:
     from dataclasses import asdict
 
     from indexer.evm.listener import Listener
@@ -132,10 +136,12 @@ def _run(client, store, ds, chain_id, addrs, start, end, confirmations) -> dict:
         out = run_snapshots(client, st, ds, chain_id, addrs, start, end, confirmations)
         return dict(out, retries=client.retries, unmatched={})
     if ds.kind == "blocks":
-        source, step = HeaderSource(client, ds, chain_id), AdaptiveStep(200, 1, 1000, 10_000)
+        source = HeaderSource(client, ds, chain_id)
+        step = AdaptiveStep(min(range_blocks, 200), 1, 1000, 10_000)
     else:
-        source, step = LogSource(client, ds, chain_id, addrs), AdaptiveStep()
-    res = Listener(st, ds, chain_id, addrs, source, client, step=step).run(start, end, confirmations)
+        source, step = LogSource(client, ds, chain_id, addrs), AdaptiveStep(range_blocks)
+    res = Listener(st, ds, chain_id, addrs, source, client, step=step,
+                   flush_rows=chunk_rows).run(start, end, confirmations)
     return dict(asdict(res), retries=client.retries, unmatched=dict(source.unmatched))
 
 

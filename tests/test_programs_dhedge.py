@@ -3,7 +3,12 @@ modes, when vDHT is read, periods, eligible pools — numbers worked by hand in 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from fractions import Fraction
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from distributor.runner import score_epoch
 from epochdrop.errors import ConfigError
@@ -143,3 +148,71 @@ def test_bad_config_is_one_clear_line(tmp_path, params, epoch, match):
     with pytest.raises(ConfigError, match=match):
         score_epoch("dhedge", tmp_path / "in", epoch, tmp_path / "out", config=cfg)
     assert not (tmp_path / "out").exists()
+
+
+# ---- differential: SQL + engine against a plain per-day Python reading of the rule --------
+
+INVESTORS = ["0xA", "0xB", "0xC", "0xD"]
+
+
+def _reference(values, eligible, vdht, denominator, excess):
+    """Daily pot by exact value shares; cap max(100, vDHT_end/d); water-fill by a level λ."""
+    pot = Fraction(5000)
+    raw = {}
+    for day in sorted({d for d, _, _, _ in values}):
+        day_vals = {}
+        for d, pool, inv, usd in values:
+            if d == day and (d, pool) in eligible:
+                day_vals[inv] = day_vals.get(inv, 0) + Fraction(usd)
+        total = sum(day_vals.values())
+        for inv, v in day_vals.items():
+            if total > 0 and v > 0:
+                raw[inv] = raw.get(inv, 0) + pot * v / total
+    last = max((d for d, _, _ in vdht), default=None)
+    cap = {inv: max(Fraction(100), sum((Fraction(x) for d, i, x in vdht
+                                        if d == last and i == inv), Fraction(0)) / denominator)
+           for inv in raw}
+    if excess == "unpaid":
+        return {inv: min(r, cap[inv]) for inv, r in raw.items()}
+    budget = sum(raw.values())
+    lo, hi = Fraction(0), Fraction(10**9)   # paid_i = min(cap_i, λ·raw_i), Σ = budget
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if sum(min(cap[i], mid * r) for i, r in raw.items()) < budget:
+            lo = mid
+        else:
+            hi = mid
+    return {i: min(cap[i], hi * r) for i, r in raw.items()}
+
+
+@st.composite
+def months(draw):
+    days = [date(2022, 3, 1) + timedelta(days=k) for k in range(draw(st.integers(1, 4)))]
+    values, eligible = [], set()
+    for d in days:
+        for pool in ("0xP", "0xQ"):
+            if draw(st.booleans()):
+                eligible.add((d.isoformat(), pool))
+            for inv in INVESTORS:
+                if draw(st.integers(0, 2)):
+                    usd = f"{draw(st.integers(0, 10**6))}.{draw(st.integers(0, 999999)):06d}"
+                    values.append((d.isoformat(), pool, inv, usd))
+    vdht = [("2022-03-31", inv, str(draw(st.integers(0, 60000))))
+            for inv in INVESTORS if draw(st.booleans())]
+    return values, sorted(eligible), vdht
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(months(), st.sampled_from([12, 9, 6]), st.sampled_from(["unpaid", "redistribute"]))
+def test_matches_a_plain_reference(tmp_path_factory, month, denominator, excess):
+    values, eligible, vdht = month
+    folder = tmp_path_factory.mktemp("month")
+    write_inputs(folder, values, vdht, eligible)
+    cfg = write_config(folder / "c.toml", "dhedge", denominator=denominator, excess=excess)
+    m = score_epoch("dhedge", folder, "2022-03", folder / "out", config=cfg)
+    want = _reference(values, set(eligible), vdht, denominator, excess)
+    got = rewards(folder / "out")
+    for inv in set(want) | set(got):
+        assert abs(Fraction(got.get(inv, 0), DHT) - want.get(inv, 0)) < Fraction(1, 10**6), inv
+    assert int(m["totals"]["allocated"]) <= int(m["totals"]["budget"])

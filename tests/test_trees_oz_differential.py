@@ -41,7 +41,7 @@ def _build(tmp_path, claims, leaf, seed):
     return [values[i] for i in shuffled], encoding, tmp_path / "out"
 
 
-def _compare(out, values, encoding, proofs_for):
+def _compare(out, values, encoding, proofs_for, *, load=True):
     ours = json.loads((out / "tree.json").read_text())
     ref = oz_reference({"mode": "of", "leafEncoding": encoding, "values": values,
                         "proofs": proofs_for})
@@ -58,8 +58,9 @@ def _compare(out, values, encoding, proofs_for):
     for i in proofs_for:
         mine = ["0x" + p.hex() for p in by_account[values[i][-2]]["proof"]]
         assert mine == ref["proofs"][str(i)], f"proof of value {i}"
-    loaded = oz_reference({"mode": "load", "dump": ours, "proofs": proofs_for[:50]})
-    assert loaded["root"] == ours["tree"][0] and loaded["verified"] is True
+    if load:  # StandardMerkleTree.load re-validates the whole tree: our dump is accepted
+        loaded = oz_reference({"mode": "load", "dump": ours, "proofs": proofs_for[:50]})
+        assert loaded["root"] == ours["tree"][0] and loaded["verified"] is True
 
 
 @pytest.mark.parametrize("n,leaf", CASES)
@@ -85,8 +86,9 @@ def test_awkward_values_same_as_openzeppelin(tmp_path, leaf):
 @pytest.mark.parametrize("leaf", ["default", "indexed"])
 def test_100k_same_as_openzeppelin(tmp_path, leaf):
     """100,000 claims: the whole tree array and values, and a sample of 300 proofs (the
-    tree array fixes every proof; OpenZeppelin's getProof for all 100k would take minutes)."""
+    tree array fixes every proof; OpenZeppelin's getProof for all 100k would take minutes).
+    `load` of our dump is exercised at the smaller sizes (it re-hashes the whole tree)."""
     claims = random_claims(100_000, seed=100_000)
     values, encoding, out = _build(tmp_path, claims, leaf, seed=5)
     sample = sorted(random.Random(9).sample(range(len(values)), 300))
-    _compare(out, values, encoding, sample)
+    _compare(out, values, encoding, sample, load=False)

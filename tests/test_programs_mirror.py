@@ -4,8 +4,12 @@ cap variants, the 400/600 split, pending carry-over and the reward index per sta
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta
+from fractions import Fraction
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from distributor.programs.mirror.contract_math import (NEGATIVE, ONE, POSITIVE, erf_plus_one,
                                                        premium_rate, short_reward_weight)
@@ -195,3 +199,78 @@ def test_bad_inputs_and_config(tmp_path):
     with pytest.raises(ConfigError, match="params.cap"):
         score_epoch("mirror", tmp_path / "in", "2022-01-01", tmp_path / "out", config=cfg)
     assert not (tmp_path / "out").exists()
+
+
+# ---- differential: contract credits against an exact pro-rata model ----------------------
+
+@st.composite
+def histories(draw):
+    """Events at distinct seconds around the window [2022-01-03, +7 days)."""
+    n = draw(st.integers(2, 14))
+    secs = sorted(draw(st.lists(st.integers(-3 * 86400, 10 * 86400), min_size=n, max_size=n,
+                                unique=True)))
+    bonds: dict[tuple[str, str], int] = {}
+    events = []
+    for s in secs:
+        kind = draw(st.sampled_from(["premium", "deposit", "stake", "stake"]))
+        if kind == "premium":
+            events.append((s, "premium", draw(st.integers(90, 120)), 100))
+        elif kind == "deposit":
+            events.append((s, "deposit", draw(st.integers(0, 10**9))))
+        else:
+            who = draw(st.sampled_from(["terra1a", "terra1b", "terra1c"]))
+            side = draw(st.sampled_from(["long", "short"]))
+            have = bonds.get((who, side), 0)
+            delta = draw(st.integers(-have, 10**6))
+            bonds[(who, side)] = have + delta
+            events.append((s, "stake", who, side, delta))
+    return events
+
+
+def _exact_model(events, start, end):
+    weight, total, pending, bond, acc = 0, {}, {}, {}, {}
+    for e in events:
+        if e[1] == "premium":
+            weight = short_reward_weight(premium_rate(e[2], e[3], ONE)[0])
+        elif e[1] == "deposit":
+            short = e[2] * weight // ONE
+            for side, part in (("long", e[2] - short), ("short", short)):
+                if total.get(side, 0) == 0:
+                    pending[side] = pending.get(side, 0) + part
+                    continue
+                amount, pending[side] = part + pending.get(side, 0), 0
+                if start <= e[0] < end:
+                    for (who, s), b in bond.items():
+                        if s == side:
+                            acc[who] = acc.get(who, 0) + Fraction(amount * b, total[side])
+        else:
+            _, _, who, side, delta = e
+            bond[(who, side)] = bond.get((who, side), 0) + delta
+            total[side] = total.get(side, 0) + delta
+    return acc
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(histories())
+def test_credits_follow_an_exact_pro_rata_model(tmp_path_factory, events):
+    folder = tmp_path_factory.mktemp("mirror")
+
+    def iso(s: int) -> str:
+        return (datetime(2022, 1, 3) + timedelta(seconds=s)).isoformat() + "Z"
+
+    write_inputs(folder,
+                 premiums=[(iso(e[0]), ASSET, e[2], e[3], "1") for e in events
+                           if e[1] == "premium"],
+                 deposits=[(iso(e[0]), ASSET, e[2]) for e in events if e[1] == "deposit"],
+                 stakes=[(iso(e[0]), e[2], ASSET, e[3], e[4]) for e in events
+                         if e[1] == "stake"])
+    m = score_epoch("mirror", folder, "2022-01-03", folder / "out")
+    got: dict[str, int] = {}
+    for r in scores(folder / "out"):
+        got[r["account"]] = got.get(r["account"], 0) + int(r["amount"])
+    want = _exact_model(events, 0, 7 * 86400)
+    slack = 1 + sum(1 for e in events if e[1] != "premium" and 0 <= e[0] < 7 * 86400)
+    for who in set(got) | set(want):
+        assert abs(got.get(who, 0) - want.get(who, 0)) <= slack, who
+    assert int(m["totals"]["allocated"]) <= int(m["totals"]["budget"])

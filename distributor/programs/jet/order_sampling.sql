@@ -16,78 +16,97 @@
 -- DuckDB-only functions (Spark equivalents in brackets): epoch_us [unix_micros],
 -- unnest(range(a, b)) [explode(sequence(a, b - 1))], HUGEINT [DECIMAL(38, 0)].
 --
+-- Markets and owners are numbered first (integer keys hash faster than text); an
+-- interval is named by one BIGINT key = market number * 2^32 + j.
+--
 -- Inputs: jet_orders, jt_samples; $start_us, $end_us. Outputs: jt_q(market, owner, side,
 -- q_u, samples_quoted) and jt_live(market, live_samples).
 
-CREATE OR REPLACE TEMP TABLE jt_orders AS
-SELECT market, owner, side = 'lend' AS is_lend,
-       CAST(rate AS DOUBLE) AS rate, CAST(size AS DOUBLE) AS size,
-       greatest(epoch_us(valid_from), $start_us) AS t0,
-       least(coalesce(epoch_us(valid_to), $end_us), $end_us) AS t1
-FROM jet_orders
-WHERE size > 0;
+CREATE OR REPLACE TEMP TABLE jt_markets AS
+SELECT market, CAST(row_number() OVER (ORDER BY market) AS BIGINT) AS m
+FROM (SELECT DISTINCT market FROM jet_orders);
 
-DELETE FROM jt_orders WHERE t0 >= t1;
+CREATE OR REPLACE TEMP TABLE jt_owners AS
+SELECT owner, CAST(row_number() OVER (ORDER BY owner) AS INTEGER) AS k
+FROM (SELECT DISTINCT owner FROM jet_orders);
+
+CREATE OR REPLACE TEMP TABLE jt_orders AS
+WITH o AS (
+    SELECT mk.m, ow.k, o.side = 'lend' AS is_lend,
+           CAST(o.rate AS DOUBLE) AS rate, CAST(o.size AS DOUBLE) AS size,
+           greatest(epoch_us(o.valid_from), $start_us) AS t0,
+           least(coalesce(epoch_us(o.valid_to), $end_us), $end_us) AS t1
+    FROM jet_orders o
+    JOIN jt_markets mk ON mk.market = o.market
+    JOIN jt_owners ow ON ow.owner = o.owner
+    WHERE o.size > 0
+)
+SELECT * FROM o WHERE t0 < t1;
 
 CREATE OR REPLACE TEMP TABLE jt_cp AS
 WITH pts AS (
-    SELECT market, t0 AS t FROM jt_orders
+    SELECT m, t0 AS t FROM jt_orders
     UNION
-    SELECT market, t1 AS t FROM jt_orders
+    SELECT m, t1 AS t FROM jt_orders
 ), before AS (
-    SELECT p.market, p.t,
+    SELECT p.m, p.t,
            (p.t - $start_us) // 60000000
              + CASE WHEN s.off_us < (p.t - $start_us) % 60000000 THEN 1 ELSE 0 END AS nb
     FROM pts p LEFT JOIN jt_samples s ON s.minute = (p.t - $start_us) // 60000000
 ), iv AS (
-    SELECT market, t,
-           coalesce(lead(nb) OVER (PARTITION BY market ORDER BY t), nb) - nb AS n
+    SELECT m, t, coalesce(lead(nb) OVER (PARTITION BY m ORDER BY t), nb) - nb AS n
     FROM before
 )
-SELECT market, t, CAST(n AS BIGINT) AS n,
-       CAST(coalesce(sum(CASE WHEN n > 0 THEN 1 ELSE 0 END)
-                OVER (PARTITION BY market ORDER BY t
-                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT) AS j
+SELECT m, t, CAST(n AS BIGINT) AS n,
+       m * 4294967296 + CAST(coalesce(sum(CASE WHEN n > 0 THEN 1 ELSE 0 END)
+                OVER (PARTITION BY m ORDER BY t
+                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT) AS key
 FROM iv;
 
 CREATE OR REPLACE TEMP TABLE jt_span AS
-SELECT o.market, o.owner, o.is_lend, o.rate, o.size, unnest(range(a.j, b.j)) AS j
+SELECT o.k, o.is_lend, o.rate, o.size, unnest(range(a.key, b.key)) AS key
 FROM jt_orders o
-JOIN jt_cp a ON a.market = o.market AND a.t = o.t0
-JOIN jt_cp b ON b.market = o.market AND b.t = o.t1
-WHERE b.j > a.j;
+JOIN jt_cp a ON a.m = o.m AND a.t = o.t0
+JOIN jt_cp b ON b.m = o.m AND b.t = o.t1
+WHERE b.key > a.key;
 
 CREATE OR REPLACE TEMP TABLE jt_book AS
 WITH tops AS (
-    SELECT market, j,
+    SELECT key,
            min(rate) FILTER (WHERE is_lend) AS best_lend,
            max(rate) FILTER (WHERE NOT is_lend) AS best_borrow
-    FROM jt_span GROUP BY market, j
+    FROM jt_span GROUP BY key
 ), mids AS (
-    SELECT market, j,
+    SELECT key,
            CASE WHEN best_lend IS NOT NULL AND best_borrow IS NOT NULL
                      THEN (best_lend + best_borrow) / 2
                 WHEN best_lend IS NOT NULL THEN best_lend / 2
                 ELSE best_borrow * 2 END AS mid
     FROM tops
 )
-SELECT m.market, m.j, m.mid, c.n
-FROM mids m JOIN jt_cp c ON c.market = m.market AND c.j = m.j AND c.n > 0
-WHERE m.mid > 0;
+SELECT d.key, d.mid, c.n
+FROM mids d JOIN jt_cp c ON c.key = d.key AND c.n > 0
+WHERE d.mid > 0;
 
 CREATE OR REPLACE TEMP TABLE jt_live AS
-SELECT market, CAST(sum(n) AS BIGINT) AS live_samples FROM jt_book GROUP BY market;
+SELECT mk.market, CAST(sum(b.n) AS BIGINT) AS live_samples
+FROM jt_book b JOIN jt_markets mk ON mk.m = b.key // 4294967296
+GROUP BY mk.market;
 
 CREATE OR REPLACE TEMP TABLE jt_q AS
 WITH terms AS (
-    SELECT s.market, s.j, s.owner, s.is_lend, b.n,
+    SELECT s.key, s.k, s.is_lend, b.n,
            CAST(round(s.size * exp(-(abs(s.rate - b.mid) / b.mid)) * 1e9) AS HUGEINT) AS term_u
-    FROM jt_span s JOIN jt_book b ON b.market = s.market AND b.j = s.j
+    FROM jt_span s JOIN jt_book b ON b.key = s.key
 ), q AS (
-    SELECT market, j, owner, is_lend, any_value(n) AS n, sum(term_u) AS q_u
-    FROM terms GROUP BY market, j, owner, is_lend
+    SELECT key, k, is_lend, any_value(n) AS n, sum(term_u) AS q_u
+    FROM terms GROUP BY key, k, is_lend
+), agg AS (
+    SELECT key // 4294967296 AS m, k, is_lend,
+           sum(n * q_u) AS q_u,
+           CAST(sum(CASE WHEN q_u > 0 THEN n ELSE 0 END) AS BIGINT) AS samples_quoted
+    FROM q GROUP BY key // 4294967296, k, is_lend
 )
-SELECT market, owner, CASE WHEN is_lend THEN 'lend' ELSE 'borrow' END AS side,
-       sum(n * q_u) AS q_u,
-       CAST(sum(CASE WHEN q_u > 0 THEN n ELSE 0 END) AS BIGINT) AS samples_quoted
-FROM q GROUP BY market, owner, is_lend;
+SELECT mk.market, ow.owner, CASE WHEN a.is_lend THEN 'lend' ELSE 'borrow' END AS side,
+       a.q_u, a.samples_quoted
+FROM agg a JOIN jt_markets mk ON mk.m = a.m JOIN jt_owners ow ON ow.k = a.k;

@@ -20,7 +20,7 @@ T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 def _events(rows: list[dict]) -> pa.Table:
     full = []
     for i, r in enumerate(rows):
-        full.append({"slot": r.get("slot"), "block_time": T0 + timedelta(seconds=r["t"]),
+        full.append({"slot": r.get("slot"), "tx_index": r.get("txi"), "block_time": T0 + timedelta(seconds=r["t"]),
                      "signature": r.get("sig", f"s{i:04d}"), "event_index": r.get("ix", 0),
                      "market": r.get("market", "BTC-USD"), "event": r["event"],
                      "order_id": r["oid"], "maker": r.get("maker", "0xA"),
@@ -73,6 +73,7 @@ _event = st.fixed_dictionaries({
     "t": st.integers(0, 12), "event": _kinds, "oid": st.sampled_from("abcd"),
     "market": st.sampled_from(["BTC-USD", "ETH-USD"]),
     "slot": st.one_of(st.none(), st.integers(0, 3)), "ix": st.integers(0, 2),
+    "txi": st.one_of(st.none(), st.integers(0, 2)),
     "side": st.sampled_from(["BUY", "SELL"]), "maker": st.sampled_from(["0xA", "0xB"]),
     "price": st.decimals(1, 1000, places=2),
     "size": st.decimals(0, 10, places=3),

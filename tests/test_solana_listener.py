@@ -73,11 +73,18 @@ def test_resume_from_checkpoint_and_idempotent_rerun(jet, tmp_path):
 
 
 def test_lifetimes_from_indexed_jet_events(jet, tmp_path):
-    srv, _, _ = jet
+    srv, events, _ = jet
     index_program(SolanaRpc(srv.url), JET, tmp_path)
     ev = Store(tmp_path).read("clob_order_events")
     lt = rebuild_lifetimes(ev, "dydx")
     assert lt.num_rows > 50 and lt.equals(replay_lifetimes(ev))
+    # orders the scenario ended (even in the slot they were placed in) are closed in the book
+    ended = {(r["market"], r["order_id"]) for r in events if r["event"] in ("cancelled", "removed")}
+    still_open = {(r["market"], r["order_id"]) for r in lt.to_pylist() if r["valid_to"] is None}
+    assert ended and not (ended & still_open)
+    same_slot = {(r["market"], r["order_id"], r["slot"]) for r in events if r["event"] == "placed"}
+    assert any((r["market"], r["order_id"], r["slot"]) in same_slot for r in events
+               if r["event"] != "placed")      # the scenario has same-slot follow-ups
     jet_rows = rebuild_lifetimes(ev, "jet", Store(tmp_path).read("clob_markets"))
     assert jet_rows.num_rows == lt.num_rows
     assert set(jet_rows.column("side").to_pylist()) == {"lend", "borrow"}

@@ -14,6 +14,8 @@ DATASET = Dataset(
     doc="Order placements, fills, removals and cancels, attributed to the maker.",
     columns=(
         Column("slot", T.INT, nullable=True),
+        Column("tx_index", T.INT, nullable=True,
+               doc="position of the transaction in its slot, as getSignaturesForAddress lists it"),
         Column("block_time", T.TIMESTAMP),
         Column("signature", T.STRING, doc="tx signature, or the venue's event id"),
         Column("event_index", T.INT),

@@ -108,6 +108,7 @@ def generate_jet_order_events(seed: int = 0, scale: float = 1.0, epoch: int = 0,
     sides = np.array(["lend", "borrow"], dtype=object)
     raw = pa.table({
         "slot": pa.array(SLOT0 + np.arange(idx.size, dtype=np.int64)),
+        "tx_index": pa.array(np.zeros(idx.size, dtype=np.int32)),
         "block_time": pa.array((time // 1_000_000) * 1_000_000, pa.timestamp("us", tz="UTC")),
         "signature": pa.array([str(Signature.from_bytes(s.tobytes())) for s in sigs]),
         "event_index": pa.array(np.zeros(idx.size, dtype=np.int32)),

@@ -5,7 +5,8 @@ open) this order rested in the book with `size` left — the shape of programs.m
 `dydx_orders` / `jet_orders` and the table the per-minute scoring queries (DESIGN "Scoring").
 
 Rules (the same ones `replay.py` applies one event at a time; tests check they agree):
-- events of one order are taken in (block_time, slot nulls first, signature, event_index) order;
+- events of one order are taken in (block_time, slot, tx_index, signature, event_index) order
+  (nulls first);
 - the first `placed` starts the order (side, price and maker come from it); events before it
   and later `placed` rows of the same order id are ignored;
 - `filled` lowers the remaining size; at ≤ 0 the order is gone;
@@ -29,7 +30,8 @@ _CORE = """
 WITH e AS (
   SELECT market, order_id, event, maker, side, price, size, block_time,
          row_number() OVER (PARTITION BY market, order_id
-                            ORDER BY block_time, slot NULLS FIRST, signature, event_index) AS k
+                            ORDER BY block_time, slot NULLS FIRST, tx_index NULLS FIRST,
+                                     signature, event_index) AS k
   FROM ev
 ),
 p AS (

@@ -15,8 +15,9 @@ from indexer.orderbook.schema import EVENT_SCHEMA, LIFETIME_SCHEMA, conform
 
 
 def _order_key(ev: dict) -> tuple:
-    slot = ev["slot"]
-    return (ev["block_time"], slot is not None, slot or 0, ev["signature"], ev["event_index"])
+    slot, txi = ev["slot"], ev["tx_index"]
+    return (ev["block_time"], slot is not None, slot or 0, txi is not None, txi or 0,
+            ev["signature"], ev["event_index"])
 
 
 def replay_lifetimes(events: pa.Table) -> pa.Table:

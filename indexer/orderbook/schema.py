@@ -10,8 +10,9 @@ Event kinds (`event`):
   removed    the order left the book (Jet: OrderRemoved, e.g. matured or self-trade)
   cancelled  the maker cancelled it (Jet: OrderCancelled)
 Only `placed` rows need `side` and `price`; the other kinds refer to the order by `order_id`
-within `market`. Events are ordered by (block_time, slot, signature, event_index); for
-off-chain venues `signature` is the venue's message id and `slot` is null.
+within `market`. Events are ordered by (block_time, slot, tx_index, signature, event_index):
+`tx_index` is the transaction's position within its slot as the node lists them (Solana);
+for off-chain venues `signature` is the venue's message id and slot / tx_index are null.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ SIDES = {"dydx": ("BUY", "SELL"), "jet": ("lend", "borrow")}
 
 EVENT_SCHEMA = pa.schema([
     ("slot", pa.int64()),
+    ("tx_index", pa.int32()),
     ("block_time", TS),
     ("signature", pa.string()),
     ("event_index", pa.int32()),

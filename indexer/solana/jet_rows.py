@@ -28,8 +28,8 @@ def _signer_of(tx: dict, ix_index: int) -> str | None:
     return keys[first] if first < nsig else None
 
 
-def rows_from_tx(tx: dict, decoder, program_id: str, owners: dict[str, str]
-                 ) -> tuple[list[dict], list[dict]]:
+def rows_from_tx(tx: dict, decoder, program_id: str, owners: dict[str, str],
+                 tx_index: int | None = None) -> tuple[list[dict], list[dict]]:
     """(order event rows, market rows) of one successful transaction."""
     from indexer.solana.anchor_events import events_in_logs
 
@@ -56,6 +56,7 @@ def rows_from_tx(tx: dict, decoder, program_id: str, owners: dict[str, str]
                                 lend_tenor=f["lendTenor"]))
             continue
         row["instruction_index"] = le.instruction_index
+        row["tx_index"] = tx_index
         row["market"] = f["market"]
         if name == "OrderPlaced":
             owner = _signer_of(tx, le.instruction_index) or f["authority"]

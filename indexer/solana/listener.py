@@ -56,13 +56,23 @@ def collect_signatures(rpc: SolanaRpc, program_id: str, after_slot: int, until: 
             if s["slot"] <= after_slot:
                 done = True
                 break
-            if (to_slot is None or s["slot"] <= to_slot) and s.get("err") is None:
+            if to_slot is None or s["slot"] <= to_slot:
                 out.append(s)
         if done:
             break
         before = page[-1]["signature"]
     out.reverse()
-    return out
+    number_in_slot(out)                 # failed transactions keep their place in the slot
+    return [s for s in out if s.get("err") is None]
+
+
+def number_in_slot(page_oldest_first: list[dict]) -> None:
+    """Set `tx_index`: the position of each transaction within its slot (0 = first)."""
+    prev, n = None, 0
+    for s in page_oldest_first:
+        n = n + 1 if s["slot"] == prev else 0
+        prev = s["slot"]
+        s["tx_index"] = n
 
 
 def slot_chunks(sigs: list[dict], chunk_txs: int) -> list[list[dict]]:
@@ -97,7 +107,7 @@ def index_program(rpc: SolanaRpc, program_id: str, store: str | Path, *,
             for s, tx in zip(chunk, txs):
                 if tx is None:
                     raise RuntimeError(f"getTransaction returned null for {s['signature']}")
-                e, m = rows_from_tx(tx, decoder, program_id, owners)
+                e, m = rows_from_tx(tx, decoder, program_id, owners, s["tx_index"])
                 ev_rows += e
                 mk_rows += m
             lo, hi = chunk[0]["slot"], chunk[-1]["slot"]

@@ -214,6 +214,13 @@ def jet_scenario(seed: int = 0, n_steps: int = 300, n_owners: int = 8
             f = {"market": mkeys[0], "authority": margin[0], "orderTag": 1}
             lg.add_tx(slot, admin, [(OTHER, [JET], invoke_logs(None, OTHER, [dec.encode("OrderCancelled", f)]))])
     lg.slot = slot
+    pos, seen = {}, {}
+    for t in lg.txs:                            # position among the slot's JET transactions
+        if JET in t["keys"]:
+            pos[t["signature"]] = seen.get(t["slot"], 0)
+            seen[t["slot"]] = pos[t["signature"]] + 1
+    for r in events:
+        r["tx_index"] = pos[r["signature"]]
     return lg, events, markets
 
 

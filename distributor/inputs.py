@@ -70,6 +70,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, tables: tuple[TableSpec, ...],
         raise UserError(f"--data {data}: not a folder (give a store or a folder of "
                         f"<table>.csv / <table>.parquet files)")
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     entries = []
     for spec in tables:
         found = find_sources(spec.name, data)

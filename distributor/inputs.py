@@ -118,10 +118,10 @@ def _load_table(con, spec: TableSpec, kind: str, files: list[Path]) -> int:
                     f"union_by_name = true, filename = true, file_row_number = true)")
     have = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {_q(src)}").fetchall()}
     where = files[0].name if len(files) == 1 else f"{files[0].parent.name}/*.parquet"
+    shown = ", ".join(sorted(c for c in have if c not in ("filename", "file_row_number")))
     for col in spec.columns:
         if col not in have:
-            raise InputError(f"missing required column of table {spec.name!r} "
-                             f"(has: {', '.join(sorted(c for c in have if c not in ('filename', 'file_row_number')))})",
+            raise InputError(f"missing required column of table {spec.name!r} (has: {shown})",
                              file=where, field=col)
     select = []
     for col, k in {**spec.columns, **spec.optional}.items():
@@ -164,7 +164,8 @@ def _validate_column(con, spec, src, col, k, src_type, kind, files) -> None:
         bad = f"{c} IS NULL OR CAST({c} AS VARCHAR) = ''" if col in spec.columns else "false"
     else:
         bad = f"{c} IS NOT NULL AND TRY_CAST({c} AS {DUCKDB_TYPES[k]}) IS NULL"
-    if col in spec.columns and k != "str" and col not in _NULLABLE.get(spec.name, ()):
+    nullable = set(spec.nullable) | set(_NULLABLE.get(spec.name, ()))
+    if col in spec.columns and k != "str" and col not in nullable:
         bad = f"({bad}) OR {c} IS NULL"
     extra = ", filename, file_row_number" if kind != "csv" else ""
     hit = con.execute(f"SELECT CAST({c} AS VARCHAR){extra} FROM {_q(src)} WHERE {bad} "
@@ -187,7 +188,8 @@ def _validate_column(con, spec, src, col, k, src_type, kind, files) -> None:
     raise InputError(f"{shown} is not {what}", file=file, row=row, field=col)
 
 
-# Required columns that may be NULL by the canonical schema (null = still open).
+# Required columns that may be NULL by the canonical schema (null = still open); a
+# TableSpec can also say so itself with `nullable=(...)`.
 _NULLABLE = {"dydx_orders": ("valid_to",), "jet_orders": ("valid_to",)}
 
 

@@ -29,13 +29,14 @@ DUCKDB_TYPES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A canonical input table: required columns (error when absent) and optional ones
-    (NULL when absent). Extra columns in the input are ignored (programs.md)."""
+    """A canonical input table: required columns (error when absent or empty, unless listed
+    in `nullable`) and optional ones (NULL when absent). Extra input columns are ignored."""
 
     name: str
     columns: dict[str, ColumnKind]
     optional: dict[str, ColumnKind] = field(default_factory=dict)
     required: bool = True  # False: the whole table may be missing (an empty table is made)
+    nullable: tuple[str, ...] = ()  # required columns whose cells may be empty (NULL)
 
 
 @dataclass(frozen=True)

@@ -177,11 +177,14 @@ def main() -> None:
     """`python -m tests.support.solana_rpc [N_STEPS]`: serve a seeded Jet ledger until ^C."""
     import sys
 
-    from tests.support.solana_ledger import jet_scenario
+    from tests.support.solana_ledger import governance_scenario, jet_scenario
 
     lg, events, _ = jet_scenario(0, int(sys.argv[1]) if len(sys.argv) > 1 else 300)
+    glg, realm, _, votes = governance_scenario(0)
+    lg.accounts.update(glg.accounts)
     with SolanaRpcServer(lg) as srv:
-        print(f"{srv.url}  ({len(lg.txs)} transactions, {len(events)} events)", flush=True)
+        print(f"{srv.url}  ({len(lg.txs)} transactions, {len(events)} events; "
+              f"realm {realm} with {len(votes)} votes)", flush=True)
         try:
             while True:
                 time.sleep(3600)

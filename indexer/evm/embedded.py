@@ -93,7 +93,7 @@ class EmbeddedTransport:
             return {"jsonrpc": "2.0", "id": req.get("id"), "result": result}
         except Exception as exc:  # surfaces as a JSON-RPC error, as a node would send it
             code = 3 if "revert" in str(exc).lower() or type(exc).__name__.startswith(
-                "ContractLogic") else -32603
+                ("ContractLogic", "ContractPanic")) else -32603
             return {"jsonrpc": "2.0", "id": req.get("id"),
                     "error": {"code": code, "message": f"{type(exc).__name__}: {exc}"}}
 

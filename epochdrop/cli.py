@@ -48,8 +48,14 @@ def _register() -> None:
     from distributor.claims.cli import claims_app; app.add_typer(claims_app)  # serve, export-static, publish
 
 
+_registered = False
+
+
 def main(argv: list[str] | None = None) -> None:
-    _register()
+    global _registered
+    if not _registered:  # once per process: tests call main() many times in-process
+        _register()
+        _registered = True
     try:
         result = app(args=argv, standalone_mode=False)
     except EpochdropError as exc:

@@ -20,17 +20,9 @@ from typing import Any
 import duckdb
 
 from distributor.programs.spec import DUCKDB_TYPES, TableSpec
+from distributor.store_map import Source, sources_for
 from epochdrop.errors import InputError, UserError
 from epochdrop.fsio import sha256_file
-
-# D8: canonical table → store datasets to try, in order (the canonical name first).
-STORE_DATASETS: dict[str, tuple[str, ...]] = {
-    "dydx_orders": ("dydx_orders", "order_lifetimes"),
-    "jet_orders": ("jet_orders", "order_lifetimes"),
-    "jet_markets": ("jet_markets", "clob_markets"),
-    "dhedge_pool_values": ("dhedge_pool_values", "pool_snapshots"),
-    "dhedge_vdht": ("dhedge_vdht", "vdht_snapshots"),
-}
 
 _GRAMMAR = {  # full-match patterns for exact numbers given as text
     "int": r"\s*[-+]?[0-9]+\s*",
@@ -44,20 +36,21 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def find_sources(table: str, data: Path) -> tuple[str, list[Path]] | None:
-    """('csv'|'parquet', files) for `table` in `data`, or None when absent."""
+def find_sources(table: str, data: Path) -> tuple[str, list[Path], Source | None] | None:
+    """(kind, files, store source) for `table` in `data`, or None when absent; kind is
+    'csv' or 'parquet' for a `<table>.<ext>` file, 'store' for a dataset (D8)."""
     for ext in ("parquet", "csv"):
         f = data / f"{table}.{ext}"
         if f.is_file():
-            return ext, [f]
-    for dataset in STORE_DATASETS.get(table, (table,)):
-        folder = data / dataset
+            return ext, [f], None
+    for source in sources_for(table):
+        folder = data / source.dataset
         if folder.is_dir():
             files = sorted(p for p in folder.rglob("*.parquet")
                            if not any(part.startswith((".", "_")) for part in
                                       p.relative_to(folder).parts))
             if files:
-                return "store", files
+                return "store", files, source
     return None
 
 
@@ -78,13 +71,13 @@ def load_inputs(con: duckdb.DuckDBPyConnection, tables: tuple[TableSpec, ...],
             if spec.required:
                 raise UserError(f"{data}: no input for table {spec.name!r} (expected "
                                 f"{spec.name}.csv or {spec.name}.parquet, or a store dataset "
-                                f"{' / '.join(STORE_DATASETS.get(spec.name, (spec.name,)))})")
+                                f"{' / '.join(s.dataset for s in sources_for(spec.name))})")
             _create_empty(con, spec)
             entries.append({"table": spec.name, "rows": 0,
                             "content_sha256": content_sha256(con, spec.name), "files": []})
             continue
-        kind, files = found
-        rows = _load_table(con, spec, kind, files)
+        kind, files, source = found
+        rows = _load_table(con, spec, kind, files, source)
         entries.append({"table": spec.name, "rows": rows,
                         "content_sha256": content_sha256(con, spec.name),
                         "files": [{"name": f.relative_to(data).as_posix(),
@@ -106,7 +99,8 @@ def _create_empty(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     con.execute(f"CREATE OR REPLACE TABLE {_q(spec.name)} ({body})")
 
 
-def _load_table(con, spec: TableSpec, kind: str, files: list[Path]) -> int:
+def _load_table(con, spec: TableSpec, kind: str, files: list[Path],
+                source: Source | None) -> int:
     src = f"_src_{spec.name}"
     paths = [str(f) for f in files]
     if kind == "csv":
@@ -117,6 +111,8 @@ def _load_table(con, spec: TableSpec, kind: str, files: list[Path]) -> int:
                     f"read_parquet({_sql_list(paths)}, hive_partitioning = true, "
                     f"union_by_name = true, filename = true, file_row_number = true)")
     have = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {_q(src)}").fetchall()}
+    if source is not None and (source.sql or source.renames):
+        src, have = _shape(con, spec, src, have, source)
     where = files[0].name if len(files) == 1 else f"{files[0].parent.name}/*.parquet"
     shown = ", ".join(sorted(c for c in have if c not in ("filename", "file_row_number")))
     for col in spec.columns:
@@ -128,11 +124,27 @@ def _load_table(con, spec: TableSpec, kind: str, files: list[Path]) -> int:
         if col not in have:
             select.append(f"CAST(NULL AS {DUCKDB_TYPES[k]}) AS {_q(col)}")
             continue
-        _validate_column(con, spec, src, col, k, have[col], kind, files)
+        located = "filename" in have and "file_row_number" in have
+        _validate_column(con, spec, src, col, k, have[col], kind, files, located)
         select.append(f"{_cast(col, k, have[col])} AS {_q(col)}")
     con.execute(f"CREATE OR REPLACE TABLE {_q(spec.name)} AS SELECT {', '.join(select)} "
                 f"FROM {_q(src)}")
     return con.execute(f"SELECT count(*) FROM {_q(spec.name)}").fetchone()[0]
+
+
+def _shape(con, spec: TableSpec, src: str, have: dict[str, str], source: Source
+           ) -> tuple[str, dict[str, str]]:
+    """A view giving a listener dataset the canonical table's shape (D8, store_map.py)."""
+    shaped = f"_shaped_{spec.name}"
+    if source.sql:
+        body = source.sql.format(src=_q(src))
+    else:
+        extra = [f"{_q(old)} AS {_q(new)}" for new, old in source.renames.items()
+                 if new not in have and old in have]
+        body = f"SELECT *{''.join(', ' + e for e in extra)} FROM {_q(src)}"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {_q(shaped)} AS {body}")
+    return shaped, {r[0]: r[1] for r in
+                    con.execute(f"DESCRIBE SELECT * FROM {_q(shaped)}").fetchall()}
 
 
 def _sql_list(paths: list[str]) -> str:
@@ -149,7 +161,7 @@ def _cast(col: str, k: str, src_type: str) -> str:
     return f"CAST({c} AS {DUCKDB_TYPES[k]})"
 
 
-def _validate_column(con, spec, src, col, k, src_type, kind, files) -> None:
+def _validate_column(con, spec, src, col, k, src_type, kind, files, located) -> None:
     c = _q(col)
     if k in _GRAMMAR and src_type.upper().startswith(_FLOAT_TYPES):
         raise InputError(f"{src_type} column: exact {'integers' if k != 'dec' else 'decimals'}"
@@ -167,7 +179,7 @@ def _validate_column(con, spec, src, col, k, src_type, kind, files) -> None:
     nullable = set(spec.nullable) | set(_NULLABLE.get(spec.name, ()))
     if col in spec.columns and k != "str" and col not in nullable:
         bad = f"({bad}) OR {c} IS NULL"
-    extra = ", filename, file_row_number" if kind != "csv" else ""
+    extra = ", filename, file_row_number" if kind != "csv" and located else ""
     hit = con.execute(f"SELECT CAST({c} AS VARCHAR){extra} FROM {_q(src)} WHERE {bad} "
                       f"LIMIT 1").fetchone()
     if hit is None:
@@ -176,8 +188,10 @@ def _validate_column(con, spec, src, col, k, src_type, kind, files) -> None:
     if kind == "csv":
         row = _csv_row(files[0], col, value)
         file = files[0].name
-    else:
+    elif extra:
         file, row = Path(hit[1]).name, hit[2] + 1
+    else:
+        file, row = f"{files[0].parent.name}/*.parquet", None
     what = {"int": "an integer (base units)", "n": "an integer", "dec": "an exact decimal "
             "(at most 18 fractional digits, no exponent)", "time": "a UTC timestamp",
             "date": "a date (YYYY-MM-DD)", "str": "a non-empty value"}[k]

@@ -19,6 +19,15 @@ def _base_units_to_tokens(col: str, decimals: int = 18) -> str:
             f"|| '.' || right({v}, {decimals}) ELSE '0.' || lpad({v}, {decimals}, '0') END")
 
 
+def _usd_value(balance: str, price: str) -> str:
+    """⌊balance · price / 10^18⌋ as HUGEINT = the USD value (balance and tokenPrice both
+    18-dp) in 10^-18 USD, exact: each factor is split at 10^18 so no product overflows."""
+    e = "CAST(1000000000000000000 AS HUGEINT)"
+    b, p = f"TRY_CAST({balance} AS HUGEINT)", f"TRY_CAST({price} AS HUGEINT)"
+    return (f"(({b} // {e}) * ({p} // {e}) * {e} + ({b} // {e}) * ({p} % {e}) "
+            f"+ ({b} % {e}) * ({p} // {e}) + (({b} % {e}) * ({p} % {e})) // {e})")
+
+
 @dataclass(frozen=True)
 class Source:
     dataset: str
@@ -33,7 +42,16 @@ STORE_SOURCES: dict[str, tuple[Source, ...]] = {
     "curve_coins": (Source("curve_coins"),
                     Source("curve_liquidity",
                            sql="SELECT DISTINCT pool, i, decimals FROM {src}")),
-    "dhedge_pool_values": (Source("dhedge_pool_values"), Source("pool_snapshots")),
+    # pool_snapshots: value = balanceOf × tokenPrice (both 18-dp), recomputed exactly in USD
+    # (truncated at 10^-18 USD) rather than trusting the scale of its value_usd column
+    "dhedge_pool_values": (Source("dhedge_pool_values"),
+                           Source("pool_snapshots",
+                                  sql="SELECT day, pool, investor, "
+                                      + _base_units_to_tokens(
+                                          "CAST(" + _usd_value("balance", "token_price")
+                                          + " AS VARCHAR)")
+                                      + " AS value_usd, filename, file_row_number "
+                                        "FROM {src}")),
     # vdht_snapshots holds balanceOfAt in base units (18 decimals); the table is in DHT
     "dhedge_vdht": (Source("dhedge_vdht"),
                     Source("vdht_snapshots",

@@ -161,7 +161,13 @@ def _listener_shape(name: str, src: Path) -> dict[str, list[dict[str, str]]]:
         tables["curve_liquidity"] = [{**r, "decimals": decimals[(r["pool"], r["i"])]}
                                      for r in tables["curve_liquidity"]]
     if name == "dhedge":
-        tables["pool_snapshots"] = tables.pop("dhedge_pool_values")
+        # balanceOf × tokenPrice: $2 per pool token; value_usd in the listener's own scale
+        tables["pool_snapshots"] = [
+            {"day": r["day"], "pool": r["pool"], "investor": r["investor"],
+             "balance": str(int(Decimal(r["value_usd"]).scaleb(18)) // 2),
+             "token_price": str(2 * 10**18),
+             "value_usd": str(int(Decimal(r["value_usd"]).scaleb(18)))}
+            for r in tables.pop("dhedge_pool_values")]
         tables["vdht_snapshots"] = [{"day": r["day"], "investor": r["investor"],
                                      "vdht": str(int(Decimal(r["vdht"]).scaleb(18)))}
                                     for r in tables.pop("dhedge_vdht")]

@@ -193,3 +193,15 @@ def test_determinism_shuffle_threads_rerun(tmp_path):
     a, b = (json.loads((o / "manifest.json").read_text()) for o in (outs[0], outs[3]))
     a.pop("inputs"), b.pop("inputs")
     assert a == b
+
+
+def test_cli_bad_epoch_exits_2_and_writes_nothing(tmp_path, capsys):
+    from epochdrop.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["score", "dydx", "--data", "data/samples/dydx", "--epoch", "first",
+              "--out", str(tmp_path / "out")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "dydx epochs are numbers" in err[0]
+    assert not (tmp_path / "out").exists()

@@ -46,3 +46,46 @@ def serve(
     cors = [] if cors_origin == ["none"] else list(cors_origin)
     run(folders, host=host, port=port, workers=workers, cors=cors, rpc=rpc,
         contracts=contracts, index_dir=index_dir)
+
+
+@claims_app.command("publish")
+def publish(
+    folder: Path = typer.Argument(..., help="The epoch's output folder."),
+    contract: str = typer.Option(..., help="CumulativeMerkleDistributor address."),
+    rpc: str = typer.Option(..., help="JSON-RPC URL of the manifest's chain."),
+    send: bool = typer.Option(False, "--send", help="Sign and send (default: dry run)."),
+    keystore: Optional[Path] = typer.Option(None, help="Encrypted keystore (v3 JSON); password "
+                                            "from $EPOCHDROP_KEYSTORE_PASSWORD or a prompt. "
+                                            "Default key: $EPOCHDROP_PRIVATE_KEY."),
+    expiry: Optional[str] = typer.Option(None, help="Claim deadline (unix seconds or ISO "
+                                         "date); default: the manifest's, else none."),
+    decimals: Optional[int] = typer.Option(None, help="Confirm the token's decimals when the "
+                                           "manifest records none."),
+) -> None:
+    """Check an epoch against the distributor contract and set its root (dry run unless --send)."""
+    from distributor.claims import publish as pub
+    from distributor.claims.keys import KEY_ENV, load_signer
+    from epochdrop.runreport import RunReport, runs_dir_for_output
+
+    signer = load_signer(keystore)
+    if send and signer is None:
+        raise UserError(f"--send needs a key: set ${KEY_ENV} or pass --keystore")
+    args = {"folder": str(folder), "contract": contract, "rpc": pub.redact_url(rpc),
+            "send": send, "keystore": str(keystore) if keystore else None, "expiry": expiry,
+            "decimals": decimals, "sender": signer.address if signer else None}
+    with RunReport(runs_dir_for_output(folder), "publish", args) as report:
+        plan = pub.make_plan(folder, contract, rpc, signer=signer, expiry=expiry,
+                             decimals=decimals)
+        for line in pub.describe(plan):
+            typer.echo(line)
+        report.done({"checks": plan.checks, "root": plan.root, "expiry": plan.expiry})
+        if not send:
+            typer.echo("dry run: nothing sent; add --send to sign and send this transaction")
+            return
+        from web3 import Web3
+
+        w3 = Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30}))
+        result = pub.send(plan, signer, w3)
+        report.done(result)
+        typer.echo(f"sent   {result['tx']} in block {result['block']} (gas {result['gas_used']}); "
+                   f"the contract now holds root {result['root']}")

@@ -59,19 +59,30 @@ def test_faults_on_a_quarter_of_calls_give_the_clean_store(ledger, tmp_path):
     assert all_rows(tmp_path / "faulty") == clean
 
 
+def _wait_for_work(store, pid: int, limit: float = 20.0) -> bool:
+    """True once process `pid` has started its run report (imports done, work begun)."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if list((store / "_runs").glob(f"incomplete_solana_index_*_{pid}.json")):
+            return True
+        time.sleep(0.01)
+    return False
+
+
 @pytest.mark.slow
 def test_sigkill_and_restart_ten_times(ledger, tmp_path):
     lg, events, _ = ledger
     rng = random.Random(5)
     store = tmp_path / "killed"
-    with SolanaRpcServer(lg, delay_s=0.005) as srv:
+    with SolanaRpcServer(lg, delay_s=0.02) as srv:
         index_program(SolanaRpc(srv.url), JET, tmp_path / "clean", chunk_txs=100)
         cmd = [sys.executable, "-m", "epochdrop.cli", "solana", "index", "--rpc", srv.url,
                "--store", str(store), "--chunk-txs", "15", "--batch", "4", "--concurrency", "1"]
         kills, progress = 0, []
         for _ in range(40):
             proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            time.sleep(1.5 + rng.random() * 2.5)     # start-up is ~1-2 s
+            _wait_for_work(store, proc.pid)
+            time.sleep(rng.random() * 0.8)             # somewhere in the work (or a write)
             if proc.poll() is None:
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait()
@@ -81,8 +92,6 @@ def test_sigkill_and_restart_ten_times(ledger, tmp_path):
                 progress.append(cp.position if cp else None)
             else:
                 assert proc.returncode == 0, proc.stderr.read().decode()
-                if kills >= 10:
-                    break
             if kills >= 10 and len({p for p in progress if p is not None}) >= 5:
                 break
         assert kills >= 10

@@ -120,6 +120,8 @@ class SolanaRpcServer:
 
         class H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True     # headers and body as separate writes would
+            wbufsize = 1 << 16                 # otherwise meet delayed ACKs (~40 ms a reply)
 
             def log_message(self, *a):
                 pass

@@ -17,7 +17,8 @@
 -- summed as HUGEINT, so every sum is exact and independent of thread count and row order.
 --
 -- DuckDB-only functions (Spark equivalents in brackets): epoch_us [unix_micros],
--- list_contains [array_contains], unnest(range(a, b)) [explode(sequence(a, b - 1))],
+-- list_contains [array_contains], unnest(range(a, b)) [explode(sequence(a, b - 1))], integer
+-- division a // b [a div b],
 -- HUGEINT [DECIMAL(38, 0)].
 --
 -- Markets and makers are numbered first (integer keys hash faster than text); an

@@ -14,7 +14,8 @@
 -- and summed as HUGEINT, so sums are exact in any order (D21).
 --
 -- DuckDB-only functions (Spark equivalents in brackets): epoch_us [unix_micros],
--- unnest(range(a, b)) [explode(sequence(a, b - 1))], HUGEINT [DECIMAL(38, 0)].
+-- unnest(range(a, b)) [explode(sequence(a, b - 1))], a // b [a div b],
+-- HUGEINT [DECIMAL(38, 0)].
 --
 -- Markets and owners are numbered first (integer keys hash faster than text); an
 -- interval is named by one BIGINT key = market number * 2^32 + j.

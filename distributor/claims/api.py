@@ -10,6 +10,8 @@ account, 404 for an unknown program, epoch or account.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -22,6 +24,7 @@ from distributor.claims.chain import ChainError, ClaimedReader
 from distributor.claims.epochs import Catalog, Epoch
 from epochdrop import __version__
 
+PAGE = Path(__file__).resolve().parent / "page" / "index.html"
 IMMUTABLE = "public, max-age=31536000, immutable"
 LISTING = "public, max-age=60"
 LIVE = "no-store"
@@ -135,6 +138,12 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
             return parse_account(account, ep.kind_)
         except BadAccount as exc:
             raise ApiError(400, "invalid_account", str(exc)) from None
+
+    @app.get("/claim", include_in_schema=False)
+    async def claim_page():
+        """The reference claim page, same-origin with the API."""
+        return Response(content=PAGE.read_bytes(), media_type="text/html",
+                        headers={"Cache-Control": LISTING})
 
     @app.get("/health", tags=["meta"])
     async def health():

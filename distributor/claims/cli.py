@@ -89,3 +89,20 @@ def publish(
         report.done(result)
         typer.echo(f"sent   {result['tx']} in block {result['block']} (gas {result['gas_used']}); "
                    f"the contract now holds root {result['root']}")
+
+
+@claims_app.command("export-static")
+def export_static_cmd(
+    folders: List[Path] = typer.Argument(..., help="Output folders, or folders holding them."),
+    out: Path = typer.Option(..., "--out", help="Site folder to write (replaced atomically)."),
+) -> None:
+    """Write the proof shards, per-epoch index.json and the claim page as a static site."""
+    from distributor.claims.static import export_static
+    from epochdrop.runreport import RunReport, runs_dir_for_output
+
+    with RunReport(runs_dir_for_output(out), "export-static",
+                   {"folders": [str(f) for f in folders], "out": str(out)}) as report:
+        done = export_static(folders, out)
+        report.done(done)
+    typer.echo(f"{done['epochs']} epoch(s) of {done['programs']} program(s), "
+               f"{done['shard_files']} shard files -> {out} (open index.html?static=.)")

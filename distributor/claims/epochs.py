@@ -115,10 +115,10 @@ class Catalog:
         return [e for p in sorted(self.programs) for e in self.epochs(p)]
 
 
-def load_catalog(roots: list[Path], *, open_index: bool = True,
+def load_catalog(roots: list[Path], *, open_index: bool = True, ensure: bool = True,
                  index_dir: Path | None = None) -> Catalog:
-    """Find the epochs; build any missing claims index; open them unless `open_index` is
-    False (the parent of several server workers only makes sure they exist)."""
+    """Find the epochs; build any missing claims index (unless `ensure` is False); open them
+    unless `open_index` is False (the parent of server workers only makes sure they exist)."""
     cat = Catalog()
     for folder in find_folders(roots):
         folder = folder.resolve()
@@ -132,10 +132,11 @@ def load_catalog(roots: list[Path], *, open_index: bool = True,
             other = cat.programs[program][label].folder
             raise UserError(f"program {program!r} epoch {label!r} is both {other} and {folder}; "
                             "serve one of them")
-        sha = (m.get("outputs") or {}).get(PROOFS)
-        path = ensure_index(folder, ep.kind_, sha, index_dir)
-        if open_index:
-            ep.index = ClaimIndex(path)
+        if ensure or open_index:
+            sha = (m.get("outputs") or {}).get(PROOFS)
+            path = ensure_index(folder, ep.kind_, sha, index_dir)
+            if open_index:
+                ep.index = ClaimIndex(path)
         cat.programs.setdefault(program, {})[label] = ep
     for eps in cat.programs.values():
         cumulative = any(e.manifest.get("cumulative") for e in eps.values())

@@ -1,0 +1,74 @@
+"""`epochdrop export-static DIR… --out SITE`: the proof API as plain files, for any static
+host or IPFS.
+
+    SITE/index.html                      the reference claim page (reads ?static=URL)
+    SITE/programs.json                   = GET /v1/programs
+    SITE/<program>/index.json            = GET /v1/programs/{program}
+    SITE/<program>/<epoch>/index.json    = GET /v1/programs/{program}/epochs/{epoch}
+    SITE/<program>/<epoch>/proofs/…      the folder's shards, byte for byte (issue 3 wrote
+                                         them; their sha256 is checked against the manifest)
+
+A shard entry is the bare claim of D6; the API's claim answer is that entry plus the epoch's
+context fields from `index.json` (format, scheme, root, chain_id, token, program, epoch), and
+the claim page merges them the same way. The whole site is built in a sibling temp folder
+and swapped in (fsio.atomic_dir), so a host never serves half an export.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from distributor.claims import render
+from distributor.claims.epochs import load_catalog
+from epochdrop.errors import UserError
+from epochdrop.fsio import atomic_dir, sha256_file
+
+PAGE = Path(__file__).resolve().parent / "page" / "index.html"
+SHARDS = "proofs"
+
+
+def _safe(name: str) -> str:
+    if not name or name in (".", "..") or "/" in name or "\\" in name:
+        raise UserError(f"program or epoch name {name!r} cannot be a folder name on a static host")
+    return name
+
+
+def export_static(folders: list[Path], out: Path) -> dict:
+    catalog = load_catalog(folders, open_index=False, ensure=False)
+    out = Path(out).resolve()
+    for ep in catalog.all():
+        if out == ep.folder or out in ep.folder.parents:
+            raise UserError(f"--out {out} contains the output folder {ep.folder}; choose "
+                            "another place")
+    files = 0
+    with atomic_dir(out) as tmp:
+        shutil.copyfile(PAGE, tmp / "index.html")
+        programs = []
+        for program in sorted(catalog.programs):
+            eps = catalog.epochs(program)
+            pdir = tmp / _safe(program)
+            for ep in eps:
+                edir = pdir / _safe(ep.epoch)
+                src = ep.folder / SHARDS
+                if not (src / "index.json").is_file():
+                    raise UserError(f"{ep.folder}: no {SHARDS}/ shards; rebuild it with "
+                                    "`epochdrop tree build`")
+                expected = ep.manifest.get("outputs") or {}
+                (edir / SHARDS).mkdir(parents=True)
+                for f in sorted(src.iterdir()):
+                    rel = f"{SHARDS}/{f.name}"
+                    if rel in expected and sha256_file(f) != expected[rel]:
+                        raise UserError(f"{ep.folder / rel}: does not match its manifest's "
+                                        "sha256; the folder was changed")
+                    shutil.copyfile(f, edir / SHARDS / f.name)
+                    files += 1
+                (edir / "index.json").write_bytes(render.dumps(ep.info()))
+            (pdir / "index.json").write_bytes(render.dumps(
+                {"format": "epochdrop-program-v1", "program": program,
+                 "epochs": [e.info() for e in eps]}))
+            programs.append({"program": program, "cumulative": eps[-1].cumulative,
+                             "epochs": [e.epoch for e in eps], "latest": eps[-1].epoch})
+        (tmp / "programs.json").write_bytes(render.dumps(
+            {"format": "epochdrop-programs-v1", "programs": programs}))
+    return {"epochs": len(catalog.all()), "programs": len(catalog.programs), "shard_files": files}

@@ -19,9 +19,15 @@ def score(
                                           "(default: the program's documented defaults)."),
     threads: Optional[int] = typer.Option(None, "--threads", min=1,
                                           help="DuckDB threads (results do not depend on it)."),
+    dry: bool = typer.Option(False, "--dry", help="Print the plan (window, params, inputs) "
+                                                  "and stop; nothing is read or written."),
 ) -> None:
     """Score one epoch of a program and write scores, rewards and a manifest."""
-    from distributor.runner import score_epoch
+    from distributor.runner import prepare, score_epoch
+
+    if dry:
+        _plan(prepare(program, epoch, config), data, out)
+        return
 
     args = {"program": program, "data": str(data), "epoch": epoch, "out": str(out),
             "config": None if config is None else str(config), "threads": threads}
@@ -37,6 +43,23 @@ def score(
                f"unallocated {t['unallocated']}) → {out}")
     for note in m["notes"]:
         typer.echo(f"note: {note}")
+
+
+def _plan(prep, data: Path, out: Path) -> None:
+    """What a run would do (STYLE 4: print the plan before the work)."""
+    import json
+
+    from distributor.programs.params import params_json
+
+    ep = prep.epoch.to_json()
+    typer.echo(f"program {prep.spec.name} ({prep.spec.token}), epoch {ep['label']}: "
+               f"[{ep['start']} → {ep['end']})")
+    typer.echo(f"config {prep.config['name']}; params "
+               f"{json.dumps(params_json(prep.params), sort_keys=True)}")
+    for t in prep.spec.tables:
+        cols = ", ".join(t.columns)
+        typer.echo(f"input {t.name}{'' if t.required else ' (optional)'}: {cols} ← {data}")
+    typer.echo(f"output {out}/: scores.parquet, rewards.parquet, rewards.csv, manifest.json")
 
 
 def register(app: typer.Typer) -> None:

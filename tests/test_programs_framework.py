@@ -254,3 +254,12 @@ def test_score_command_bad_input_is_one_line_exit_2_nothing_written(tmp_path):
     assert r.stderr.strip() == ("error: curve_coins.csv, row 1, field 'i': 'zero' is not an "
                                 "integer")
     assert not (tmp_path / "out").exists()
+
+
+def test_score_dry_prints_the_plan_and_writes_nothing(tmp_path):
+    r = _cli("score", "dhedge", "--data", str(SAMPLES / "dhedge"), "--epoch", "2022-03",
+             "--out", str(tmp_path / "out"), "--dry")
+    assert r.returncode == 0, r.stderr
+    assert "epoch 2022-03: [2022-03-01T00:00:00Z → 2022-04-01T00:00:00Z)" in r.stdout
+    assert '"denominator": 12' in r.stdout and "input dhedge_vdht: day, investor, vdht" in r.stdout
+    assert not (tmp_path / "out").exists() and not (tmp_path / ".epochdrop-runs").exists()

@@ -73,8 +73,12 @@ def generate_cmd(
         raise UserError(f"{dataset} is not a store dataset; use --out")
     ds = registry()[name]
     conv = ds.table({c: _stored(table, c, ds) for c in ds.column_names})
-    with Store(store).locked() as st:
+    from epochdrop.runreport import RunReport, runs_dir_for_store
+    with RunReport(runs_dir_for_store(store), "generate",
+                   {"dataset": dataset, "seed": seed, "scale": scale, "epoch": epoch}) as rep, \
+            Store(store).locked() as st:
         p = st.write_chunk(name, chain, 0, 0, conv, tag=f"generated-s{seed}-e{epoch}")
+        rep.done({"dataset": name, "chain": chain, "rows": conv.num_rows})
     typer.echo(f"wrote {table.num_rows} rows of {dataset} to {p}")
 
 

@@ -108,30 +108,31 @@ def allocate(budget: int, scores: Mapping[str, object], rule: Rule = Rule(), *,
 
 def _ideal(budget: int, live: dict[str, Fraction], caps: Mapping[str, int | None],
            excess: str, res: PoolAllocation) -> dict[str, Fraction]:
-    """Exact (fractional) payouts before rounding, with caps applied."""
-    capped: dict[str, Fraction] = {}
+    """Exact (fractional) payouts before rounding, with caps applied.
+
+    `unpaid`: one pass — pro-rata shares, each cut to its cap. `redistribute`: water-fill —
+    fix every account whose share passes its cap at the cap, share what is left over the
+    others in proportion to their scores, and repeat until nobody passes (a fixed account
+    only ever raises the others' shares, so it never needs un-fixing)."""
+    fixed: dict[str, Fraction] = {}
     active = dict(live)
     remaining = Fraction(budget)
+    share: dict[str, Fraction] = {}
     while active:
         total = sum(active.values())
         share = {a: remaining * s / total for a, s in active.items()}
         over = [a for a in sorted(active) if caps.get(a) is not None and share[a] > caps[a]]
         if not over:
             break
+        for a in over:
+            fixed[a] = Fraction(caps[a])
+            if excess == "redistribute":
+                remaining -= fixed[a]
+                del active[a]
         if excess == "unpaid":
-            for a in over:
-                capped[a] = Fraction(caps[a])
-                share[a] = capped[a]
-            res.capped = sorted(capped)
-            return share
-        for a in over:  # redistribute: water-fill — fix the capped, share the rest again
-            capped[a] = Fraction(caps[a])
-            remaining -= capped[a]
-            del active[a]
-    else:
-        share = {}
-    res.capped = sorted(capped)
-    return {**{a: remaining * s / sum(active.values()) for a, s in active.items()}, **capped}
+            break
+    res.capped = sorted(fixed)
+    return {**{a: x for a, x in share.items() if a in active}, **fixed}
 
 
 def _exact(res: PoolAllocation, live: dict[str, Fraction]) -> PoolAllocation:

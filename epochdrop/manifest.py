@@ -25,11 +25,16 @@ def input_entry(path: str | Path) -> dict[str, str]:
     return {"name": p.name, "sha256": sha256_file(p)}
 
 
-def write_manifest(folder: str | Path, fields: dict[str, Any]) -> dict[str, Any]:
-    """Write `folder/manifest.json` from `fields` plus format, version and output hashes."""
+def write_manifest(folder: str | Path, fields: dict[str, Any],
+                   outputs: dict[str, str] | None = None) -> dict[str, Any]:
+    """Write `folder/manifest.json` from `fields` plus format, version and output hashes.
+
+    `outputs` ({relative path: sha256}) may be given by a writer that hashed its files as it
+    wrote them (saves re-reading gigabytes); it must then name every file in the folder."""
     folder = Path(folder)
     manifest = {"format": FORMAT, "tool_version": __version__, **fields}
-    manifest["outputs"] = hash_tree(folder, exclude={MANIFEST})
+    manifest["outputs"] = (dict(sorted(outputs.items())) if outputs is not None
+                           else hash_tree(folder, exclude={MANIFEST}))
     atomic_write_json(folder / MANIFEST, manifest)
     return manifest
 

@@ -19,11 +19,11 @@ def import_cmd(
     """Validate FILE against DATASET's declaration and write it to the store (nothing on error)."""
     from indexer.importer import import_file, prepare
 
-    prepare(dataset, file)                   # validate first: a bad file leaves no trace
+    prepared = prepare(dataset, file)        # validate first: a bad file leaves no trace
     with RunReport(runs_dir_for_store(store), "import",
                    {"dataset": dataset, "file": str(file), "chain": chain}) as rep:
         rep.input(file.name, sha256_file(file))
-        res = import_file(dataset, file, store, chain)
+        res = import_file(dataset, file, store, chain, prepared=prepared)
         rep.done(res)
     typer.echo(f"imported {res['rows']} rows into {res['dataset']} (chain={res['chain']}): "
                f"{res['chunk']}")

@@ -102,13 +102,21 @@ def _column_values(t: T, arr: pa.ChunkedArray, file: str, name: str) -> list:
                          "write decimal strings or DECIMAL", file=file, row=row + 1, field=name)
     if pat.is_timestamp(typ) and typ.tz is None:
         arr = arr.cast(pa.timestamp(typ.unit, tz="UTC"))
+    fast = _fast_path(t, arr)
+    if fast is not None:
+        return fast
     values = arr.to_pylist()
     out = []
     text = pat.is_string(typ) or pat.is_large_string(typ)
+    cache: dict = {}
     for i, v in enumerate(values):
         if v is None:
             out.append(None)
             continue
+        if v in cache:                      # addresses, pubkeys, markets repeat a lot
+            out.append(cache[v])
+            continue
+        raw = v
         try:
             if text:
                 v = _parse_text(t, v)
@@ -119,10 +127,28 @@ def _column_values(t: T, arr: pa.ChunkedArray, file: str, name: str) -> list:
             if t is T.ADDRESS and isinstance(v, str) and v[2:] != v[2:].lower() \
                     and v[2:] != v[2:].upper() and v != to_checksum_address(v):
                 raise ValueError(f"bad EIP-55 checksum: {v}")
-            out.append(coerce(t, v))
+            cache[raw] = coerce(t, v)
+            out.append(cache[raw])
         except ValueError as exc:
             raise InputError(str(exc), file=file, row=i + 1, field=name) from None
     return out
+
+
+def _fast_path(t: T, arr: pa.ChunkedArray) -> list | None:
+    """Typed Parquet columns that need no per-value check (the type already guarantees it)."""
+    typ = arr.type
+    if t is T.STRING and (pat.is_string(typ) or pat.is_large_string(typ)):
+        return arr.to_pylist()
+    if t is T.INT and pat.is_integer(typ) and not pat.is_uint64(typ):
+        return arr.to_pylist()
+    if t is T.DECIMAL and pat.is_decimal(typ):
+        return [None if v is None else (v.rstrip("0").rstrip(".") if "." in v else v)
+                for v in arr.cast(pa.string()).to_pylist()]
+    if t is T.TIMESTAMP and pat.is_timestamp(typ):
+        return arr.cast(pa.timestamp("us", tz="UTC")).to_pylist()
+    if t is T.BOOL and pat.is_boolean(typ):
+        return arr.to_pylist()
+    return None
 
 
 def validate(ds: Dataset, table: pa.Table, file: str) -> dict[str, list]:
@@ -214,14 +240,14 @@ def prepare(dataset: str, file: str | Path) -> tuple[Dataset, pa.Table, dict, st
     return ds, ds.table(cols), cols, hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def import_file(dataset: str, file: str | Path, store: str | Path, chain: str | None = None
-                ) -> dict[str, Any]:
+def import_file(dataset: str, file: str | Path, store: str | Path, chain: str | None = None,
+                prepared: tuple | None = None) -> dict[str, Any]:
     """Validate `file` against `dataset` and write it to `store` as one chunk; returns a summary.
 
     The chunk is tagged with the file's hash, so importing the same file again rewrites the
     same chunk (idempotent) and another file of the same dataset is kept beside it.
     """
-    ds, out, cols, digest = prepare(dataset, file)
+    ds, out, cols, digest = prepared or prepare(dataset, file)
     chain = str(chain or ds.extra.get("chain") or "offchain")
     pos = [v for v in cols.get(ds.position, []) if v is not None] if ds.position else []
     start, end = (min(pos), max(pos)) if pos and all(isinstance(v, int) for v in pos) else (0, 0)

@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from epochdrop.errors import UserError
+from epochdrop.fsio import TMP_PREFIX
 
 CHUNK_RE = re.compile(r"^(?P<ds>[a-z0-9_]+)__(?P<start>\d{12})_to_(?P<end>\d{12})"
                       r"(?:__(?P<tag>[A-Za-z0-9_-]+))?\.parquet$")
@@ -177,7 +178,8 @@ class Store:
         return touched
 
     def remove_partials(self) -> int:
-        """Delete temp files left by killed writers (only ever called under the lock)."""
+        """Delete temp files left by killed writers (only ever called under the lock):
+        partial chunks, and temp checkpoint files under `_state/`."""
         n = 0
         if not self.root.exists():
             return 0
@@ -185,6 +187,10 @@ class Store:
             for p in (self.root / ds).glob(f"chain=*/.*{PARTIAL}*"):
                 p.unlink(missing_ok=True)
                 n += 1
+        state = self.root / "_state"
+        for p in state.rglob(f"{TMP_PREFIX}*") if state.exists() else []:
+            p.unlink(missing_ok=True)     # a checkpoint write cut short (fsio's temp names)
+            n += 1
         return n
 
     # ---- reads ---------------------------------------------------------------------

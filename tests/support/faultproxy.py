@@ -22,8 +22,9 @@ FAULTS = ("429", "502", "stall", "truncate", "range")
 
 class FaultProxy:
     def __init__(self, upstream: str, *, rate: float = 0.25, seed: int = 1, stall: float = 1.5,
-                 max_range: int | None = 200):
+                 max_range: int | None = 200, delay: float = 0.0):
         self.upstream, self.rate, self.stall, self.max_range = upstream, rate, stall, max_range
+        self.delay = delay      # added latency per request (a slow remote provider)
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.stats: Counter[str] = Counter()
@@ -31,6 +32,7 @@ class FaultProxy:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True     # else delayed ACKs add ~40 ms per response
 
             def log_message(self, *a):
                 pass
@@ -67,6 +69,8 @@ class FaultProxy:
 
     def handle(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
         req = json.loads(body)
+        if self.delay:
+            time.sleep(self.delay)
         with self.lock:
             self.stats["requests"] += 1
             fault = self.rng.choice(FAULTS) if self.rng.random() < self.rate else None

@@ -88,9 +88,13 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
     root = "0x" + built.root.hex()
     head = {"scheme": built.scheme, "root": root, "chain_id": opts.chain_id, "token": opts.token}
     with atomic_dir(out) as tmp:
+        sink = outputs.OutputSink(tmp)
         outputs.write_parquet(built, tmp / outputs.PROOFS)
+        sink.file(outputs.PROOFS)
         native = outputs.write_native(scheme, built, tmp)
-        digits = outputs.write_shards(built, tmp, head)
+        if native:
+            sink.file(native)
+        digits = outputs.write_shards(built, tmp, head, sink)
         fields = {
             "scheme": built.scheme,
             "leaf_encoding": built.leaf_types,
@@ -111,5 +115,5 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
                       else "by index if given, else by EIP-55 account (D1)"),
             "inputs": [{"name": Path(input_path).name, "sha256": sha256_file(input_path)}],
         }
-        manifest = write_manifest(tmp, fields)
+        manifest = write_manifest(tmp, fields, outputs=sink.hashes())
     return manifest

@@ -35,6 +35,13 @@ class Built:
         return [bytes(r) for r in self.proof_nodes[a:b]]
 
     @property
+    def amount_text(self) -> list[str]:
+        """Decimal strings of the amounts, made once and shared by every writer."""
+        if "amount_text" not in self.extra:
+            self.extra["amount_text"] = list(map(str, self.claims.amounts))
+        return self.extra["amount_text"]
+
+    @property
     def total(self) -> int:
         locked = self.claims.locked or []
         return sum(self.claims.amounts) + sum(locked)

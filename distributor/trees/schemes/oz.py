@@ -106,11 +106,13 @@ class OZ(Scheme):
         fh.write(b'],"values":[')
         c = built.claims
         ti = built.extra["tree_index"].tolist()
-        three = len(built.leaf_types) == 3
-        parts = []
-        for i in range(len(c)):
-            vals = ([f'"{c.indices[i]}"'] if three else []) + [f'"{c.accounts[i]}"', f'"{c.amounts[i]}"']
-            parts.append(f'{{"value":[{",".join(vals)}],"treeIndex":{ti[i]}}}')
+        amt = built.amount_text
+        if len(built.leaf_types) == 3:
+            parts = [f'{{"value":["{x}","{a}","{m}"],"treeIndex":{t}}}'
+                     for x, a, m, t in zip(c.indices, c.accounts, amt, ti)]
+        else:
+            parts = [f'{{"value":["{a}","{m}"],"treeIndex":{t}}}'
+                     for a, m, t in zip(c.accounts, amt, ti)]
         fh.write(",".join(parts).encode())
         fh.write(b"]}\n")
 

@@ -177,3 +177,19 @@ def test_order_events_import_roundtrip_to_lifetimes(tmp_path, capsys):
     lt = rebuild_lifetimes(Store(tmp_path / "s").read("clob_order_events")).to_pylist()
     assert [(str(r["size"].normalize()), r["valid_to"] is None) for r in lt] == [
         ("0.1", False), ("0.05", True)]
+
+
+def test_typed_parquet_events_roundtrip_exactly(tmp_path, capsys):
+    from indexer.generate import generate_dydx_order_events
+    from indexer.orderbook import rebuild_lifetimes
+
+    ev = generate_dydx_order_events(seed=2, scale=0.02)
+    f = tmp_path / "ev.parquet"
+    pq.write_table(ev.sort_by([("signature", "descending")]), f)       # unsorted is fine (D12)
+    code, _, err = run(["import", "clob_order_events", str(f), "--store", str(tmp_path / "s")],
+                       capsys)
+    assert code == 0, err
+    stored = Store(tmp_path / "s").read("clob_order_events")
+    assert stored.num_rows == ev.num_rows
+    assert stored.column("signature").to_pylist() == sorted(ev.column("signature").to_pylist())
+    assert rebuild_lifetimes(stored).equals(rebuild_lifetimes(ev))

@@ -102,7 +102,7 @@ def generate_dydx_order_events(seed: int = 0, scale: float = 1.0, epoch: int = 0
     sides = np.array(["BUY", "SELL"], dtype=object)
     raw = pa.table({
         "block_time": pa.array(time, pa.timestamp("us", tz="UTC")),
-        "signature": pa.array([f"{i:09d}-{j}" for i, j in
+        "signature": pa.array([f"{i:09d}-{j:09d}" for i, j in
                                zip(idx.tolist(), np.arange(idx.size).tolist())]),
         "event_index": pa.array(np.zeros(idx.size, dtype=np.int32)),
         "market": pa.array(names[market[idx]]),

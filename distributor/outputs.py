@@ -27,7 +27,16 @@ REWARDS = "rewards.parquet"
 REWARDS_CSV = "rewards.csv"
 
 
-def write_parquet(table: pa.Table, path: Path) -> None:
+FORMATS = {SCORES: "epochdrop-scores-v1", REWARDS: "epochdrop-rewards-v1"}
+
+
+def write_parquet(table: pa.Table, path: Path, fmt: str | None = None) -> None:
+    """Fixed writer options; the file's format and version (`fmt`, or known by its name)
+    in the schema metadata."""
+    fmt = fmt or FORMATS.get(Path(path).name)
+    if fmt:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               b"format": fmt.encode()})
     pq.write_table(table, path, compression="zstd", use_dictionary=False,
                    write_statistics=False, store_schema=True)
 

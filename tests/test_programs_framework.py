@@ -223,6 +223,7 @@ def test_shuffled_rows_threads_and_reruns_are_byte_identical(tmp_path, name):
         assert len(blobs) == 1, f"{name}: {f} differs"
     rw = pq.read_table(tmp_path / "out0" / "rewards.parquet")
     assert rw.schema.field("amount").type == pa.string()
+    assert rw.schema.metadata[b"format"] == b"epochdrop-rewards-v1"
     assert rw.column("account").to_pylist() == sorted(rw.column("account").to_pylist())
 
 

@@ -47,6 +47,11 @@ def test_dydx_shape(dydx):
     assert q("select count(distinct maker) from ev")[0][0] >= 40
     kinds = dict(q("select event, count(*) from ev group by 1"))
     assert kinds["placed"] > 10_000 and kinds["filled"] > 5_000 and kinds["cancelled"] > 5_000
+    # in the canonical event order every order starts with its placement
+    firsts = q("""select event, count(*) from (select event, row_number() over (
+                    partition by market, order_id order by block_time, signature) k from ev)
+                  where k = 1 group by 1""")
+    assert firsts == [("placed", kinds["placed"])]
     # partly filled then cancelled orders exist
     assert q("""select count(*) from (select order_id from ev group by 1
                 having bool_or(event='filled') and bool_or(event='cancelled'))""")[0][0] > 100

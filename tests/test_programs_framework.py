@@ -264,3 +264,12 @@ def test_score_dry_prints_the_plan_and_writes_nothing(tmp_path):
     assert "epoch 2022-03: [2022-03-01T00:00:00Z → 2022-04-01T00:00:00Z)" in r.stdout
     assert '"denominator": 12' in r.stdout and "input dhedge_vdht: day, investor, vdht" in r.stdout
     assert not (tmp_path / "out").exists() and not (tmp_path / ".epochdrop-runs").exists()
+
+
+def test_tree_build_takes_the_rewards_file(tmp_path):
+    score_epoch("dhedge", SAMPLES / "dhedge", "2022-03", tmp_path / "epoch")
+    r = _cli("tree", "build", str(tmp_path / "epoch" / "rewards.parquet"), "--scheme", "oz",
+             "--out", str(tmp_path / "tree"))
+    assert r.returncode == 0, r.stderr
+    total = sum(rewards(tmp_path / "epoch").values())
+    assert f"6 claims, total {total}" in r.stdout

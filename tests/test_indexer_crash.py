@@ -52,7 +52,7 @@ def test_sigkill_at_random_moments_then_restart(tmp_path):
                 while (len(list(crashy.glob("_runs/incomplete_*.json"))) <= kills
                        and proc.poll() is None and time.time() < deadline):
                     time.sleep(0.01)
-                time.sleep(rng.uniform(0.0, 1.2))
+                time.sleep(rng.uniform(0.2, 2.0))
                 if proc.poll() is not None:
                     break                      # finished before the kill: no more work to cut
                 proc.send_signal(signal.SIGKILL)

@@ -194,6 +194,8 @@ def test_index_built_once_beside_folder(epochs, server):
     assert len(idx) == 1
     assert not any(p.name.endswith(".idx") for p in big.rglob("*"))  # folder untouched (D7)
     mtime = idx[0].stat().st_mtime_ns
-    with Serve(big) as again:
+    with Serve(big, extra=("--workers", "2")) as again:  # uvicorn supervisor + 2 workers
         assert again.get("/health").json()["claims"] == N
+        a = epochs[3][7][0]
+        assert again.get(f"/v1/programs/drop/epochs/1/claims/{a}").json()["account"].lower() == a
     assert idx[0].stat().st_mtime_ns == mtime

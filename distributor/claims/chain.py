@@ -8,9 +8,9 @@ the proof API should not pull a web3 provider into every worker.
 from __future__ import annotations
 
 import httpx
-from eth_utils import function_signature_to_4byte_selector
+import sha3
 
-_CLAIMED = function_signature_to_4byte_selector("cumulativeClaimed(address)")
+_CLAIMED = sha3.keccak_256(b"cumulativeClaimed(address)").digest()[:4]
 
 
 class ChainError(RuntimeError):

@@ -40,10 +40,15 @@ class Epoch:
 
     @property
     def kind(self) -> str:
-        """How accounts are spelled: `address`, `solana` or `uint` (the scheme decides, D4)."""
-        from distributor.trees.schemes import get_scheme
-
-        return get_scheme(self.scheme).account_kind(self.manifest.get("leaf_encoding")).kind
+        """How accounts are spelled: `address`, `solana` or `uint` (D4: the oz scheme's
+        account is the second-to-last leaf type; the other schemes fix it). Mirrors the
+        schemes' `account_kind` without importing the tree builders into server workers."""
+        if self.scheme == "solana":
+            return "solana"
+        types = self.manifest.get("leaf_encoding") or ["address", "uint256"]
+        if self.scheme == "oz" and len(types) >= 2 and types[-2] != "address":
+            return "uint"
+        return "address"
 
     def info(self) -> dict:
         """The epoch's public facts (API `/epochs/{epoch}` and static `index.json`)."""

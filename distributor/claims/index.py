@@ -27,9 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from distributor.claims.accounts import evm_keys, key_width, other_keys
 from epochdrop.errors import UserError
@@ -60,8 +57,11 @@ def ensure_index(folder: Path, kind: str, proofs_sha256: str | None = None,
     return path
 
 
-def _strings(col: pa.ChunkedArray) -> tuple[np.ndarray, memoryview]:
+def _strings(col) -> tuple[np.ndarray, memoryview]:
     """(offsets int64[n+1] starting at 0, data bytes) of a column as large_string."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     arr = pc.cast(col, pa.large_string())
     arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
     if arr.null_count:
@@ -74,6 +74,10 @@ def _strings(col: pa.ChunkedArray) -> tuple[np.ndarray, memoryview]:
 
 def _sections(proofs_file: Path, kind: str) -> tuple[int, int, list[tuple[str, object]]]:
     """Read proofs.parquet once and return (n, key width, [(section, bytes-like)])."""
+    import pyarrow as pa  # only index building needs Arrow; server workers stay small
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     try:
         table = pq.read_table(proofs_file, memory_map=True)
     except (OSError, pa.ArrowInvalid) as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from distributor.claims.epochs import load_catalog
@@ -48,5 +49,9 @@ def run(folders: list[Path], *, host: str, port: int, workers: int, cors: list[s
     if workers == 1:
         uvicorn.run(_app(catalog, settings), **common)
     else:
-        uvicorn.run("distributor.claims.server:app_from_env", factory=True, workers=workers,
-                    **common)
+        # Replace this process (and the CLI's imports, ~100 MB) by a bare uvicorn supervisor.
+        sys.stdout.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "uvicorn", "--factory",
+                                  "distributor.claims.server:app_from_env", "--host", host,
+                                  "--port", str(port), "--workers", str(workers),
+                                  "--log-level", log_level, "--no-access-log"])

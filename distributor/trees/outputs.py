@@ -130,7 +130,7 @@ def write_parquet(built: Built, path: Path) -> None:
     c = built.claims
     flat = pa.FixedSizeBinaryArray.from_buffers(
         pa.binary(32), len(built.proof_nodes),
-        [None, pa.py_buffer(np.ascontiguousarray(built.proof_nodes).tobytes())])
+        [None, pa.py_buffer(np.ascontiguousarray(built.proof_nodes))])  # zero-copy
     proofs = pa.ListArray.from_arrays(pa.array(built.proof_offsets.astype(np.int32)), flat)
     cols = {"account": pa.array(c.accounts, pa.string()),
             "index": pa.array(c.indices, pa.uint64()),

@@ -61,7 +61,7 @@ def test_two_sided_hand_checked(tmp_path):
     assert rows[("lender", "L")]["q_score"] == pytest.approx(60 * 778.800783071 * 1.18257418584,
                                                              rel=1e-10)
     assert rows[("borrower", "B")]["q_unscaled"] == pytest.approx(60 * 389.400391535, rel=1e-11)
-    assert rows[("lender", "L")]["samples_quoted"] == 60
+    assert rows[("lender", "L")]["order_samples"] == 60
 
 
 def test_one_sided_mid_rule(tmp_path):
@@ -119,7 +119,7 @@ def test_market_opening_mid_epoch_scores_only_while_live(tmp_path):
     rows, res = score(tmp_path, [order("U", "lend", "0.10", "10", t0=late),
                                  order("U", "borrow", "0.08", "10", t0=late)])
     assert res.extra["live_samples"] == {"M": 21_600}
-    assert rows[("lender", "U")]["samples_quoted"] == 21_600
+    assert rows[("lender", "U")]["order_samples"] == 21_600
 
 
 def test_bad_inputs(tmp_path):

@@ -69,6 +69,11 @@ def test_sql_matches_per_sample_reference(tmp_path_factory, case):
     want = {(pool_of[s], o): q for (s, o), q in scores.items()}
     got = {(r["pool"], r["account"]): r["score"] for r in result.table.to_pylist()}
     assert set(got) == set(want)
+    order_samples: dict = {}
+    for (_, owner, side), (_, n) in sums.items():
+        order_samples[(pool_of[side], owner)] = order_samples.get((pool_of[side], owner), 0) + n
+    assert {(r["pool"], r["account"]): r["order_samples"]
+            for r in result.table.to_pylist()} == order_samples
     for key, q in want.items():
         assert abs(got[key] - q) <= 1e-9 * abs(q), (key, got[key], q)
     event(f"positive scores: {min(3, sum(1 for q in want.values() if q > 0))}")

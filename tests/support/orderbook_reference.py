@@ -115,15 +115,10 @@ def jet(orders: list[Order], start_us: int, offsets_us: list[int],
             if not mid > 0:
                 continue
             live[market] = live.get(market, 0) + 1
-            per: dict[tuple[str, str], int] = {}
             for o in book:
-                key = (o.account, o.side)
-                per[key] = per.get(key, 0) + quantise(
-                    o.size * math.exp(-(abs(o.price - mid) / mid)), 1e9)
-            for (owner, side), v in per.items():
-                acc = sums.setdefault((market, owner, side), [0, 0])
-                acc[0] += v
-                acc[1] += 1 if v > 0 else 0
+                acc = sums.setdefault((market, o.account, o.side), [0, 0])
+                acc[0] += quantise(o.size * math.exp(-(abs(o.price - mid) / mid)), 1e9)
+                acc[1] += 1  # (order, sample) pairs scored
     scores: dict[tuple[str, str], float] = {}
     for market, owner, side in sorted(sums, key=lambda k: (k[2], k[1], k[0])):
         bias = 1.0 + math.sqrt(tenor_seconds[market] / 86_400) / 30.0

@@ -21,7 +21,7 @@
 -- interval is named by one BIGINT key = market number * 2^32 + j.
 --
 -- Inputs: jet_orders, jt_samples; $start_us, $end_us. Outputs: jt_q(market, owner, side,
--- q_u, samples_quoted) and jt_live(market, live_samples).
+-- q_u, order_samples) and jt_live(market, live_samples).
 
 CREATE OR REPLACE TEMP TABLE jt_markets AS
 SELECT market, CAST(row_number() OVER (ORDER BY market) AS BIGINT) AS m
@@ -94,20 +94,18 @@ SELECT mk.market, CAST(sum(b.n) AS BIGINT) AS live_samples
 FROM jt_book b JOIN jt_markets mk ON mk.m = b.key // 4294967296
 GROUP BY mk.market;
 
+-- No minimum across sides here (unlike dYdX's Q_MIN), so the sum is linear: Σ intervals
+-- n · Σ orders term = Σ orders Σ intervals n · term, aggregated straight to (market, owner,
+-- side) without a per-interval group. order_samples counts (order, sample) pairs scored.
 CREATE OR REPLACE TEMP TABLE jt_q AS
 WITH terms AS (
-    SELECT s.key, s.k, s.is_lend, b.n,
+    SELECT s.key // 4294967296 AS m, s.k, s.is_lend, b.n,
            CAST(round(s.size * exp(-(abs(s.rate - b.mid) / b.mid)) * 1e9) AS HUGEINT) AS term_u
     FROM jt_span s JOIN jt_book b ON b.key = s.key
-), q AS (
-    SELECT key, k, is_lend, any_value(n) AS n, sum(term_u) AS q_u
-    FROM terms GROUP BY key, k, is_lend
 ), agg AS (
-    SELECT key // 4294967296 AS m, k, is_lend,
-           sum(n * q_u) AS q_u,
-           CAST(sum(CASE WHEN q_u > 0 THEN n ELSE 0 END) AS BIGINT) AS samples_quoted
-    FROM q GROUP BY key // 4294967296, k, is_lend
+    SELECT m, k, is_lend, sum(n * term_u) AS q_u, CAST(sum(n) AS BIGINT) AS order_samples
+    FROM terms GROUP BY m, k, is_lend
 )
 SELECT mk.market, ow.owner, CASE WHEN a.is_lend THEN 'lend' ELSE 'borrow' END AS side,
-       a.q_u, a.samples_quoted
+       a.q_u, a.order_samples
 FROM agg a JOIN jt_markets mk ON mk.m = a.m JOIN jt_owners ow ON ow.k = a.k;

@@ -91,19 +91,19 @@ def score(con, p: JetParams, epoch: Epoch) -> ScoreResult:
     minutes = minutes_in(epoch.start, epoch.end)  # 43,200 for a real epoch
     con.register("jt_samples", sample_table("jet", epoch.index, minutes, p.sample_offset))
     run_sql_file(con, SQL, {"start_us": to_us(epoch.start), "end_us": to_us(epoch.end)})
-    rows = con.execute("SELECT market, owner, side, q_u, samples_quoted FROM jt_q "
+    rows = con.execute("SELECT market, owner, side, q_u, order_samples FROM jt_q "
                        "ORDER BY side, owner, market").fetchall()
     unknown = sorted({r[0] for r in rows} - set(tenors))
     if unknown:
         raise InputError(f"market {unknown[0]} has orders but no tenor", file="jet_markets")
     acc: dict[tuple[str, str], dict] = {}
-    for market, owner, side, q_u, quoted in rows:
-        a = acc.setdefault((side, owner), {"q": 0.0, "raw": Fraction(0), "quoted": 0,
+    for market, owner, side, q_u, samples in rows:
+        a = acc.setdefault((side, owner), {"q": 0.0, "raw": Fraction(0), "samples": 0,
                                            "markets": 0})
         raw = Fraction(int(q_u), QUANT)
         a["q"] += float(raw) * tenor_bias(tenors[market])  # markets in sorted order
         a["raw"] += raw
-        a["quoted"] += int(quoted)
+        a["samples"] += int(samples)
         a["markets"] += 1
     pool_of = dict(SIDES)
     keys = sorted(acc, key=lambda k: (pool_of[k[0]], k[1]))
@@ -113,7 +113,7 @@ def score(con, p: JetParams, epoch: Epoch) -> ScoreResult:
         "score": pa.array([acc[k]["q"] for k in keys], pa.float64()),
         "q_score": pa.array([acc[k]["q"] for k in keys], pa.float64()),
         "q_unscaled": pa.array([float(acc[k]["raw"]) for k in keys], pa.float64()),
-        "samples_quoted": pa.array([acc[k]["quoted"] for k in keys], pa.int64()),
+        "order_samples": pa.array([acc[k]["samples"] for k in keys], pa.int64()),
         "markets": pa.array([acc[k]["markets"] for k in keys], pa.int64()),
     })
     budget = base_units(p.side_budget, p.decimals, "side_budget")

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from distributor.allocation import PoolAllocation, allocate
 from distributor.inputs import load_inputs

@@ -18,8 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 from pydantic import Field, field_validator
 
-from distributor.programs.mirror.contract_math import ONE
-from distributor.programs.mirror.replay import SIDES, Replay
+from distributor.programs.mirror.replay import Replay
 from distributor.programs.params import CommonParams, Dec
 from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec
 from distributor.programs.sql import run_sql_file

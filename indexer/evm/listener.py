@@ -130,6 +130,7 @@ class Listener:
         """One sweep from the checkpoint to target; True if a reorg forced a restart."""
         cols = self._new_cols()
         buffered, buf_lo = 0, cp.position + 1
+        ends: list[tuple[int, str]] = []    # (range end, hash): more ancestors to fall back to
         pending = None
         pos = cp.position + 1
         prev = (cp.position, cp.hash)
@@ -148,6 +149,7 @@ class Listener:
             if prv[1] is not None and got.checks.get(prv[0]) != prv[1]:
                 return True                              # reorg under us: drop the buffer
             prev = (hi, got.hi_hash)
+            ends.append(prev)
             self.step.success(hi - lo + 1, got.items)
             if hi < target:
                 pending = self._submit(pool, hi + 1, target, prev)
@@ -156,19 +158,22 @@ class Listener:
                        description=f"{self.ds.name} {self.out.rows + buffered:,} rows "
                                    f"{(self.out.rows + buffered) / max(1e-9, time.monotonic() - t0):,.0f}/s")
             if buffered >= self.flush_rows or hi == target:
-                self._commit(cp, buf_lo, hi, got.hi_hash, cols, buffered)
+                self._commit(cp, buf_lo, hi, got.hi_hash, cols, buffered, ends)
                 self.out.blocks += hi - buf_lo + 1
-                cols, buffered, buf_lo = self._new_cols(), 0, hi + 1
+                cols, buffered, buf_lo, ends = self._new_cols(), 0, hi + 1, []
         return False
 
     def _new_cols(self) -> dict[str, list]:
         return {c.name: [] for c in self.ds.columns}
 
-    def _commit(self, cp, lo, hi, hi_hash, cols, n) -> None:
+    def _commit(self, cp, lo, hi, hi_hash, cols, n, ends=()) -> None:
         if n:
             self.store.write_chunk(self.ds.name, self.chain_id, lo, hi, self.ds.table(cols),
                                    tag=self.tag)
             self.out.rows += n
             self.out.chunks += 1
+        for p, h in ends:
+            if p < hi:
+                cp.remember(p, h)
         cp.remember(hi, hi_hash)
         ckpt.save(self.store.root, cp)

@@ -82,7 +82,6 @@ def test_awkward_values_same_as_openzeppelin(tmp_path, leaf):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("oz100k")
 @pytest.mark.parametrize("leaf", ["default", "indexed"])
 def test_100k_same_as_openzeppelin(tmp_path, leaf):
     """100,000 claims: the whole tree array and values, and a sample of 300 proofs (the

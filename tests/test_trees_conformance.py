@@ -144,3 +144,10 @@ class TestScheme:
         first = json.loads(run_cli("tree", "proof", e2, rows[0][0]).stdout)
         assert int(first["amount"]) == rows[0][1] + 5
         run_cli("tree", "check", e2)
+
+    def test_check_reports_unreadable_file(self, tmp_path, scheme):
+        out = self.build(tmp_path, scheme, _claims(scheme, 10, 9))
+        path = out / "proofs.parquet"
+        path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+        proc = run_cli("tree", "check", out, check=False)
+        assert proc.returncode == 1 and "FAIL" in proc.stderr and "proofs.parquet" in proc.stderr

@@ -34,8 +34,10 @@ class BuildOptions:
     expiry: str | None = None
 
 
-def build_tree(input_path: Path, opts: BuildOptions) -> tuple[Built, dict]:
-    """Read, validate and build in memory; raises before anything is written."""
+def build_tree(input_path: Path, opts: BuildOptions, step=lambda what: None) -> tuple[Built, dict]:
+    """Read, validate and build in memory; raises before anything is written.
+    `step(description)` is called as each phase starts (for a progress display)."""
+    step("reading claims")
     scheme = get_scheme(opts.scheme)
     types = scheme.leaf_types(opts.leaf)
     if opts.decimals is not None and not 0 <= opts.decimals <= 77:
@@ -47,6 +49,7 @@ def build_tree(input_path: Path, opts: BuildOptions) -> tuple[Built, dict]:
     if opts.previous is not None:
         prev_claims, prev_info = read_previous(Path(opts.previous), scheme.name, types, kind)
         claims = add_previous(claims, prev_claims, limit=limit)
+    step(f"building {scheme.name} tree and proofs")
     built = scheme.build(claims, types)
     return built, prev_info or {}
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from distributor.trees import outputs
@@ -26,6 +27,14 @@ from epochdrop.manifest import MANIFEST, read_manifest
 def check_folder(folder: Path) -> tuple[list[str], dict]:
     folder = Path(folder)
     man = read_manifest(folder)
+    try:
+        return _check(folder, man), man
+    except (OSError, ValueError, KeyError, TypeError, IndexError, pa.ArrowException) as exc:
+        # a file that no longer parses is a finding about the folder, not a crash
+        return [f"an output file cannot be read: {type(exc).__name__}: {exc}"[:300]], man
+
+
+def _check(folder: Path, man: dict) -> list[str]:
     problems: list[str] = []
     actual = hash_tree(folder, exclude={MANIFEST})
     for name in sorted(set(actual) | set(man.get("outputs", {}))):
@@ -55,7 +64,7 @@ def check_folder(folder: Path) -> tuple[list[str], dict]:
     problems += _check_shards(folder, stored)
     if scheme.native_file:
         problems += _check_native(folder / scheme.native_file, scheme, stored)
-    return problems, man
+    return problems
 
 
 def _read_proofs(source, scheme, types) -> Built:
@@ -92,7 +101,6 @@ def _check_shards(folder: Path, built: Built) -> list[str]:
     index = json.loads((folder / outputs.SHARDS / "index.json").read_bytes())
     digits = index["digits"]
     keys = outputs.account_keys(built)
-    seen = 0
     shard_cache: dict[str, dict] = {}
     for i, key in enumerate(keys):
         name = key[:digits] or "all"
@@ -105,7 +113,6 @@ def _check_shards(folder: Path, built: Built) -> list[str]:
             problems.append(f"shard {name}.json: claim of {built.claims.accounts[i]} missing or differs")
             if len(problems) > 5:
                 break
-        seen += 1
     total = sum(len(s) for s in shard_cache.values())
     if not problems and total != len(keys):
         problems.append(f"shards hold {total} claims, proofs.parquet {len(keys)}")

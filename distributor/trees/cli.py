@@ -9,7 +9,8 @@ from typing import Optional
 
 import typer
 
-from epochdrop.errors import FailureError, UserError
+from epochdrop.errors import FailureError
+from epochdrop.progress import progress
 from epochdrop.runreport import RunReport, runs_dir_for_output
 
 tree_app = typer.Typer(help="Merkle trees, proofs and claim files (oz, uniswap, packed, solana).",
@@ -37,10 +38,15 @@ def build_cmd(
     opts = BuildOptions(scheme, leaf, decimals, previous, merge_duplicates, token, chain_id,
                         program, epoch, expiry)
     t0 = time.monotonic()
-    built, prev = build_tree(input, opts)  # validates everything before any file is made
-    with RunReport(runs_dir_for_output(out), "tree build",
-                   {"input": str(input), "out": str(out), **vars(opts)}) as report:
-        manifest = write_outputs(built, out, input, opts, prev)
+    with progress(transient=True) as bar:
+        task = bar.add_task("tree build", total=3)
+        phase = lambda what: bar.update(task, description=what, advance=0 if what.startswith("reading") else 1)  # noqa: E731
+        built, prev = build_tree(input, opts, phase)  # validates everything before any file is made
+        with RunReport(runs_dir_for_output(out), "tree build",
+                       {"input": str(input), "out": str(out), **vars(opts)}) as report:
+            phase("writing proofs.parquet, native file, shards")
+            manifest = write_outputs(built, out, input, opts, prev)
+            bar.update(task, advance=1)
         report.input(input.name, manifest["inputs"][0]["sha256"])
         report.done({"root": manifest["root"], "count": manifest["count"]})
     typer.echo(f"{manifest['scheme']} root {manifest['root']}: {manifest['count']} claims, "

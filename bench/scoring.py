@@ -4,7 +4,8 @@ Jet epoch (30 days) at 250,000 / 500,000 / 1,000,000 order lifetimes.
 Each size is written as Parquet (decimal strings, as the importer requires) and scored by
 `epochdrop score`'s function in a child process; the child's wall time around the call and
 its peak RSS (from the child's own rusage) are reported. Prints one JSON line per size
-`{"program", "lifetimes", "seconds", "peak_mb"}` (DECISIONS D23), Jet first, so the last
+`{"program", "lifetimes", "seconds", "peak_mb", "cpu_seconds"}` (D23's keys plus the
+program and the child's CPU time), Jet first, so the last
 line is the largest dYdX case. Targets (DESIGN "Targets"): 1,000,000 lifetimes in ≤ 60 s and
 ≤ 4 GB on the 2-core machine, time growing about linearly.
 
@@ -92,7 +93,10 @@ def measure(program: str, n: int, work: Path) -> dict:
         raise SystemExit(f"{program} {n}: scoring child failed ({proc.returncode})")
     seconds = json.loads(stdout.decode().strip().splitlines()[-1])["seconds"]
     return {"program": program, "lifetimes": n, "seconds": round(seconds, 2),
-            "peak_mb": round(usage.ru_maxrss / 1024, 1)}
+            "peak_mb": round(usage.ru_maxrss / 1024, 1),
+            # CPU of the whole child (imports included): a check on `seconds` when other
+            # work shares the machine's two cores
+            "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2)}
 
 
 def main() -> None:

@@ -35,9 +35,19 @@ class DeterministicBackend(PyEVMBackend):
         super().__init__(genesis_parameters=PyEVMBackend.generate_genesis_params(
             overrides={"timestamp": GENESIS_TIME, "gas_limit": 30_000_000}))
         self.next_time: int | None = None
+        self._pin_pending()
+
+    def _pin_pending(self) -> None:
+        """Give the pending block its final timestamp now: transactions executed in it
+        read `block.timestamp`, so it must not be wall-clock time (py-evm's default)."""
+        ts = self.chain.get_canonical_head().timestamp + BLOCK_TIME
+        if self.next_time is not None:
+            ts = max(ts, self.next_time)
+        self.chain.header = self.chain.header.copy(timestamp=ts)
 
     def time_travel(self, to_timestamp):
         self.next_time = int(to_timestamp)
+        self._pin_pending()
         self.mine_blocks()
         return to_timestamp
 
@@ -45,14 +55,12 @@ class DeterministicBackend(PyEVMBackend):
         hashes = []
         for _ in range(num_blocks):
             number = self.chain.header.block_number
-            parent = self.chain.get_canonical_head()
-            ts = parent.timestamp + BLOCK_TIME
-            if self.next_time is not None:
-                ts, self.next_time = max(ts, self.next_time), None
-            self.chain.header = self.chain.header.copy(timestamp=ts)
+            self._pin_pending()
+            self.next_time = None
             block = self.chain.mine_block(coinbase=coinbase,
                                           mix_hash=keccak(number.to_bytes(32, "big")))
             hashes.append(block.hash)
+            self._pin_pending()
         return tuple(hashes)
 
 

@@ -100,7 +100,23 @@ def whatif(
     out.print(kv_table(f"whatif {program} epoch {s['epoch']}", rows))
 
 
+def demo(
+    out_dir: Path = typer.Option(Path("data/out/demo"), "--out", help="Where the demo writes (git-ignored by default)."),
+    small: bool = typer.Option(False, "--small", help="A smaller world (tests)."),
+    no_whatif: bool = typer.Option(False, "--no-whatif", help="Skip the four what-if comparisons."),
+) -> None:
+    """Embedded chain → listener → all programs → trees, reports → verify → what-ifs."""
+    from distributor.workflow.demo import SMALL, Size, demo as do_demo
+
+    with RunReport(runs_dir_for_output(out_dir), "demo", {"out": out_dir, "small": small}) as report:
+        rows = do_demo(out_dir, SMALL if small else Size(), whatifs=not no_whatif)
+        report.done([{k: str(v) for k, v in r.items()} for r in rows])
+    if not all(r.get("verified") for r in rows):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
     app.command("verify")(verify)
     app.command("whatif")(whatif)
+    app.command("demo")(demo)

@@ -36,11 +36,23 @@ def build(dest: Path, scheme: str, *, cumulative: bool, previous: Path | None,
                 "tree_note": "no tree for this program (D20): rewards and report only"}
     from distributor.trees.build import BuildOptions, build_tree, write_outputs
 
+    import pyarrow.parquet as pq
+
+    claims = dest / "rewards.parquet"
+    scratch = dest / SCRATCH
+    if pq.read_metadata(claims).num_rows == 0:
+        if not (cumulative and previous is not None):
+            return {"scheme": scheme, "root": None, "expiry": expiry,
+                    "tree_note": "no account is paid this epoch: no tree"}
+        # Cumulative with nothing new: the previous amounts carry over (D5); a zero
+        # increment per previous account gives the tree builder something to add to.
+        claims = _zero_increments(previous, scratch.with_name(SCRATCH + "-claims.csv"))
     opts = BuildOptions(scheme=scheme, previous=previous if cumulative else None,
                         expiry=expiry)
-    built, prev_info = build_tree(dest / "rewards.parquet", opts)
-    scratch = dest / SCRATCH
-    manifest = write_outputs(built, scratch, dest / "rewards.parquet", opts, prev_info)
+    built, prev_info = build_tree(claims, opts)
+    manifest = write_outputs(built, scratch, claims, opts, prev_info)
+    if claims.name != "rewards.parquet":
+        claims.unlink()
     for entry in sorted(os.listdir(scratch)):
         if entry != MANIFEST:
             os.replace(scratch / entry, dest / entry)
@@ -49,3 +61,12 @@ def build(dest: Path, scheme: str, *, cumulative: bool, previous: Path | None,
     fields["cumulative"] = (manifest.get("cumulative") or None) if cumulative else None
     fields["per_epoch_or_cumulative"] = "cumulative" if cumulative else "per-epoch"
     return fields
+
+
+def _zero_increments(previous: Path, path: Path) -> Path:
+    import pyarrow.parquet as pq
+
+    accounts = pq.read_table(previous / "proofs.parquet", columns=["account"]).column(
+        "account").to_pylist()
+    path.write_text("account,amount\n" + "".join(f"{a},0\n" for a in accounts))
+    return path

@@ -90,7 +90,7 @@ def content_sha256(con: duckdb.DuckDBPyConnection, table: str) -> str:
     hash however they are ordered or cut into files (DECISIONS D10)."""
     return con.execute(
         f"SELECT sha256(coalesce(string_agg(CAST(x AS VARCHAR), chr(10) "
-        f"ORDER BY CAST(x AS VARCHAR)), '')) FROM {_q(table)} x").fetchone()[0]
+        f"ORDER BY CAST(x AS VARCHAR)), '')) FROM {_q(table)} x").fetchall()[0][0]
 
 
 def _create_empty(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
@@ -129,7 +129,7 @@ def _load_table(con, spec: TableSpec, kind: str, files: list[Path],
         select.append(f"{_cast(col, k, have[col])} AS {_q(col)}")
     con.execute(f"CREATE OR REPLACE TABLE {_q(spec.name)} AS SELECT {', '.join(select)} "
                 f"FROM {_q(src)}")
-    return con.execute(f"SELECT count(*) FROM {_q(spec.name)}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {_q(spec.name)}").fetchall()[0][0]
 
 
 def _shape(con, spec: TableSpec, src: str, have: dict[str, str], source: Source
@@ -180,10 +180,12 @@ def _validate_column(con, spec, src, col, k, src_type, kind, files, located) -> 
     if col in spec.columns and k != "str" and col not in nullable:
         bad = f"({bad}) OR {c} IS NULL"
     extra = ", filename, file_row_number" if kind != "csv" and located else ""
-    hit = con.execute(f"SELECT CAST({c} AS VARCHAR){extra} FROM {_q(src)} WHERE {bad} "
-                      f"LIMIT 1").fetchone()
-    if hit is None:
+    order = " ORDER BY filename, file_row_number" if extra else ""
+    hits = con.execute(f"SELECT CAST({c} AS VARCHAR){extra} FROM {_q(src)} WHERE {bad}"
+                       f"{order} LIMIT 1").fetchall()
+    if not hits:
         return
+    hit = hits[0]
     value = hit[0]
     if kind == "csv":
         row = _csv_row(files[0], col, value)
@@ -194,7 +196,8 @@ def _validate_column(con, spec, src, col, k, src_type, kind, files, located) -> 
         file, row = f"{files[0].parent.name}/*.parquet", None
     what = {"int": "an integer (base units)", "n": "an integer", "dec": "an exact decimal "
             "(at most 18 fractional digits, no exponent)", "time": "a UTC timestamp",
-            "date": "a date (YYYY-MM-DD)", "str": "a non-empty value"}[k]
+            "date": "a date (YYYY-MM-DD)", "str": "a non-empty value",
+            "bool": "true or false"}[k]
     shown = "empty" if value in (None, "") else repr(value)
     if k in _GRAMMAR and value and re.fullmatch(_GRAMMAR[k], value):
         raise InputError(f"{shown} does not fit {DUCKDB_TYPES[k]} (|x| < 2^127 for integers, "

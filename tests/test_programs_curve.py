@@ -206,3 +206,23 @@ def test_sql_matches_a_plain_reference(tmp_path_factory, pools, mode):
     for p, u in live.items():
         share = Decimal(paid.get(p, 0)) / (1000 * CRV)
         assert abs(share - Decimal(u / sum(live.values()))) < Decimal("1e-9")
+
+
+def test_underlying_swaps_use_the_underlying_coins_decimals(tmp_path):
+    # a lending-style pool: its own coins are 8-decimal wrappers, the underlying coins 18 / 6;
+    # one TokenExchangeUnderlying of 70 DAI-units per day → U = 70 / 700 = 0.1 both ways
+    folder = tmp_path / "in"
+    write_table(folder, "curve_coins", ["pool", "i", "decimals", "underlying"],
+                [("0xL", 0, 8, "false"), ("0xL", 1, 8, "false"),
+                 ("0xL", 0, 18, "true"), ("0xL", 1, 6, "true")])
+    write_table(folder, "curve_liquidity", ["day", "pool", "i", "balance"],
+                [(d, "0xL", i, 350 * 10**8) for d in _days() for i in (0, 1)])
+    write_table(folder, "curve_swaps", ["time", "pool", "sold_id", "tokens_sold", "event"],
+                [(f"{d}T01:00:00Z", "0xL", 1, 70 * 10**6, "TokenExchangeUnderlying")
+                 for d in _days()])
+    score_epoch("curve", folder, "2020-10-01", tmp_path / "out")
+    assert [r["score"] for r in scores(tmp_path / "out")] == [0.1]
+    # without underlying rows the pool's own decimals are used, and the manifest says so
+    write_table(folder, "curve_coins", ["pool", "i", "decimals"], [("0xL", 0, 8), ("0xL", 1, 8)])
+    m = score_epoch("curve", folder, "2020-10-01", tmp_path / "out2")
+    assert any("7 TokenExchangeUnderlying" in n for n in m["notes"])

@@ -20,10 +20,11 @@ from pydantic import BaseModel
 #   str  – text (accounts, markets, ids)        int  – integer in base units (HUGEINT)
 #   dec  – exact decimal (DECIMAL(38,18))        time – UTC timestamp (TIMESTAMP)
 #   date – calendar day (DATE)                   n    – small integer count/index (BIGINT)
-ColumnKind = Literal["str", "int", "dec", "time", "date", "n"]
+#   bool – true/false (BOOLEAN)
+ColumnKind = Literal["str", "int", "dec", "time", "date", "n", "bool"]
 DUCKDB_TYPES: dict[str, str] = {
     "str": "VARCHAR", "int": "HUGEINT", "dec": "DECIMAL(38,18)",
-    "time": "TIMESTAMP", "date": "DATE", "n": "BIGINT",
+    "time": "TIMESTAMP", "date": "DATE", "n": "BIGINT", "bool": "BOOLEAN",
 }
 
 

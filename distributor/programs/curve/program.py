@@ -45,13 +45,18 @@ def curve_epoch(label: str, params: CurveParams) -> Epoch:
 
 
 def curve_score(con, params: CurveParams, epoch: Epoch) -> ScoreResult:
-    missing = con.execute(
-        "SELECT s.pool, s.sold_id FROM curve_swaps s ANTI JOIN curve_coins c "
-        "ON c.pool = s.pool AND c.i = s.sold_id ORDER BY 1, 2 LIMIT 1").fetchone()
-    if missing:
-        raise InputError(f"no decimals for coin {missing[1]} of pool {missing[0]}",
-                         file="curve_coins", field="decimals")
     run_sql_file(con, HERE / "utilization.sql", {"start": epoch.start.date()})
+    missing = con.execute(
+        "SELECT pool, sold_id, by_underlying FROM curve_week_swaps_resolved "
+        "WHERE decimals IS NULL ORDER BY 1, 2 LIMIT 1").fetchall()
+    if missing:
+        missing = missing[0]
+        kind = "underlying coin" if missing[2] else "coin"
+        raise InputError(f"no decimals for {kind} {missing[1]} of pool {missing[0]}",
+                         file="curve_coins", field="decimals")
+    fallback = con.execute(
+        "SELECT count(*) FROM curve_week_swaps_resolved "
+        "WHERE underlying_event AND NOT by_underlying").fetchall()[0][0]
     rows = con.sql("SELECT * FROM curve_scores ORDER BY pool").to_arrow_table()
     allowed = None if params.pools is None else {p.lower() for p in params.pools}
     rows = rows.filter(pa.array([allowed is None or p.lower() in allowed
@@ -72,6 +77,9 @@ def curve_score(con, params: CurveParams, epoch: Epoch) -> ScoreResult:
         "days_with_liquidity": rows.column("days_with_liquidity"),
     })
     notes = []
+    if fallback:
+        notes.append(f"{fallback} TokenExchangeUnderlying swap(s) normalised with the pool's "
+                     f"own coin decimals (curve_coins lists no underlying coins for them)")
     if allowed is not None:
         notes.append(f"whitelist: {len(allowed)} pools; others not scored")
     excluded = [p for p, h in zip(rows.column("pool").to_pylist(), has) if not h]
@@ -89,8 +97,9 @@ PROGRAM = ProgramSpec(
     tables=(
         TableSpec("curve_swaps", {"time": "time", "pool": "str", "sold_id": "n",
                                   "tokens_sold": "int"},
-                  optional={"tx_hash": "str", "log_index": "n"}),
-        TableSpec("curve_coins", {"pool": "str", "i": "n", "decimals": "n"}),
+                  optional={"tx_hash": "str", "log_index": "n", "event": "str"}),
+        TableSpec("curve_coins", {"pool": "str", "i": "n", "decimals": "n"},
+                  optional={"underlying": "bool"}),
         TableSpec("curve_liquidity", {"day": "date", "pool": "str", "i": "n",
                                       "balance": "int"}),
     ),

@@ -74,8 +74,8 @@ def cap_base_units(vdht: Decimal, days: int, params: DhedgeParams) -> int:
 def dhedge_score(con, params: DhedgeParams, epoch: Epoch) -> ScoreResult:
     run_sql_file(con, HERE / "score.sql",
                  {"start": epoch.start.date(), "end": epoch.end.date()})
-    days = con.execute("SELECT count(*) FROM dhedge_day_totals WHERE total > 0").fetchone()[0]
-    vdays = con.execute("SELECT count(*) FROM dhedge_vdht_days").fetchone()[0]
+    days = con.execute("SELECT count(*) FROM dhedge_day_totals WHERE total > 0").fetchall()[0][0]
+    vdays = con.execute("SELECT count(*) FROM dhedge_vdht_days").fetchall()[0][0]
     rows = con.execute("SELECT investor, score, days_invested, value_usd_days, vdht_end, "
                        "vdht_start, vdht_sum FROM dhedge_scores ORDER BY investor").fetchall()
     pot = base_units(params.daily_pot, params.decimals, "daily_pot")

@@ -64,8 +64,9 @@ def _dec(atomics: int) -> str:
 
 def mirror_score(con, params: MirrorParams, epoch: Epoch) -> ScoreResult:
     bad = con.execute("SELECT side FROM mirror_stakes WHERE side NOT IN ('long', 'short') "
-                      "LIMIT 1").fetchone()
+                      "ORDER BY side LIMIT 1").fetchall()
     if bad:
+        bad = bad[0]
         raise InputError(f"{bad[0]!r} is not long or short", file="mirror_stakes", field="side")
     run_sql_file(con, HERE / "events.sql", {"end": epoch.end})
     cap = params.cap.normalize()

@@ -7,13 +7,37 @@ exit 2 (user) or 1 (failure) at the CLI edge (epochdrop/cli.py).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 import typer
 
 from distributor.workflow.stages import kv_table, out
+from epochdrop.errors import UserError
 from epochdrop.runreport import RunReport, runs_dir_for_output
+
+
+@contextlib.contextmanager
+def nothing_left_on_user_error(out: Path) -> Iterator[None]:
+    """A user error (exit 2) leaves nothing behind, not even the run report or the empty
+    folders made for it: the input was wrong, nothing was done (issue 7, acceptance 6)."""
+    made = [p for p in (out, *out.parents) if not p.exists()]
+    runs = runs_dir_for_output(out)
+    before = set(runs.glob("*")) if runs.exists() else set()
+    try:
+        yield
+    except UserError:
+        if runs.exists():
+            for f in set(runs.glob("*")) - before:
+                f.unlink(missing_ok=True)
+            for d in (runs, runs.parent):
+                with contextlib.suppress(OSError):
+                    d.rmdir()
+        for p in made:  # deepest first; only folders this command created, only if empty
+            with contextlib.suppress(OSError):
+                p.rmdir()
+        raise
 
 
 def _amount(m: dict, key: str = "allocated") -> str:
@@ -40,7 +64,8 @@ def run(
     job = plan(config, epoch, data=data, out=out_dir)
     check_inputs_present(job)
     args = {"config": str(config), "epoch": epoch, "data": data, "out": out_dir, "force": force}
-    with RunReport(runs_dir_for_output(job.out), "run", args) as report:
+    with nothing_left_on_user_error(job.out), \
+            RunReport(runs_dir_for_output(job.out), "run", args) as report:
         o = run_epoch(config, epoch, data=data, out=out_dir, force=force)
         m = o.manifest
         report.done({"out": str(o.job.out), "root": m.get("root"), "fresh": o.fresh})
@@ -91,7 +116,8 @@ def whatif(
 
     args = {"program": program, "config": str(config), "vary": vary, "out": out_dir,
             "epoch": epoch, "data": data}
-    with RunReport(runs_dir_for_output(out_dir), "whatif", args) as report:
+    with nothing_left_on_user_error(out_dir), \
+            RunReport(runs_dir_for_output(out_dir), "whatif", args) as report:
         s = do_whatif(program, config, vary, out_dir, epoch=epoch, data=data)
         report.done({"options": [o["label"] for o in s["options"]]})
     rows = [(o["label"], f"paid {o['totals']['allocated']} of {o['totals']['budget']} base "

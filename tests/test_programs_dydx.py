@@ -155,3 +155,15 @@ def test_epoch_windows_are_28_days_from_launch():
     for bad in ("-1", "x", "1.5"):
         with pytest.raises(ConfigError):
             window(bad)
+
+
+def test_epoch_number_alone_fixes_the_schedule_and_config_overrides_it(tmp_path):
+    from distributor.runner import prepare
+
+    p = prepare("dydx", "16").params  # the shipped config.toml: no schedule keys in it
+    assert (p.formula, p.emission, p.btc_eth_share, p.eligibility_threshold) == \
+        ("dip15", Decimal(1_150_685), Decimal("0.10"), Decimal("0.0025"))
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('program = "dydx"\n[params]\nformula = "launch"\nemission = "12.5"\n')
+    q = prepare("dydx", "16", cfg).params
+    assert (q.formula, q.emission, q.btc_eth_share) == ("launch", Decimal("12.5"), Decimal("0.10"))

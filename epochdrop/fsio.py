@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -98,6 +99,12 @@ def atomic_dir(out: str | os.PathLike) -> Iterator[Path]:
 
 
 def _fsync_tree(root: Path) -> None:
+    """Make every file under `root` durable before the swap.
+
+    One `syncfs(2)` where Linux offers it: per-file fsync issues one device flush per file,
+    which for thousands of proof shards costs seconds (~2.6 ms each on the shared VM)."""
+    if _syncfs(root):
+        return
     for dirpath, _, files in os.walk(root):
         for name in files:
             fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
@@ -117,3 +124,20 @@ def hash_tree(root: str | os.PathLike, *, exclude: set[str] = frozenset()) -> di
             if rel not in exclude:
                 out[rel] = sha256_file(p)
     return out
+
+
+def _syncfs(path: Path) -> bool:
+    """syncfs(2) on the filesystem holding `path`; False where it is unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            return libc.syncfs(fd) == 0
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        return False

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from tests.trees_support import run_cli, run_cli_subprocess
 

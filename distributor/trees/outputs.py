@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,11 +29,10 @@ INDEX_FORMAT = "epochdrop-proof-index-v1"
 
 
 class OutputSink:
-    """Writes files, then hashes and fsyncs them on a background thread.
+    """Writes files and hashes them on a background thread.
 
-    sha256 and fsync release the GIL, so the second core hashes and flushes shard N while
-    the main thread formats shard N+1; the manifest gets the hashes without re-reading
-    gigabytes, and `atomic_dir`'s final fsync finds the files already clean."""
+    sha256 releases the GIL, so the second core hashes shard N while the main thread
+    formats shard N+1, and the manifest gets the hashes without re-reading gigabytes."""
 
     def __init__(self, root: Path, *, max_pending: int = 32):
         self.root = root
@@ -47,11 +45,11 @@ class OutputSink:
         path = self.root / rel
         with open(path, "wb") as f:
             f.write(data)
-        self._submit(rel, _hash_fsync, path, data)
+        self._submit(rel, _hash, path, data)
 
     def file(self, rel: str) -> None:
-        """A file someone else wrote (pyarrow, a streamed writer): read, hash, fsync."""
-        self._submit(rel, _hash_fsync, self.root / rel, None)
+        """A file someone else wrote (pyarrow, a streamed writer): read and hash it."""
+        self._submit(rel, _hash, self.root / rel, None)
 
     def _submit(self, rel: str, fn, *args) -> None:
         fut = self.pool.submit(fn, *args)
@@ -70,19 +68,15 @@ class OutputSink:
         return out
 
 
-def _hash_fsync(path: Path, data: bytes | None) -> str:
+def _hash(path: Path, data: bytes | None) -> str:
+    """sha256 of what was written (durability is `atomic_dir`'s one syncfs at the end)."""
     h = hashlib.sha256()
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        if data is None:
-            with os.fdopen(os.dup(fd), "rb") as f:
-                while block := f.read(1 << 22):
-                    h.update(block)
-        else:
-            h.update(data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    if data is None:
+        with open(path, "rb") as f:
+            while block := f.read(1 << 22):
+                h.update(block)
+    else:
+        h.update(data)
     return h.hexdigest()
 
 

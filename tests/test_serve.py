@@ -105,7 +105,7 @@ def test_oz_epoch_proofs_verify_and_account_spellings(epochs, server):
              for a in accounts.to_pylist()
              for spelling in (a, a.lower(), "0x" + a[2:].upper())}
     answers = get_many("127.0.0.1", server.port, list(paths))
-    assert len(answers) == 3 * 500
+    assert len(answers) == len(paths) >= 2 * 500
     for path, a in paths.items():
         status, _, body = answers[path]
         got = json.loads(body)

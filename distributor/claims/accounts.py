@@ -34,10 +34,12 @@ def key_width(kind: str) -> int:
     return 20 if kind == "address" else 32
 
 
-def parse_account(text: str, kind: str) -> bytes:
+def parse_account(text: str, kind: str, *, check: bool = True) -> bytes:
     """Return the index key for `text` or raise BadAccount with a one-line reason.
 
-    `kind` is the tree scheme's account kind (`address`, `solana` or `uint`, D4)."""
+    `kind` is the tree scheme's account kind (`address`, `solana` or `uint`, D4). With
+    `check=False` a mixed-case EVM address is not checksummed here: the caller compares it
+    with the stored EIP-55 text of the claim it finds (`mixed_case`), which is free."""
     if kind == "uint":
         if not text.isdigit() or len(text) > 78 or int(text) >= 2**256:
             raise BadAccount(f"{text[:80]!r} is not an unsigned integer account")
@@ -55,11 +57,16 @@ def parse_account(text: str, kind: str) -> bytes:
     if not _HEX40.match(text):
         raise BadAccount(f"{text[:80]!r} is not an EVM address (0x followed by 40 hex digits)")
     body = text[2:]
-    if not (body.islower() or body.isupper() or body.isdigit()):
-        if checksum(body) != body:
-            raise BadAccount(f"{text} has a wrong EIP-55 checksum (mixed case that does not "
-                             "match; use the checksummed or the all-lowercase form)")
+    if check and mixed_case(text) and checksum(body) != body:
+        raise BadAccount(f"{text} has a wrong EIP-55 checksum (mixed case that does not "
+                         "match; use the checksummed or the all-lowercase form)")
     return bytes.fromhex(body)
+
+
+def mixed_case(text: str) -> bool:
+    """True for an EVM address whose case carries an EIP-55 checksum."""
+    body = text[2:]
+    return not (body.islower() or body.isupper() or body.isdigit())
 
 
 def checksum(hex40: str) -> str:

@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from distributor.claims import render
-from distributor.claims.accounts import BadAccount, parse_account
+from distributor.claims.accounts import BadAccount, mixed_case, parse_account
 from distributor.claims.chain import ChainError, ClaimedReader
 from distributor.claims.epochs import Catalog, Epoch
 from epochdrop import __version__
@@ -68,12 +68,15 @@ class ClaimFastPath:
                     and parts[4] == "epochs" and parts[6] == "claims"):
                 ep = self.catalog.programs.get(parts[3], {}).get(parts[5])
                 if ep is not None and not _has_if_none_match(scope):
+                    text = parts[7]
                     try:
-                        k = parse_account(parts[7], ep.kind_)
+                        k = parse_account(text, ep.kind_, check=False)
                     except BadAccount:
                         k = None
                     c = ep.index.get(k) if k is not None else None
-                    if c is not None:
+                    # Stored accounts are EIP-55 (D1): a checksummed spelling must equal it.
+                    if c is not None and (ep.kind_ != "address" or not mixed_case(text)
+                                          or c.account == text):
                         body = render.claim_body(ep.claim_head, c)
                         await send({"type": "http.response.start", "status": 200, "headers": [
                             (b"content-length", str(len(body)).encode()),

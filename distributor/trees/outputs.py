@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -42,7 +43,7 @@ class OutputSink:
         self.max_pending = max_pending
 
     def write(self, rel: str, data: bytes) -> None:
-        path = self.root / rel
+        path = os.path.join(self.root, rel)
         with open(path, "wb") as f:
             f.write(data)
         self._submit(rel, _hash, path, data)
@@ -135,7 +136,9 @@ def write_parquet(built: Built, path: Path) -> None:
     table = pa.table(cols)
     # Hashes do not compress: zstd on the proof column costs seconds for nothing.
     compression = {name: ("none" if name == "proof" else "zstd") for name in table.column_names}
-    pq.write_table(table, path, compression=compression, write_statistics=False)
+    # Row groups of 64k claims: the writer buffers one group's pages, not 640 MB of proofs.
+    pq.write_table(table, path, compression=compression, write_statistics=False,
+                   row_group_size=1 << 16)
 
 
 def write_native(scheme: Scheme, built: Built, out: Path) -> str | None:
@@ -164,7 +167,8 @@ def claim_prefixes(built: Built, idx: np.ndarray) -> list[str]:
     c = built.claims
     ii = idx.tolist()
     acc = [c.accounts[i] for i in ii]
-    amt = [built.amount_text[i] for i in ii]
+    text = built.amount_text
+    amt = [text[i] for i in ii]
     ix = [c.indices[i] for i in ii]
     if built.scheme == "solana":
         lk = [c.locked[i] for i in ii]

@@ -195,9 +195,10 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
                  for e in eps if (c := e.index.get(k)) is not None]
         if not found:
             raise ApiError(404, "no_claim", f"{account} has no claim in program {program}")
+        # Not immutable: a new epoch of the program adds an entry.
         return _json(render.dumps({"format": "epochdrop-account-claims-v1", "program": program,
                                    "account": found[-1]["claim"]["account"],
-                                   "epochs": found}), IMMUTABLE, request)
+                                   "epochs": found}), LISTING, request)
 
     async def cumulative_status(ep: Epoch, k: bytes, account: str) -> dict:
         c = ep.index.get(k)
@@ -242,11 +243,11 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
             if eps[-1].cumulative:
                 st = await cumulative_status(eps[-1], k, account)
                 if st["claim"] is not None and st["claimable"] != "0":
-                    out.append({"cumulative": True, **st})
+                    out.append({"kind": "cumulative", **st})
                 continue
             for e in eps:
                 if (c := e.index.get(k)) is not None:
-                    out.append({"cumulative": False, "program": p, "epoch": e.epoch,
+                    out.append({"kind": "per_epoch", "program": p, "epoch": e.epoch,
                                 "root": e.manifest.get("root"), "claim": render.claim_obj(c)})
         if not valid:
             raise ApiError(400, "invalid_account", f"{account[:80]!r} is not an account of any "

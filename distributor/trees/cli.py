@@ -69,7 +69,12 @@ def check_cmd(folder: Path = typer.Argument(..., help="An output folder of `tree
     """Re-read every output file, recompute the root, verify every proof; exit 0 only if all hold."""
     from distributor.trees.check import check_folder
 
-    problems, man = check_folder(folder)
+    with RunReport(runs_dir_for_output(folder), "tree check", {"folder": str(folder)}) as report:
+        problems, man = check_folder(folder)
+        for p in problems:
+            report.failed(p)
+        if not problems:
+            report.done({"root": man["root"], "count": man["count"]})
     if problems:
         for p in problems:
             typer.echo(f"FAIL {p}", err=True)

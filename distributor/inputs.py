@@ -27,8 +27,22 @@ from epochdrop.fsio import sha256_file
 _GRAMMAR = {  # full-match patterns for exact numbers given as text
     "int": r"\s*[-+]?[0-9]+\s*",
     "n": r"\s*[-+]?[0-9]+\s*",
-    "dec": r"\s*[-+]?([0-9]+(\.[0-9]{0,18})?|\.[0-9]{1,18})\s*",
+    # plain or scientific (Python's str(Decimal) writes 0E-12); exactness checked apart
+    "dec": r"\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*",
 }
+DEC_PLACES = 18
+
+
+def _dec_places_sql(v: str) -> str:
+    """Fractional digits a decimal string needs once its exponent is applied (SQL)."""
+    return (f"length(regexp_extract({v}, '\\.([0-9]*)', 1)) - coalesce(TRY_CAST(nullif("
+            f"regexp_extract({v}, '[eE]([-+]?[0-9]+)', 1), '') AS INTEGER), 0)")
+
+
+def _dec_places(v: str) -> int:
+    frac = re.search(r"\.([0-9]*)", v)
+    exp = re.search(r"[eE]([-+]?[0-9]+)", v)
+    return len(frac.group(1) if frac else "") - (int(exp.group(1)) if exp else 0)
 _FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
 
 
@@ -167,9 +181,10 @@ def _validate_column(con, spec, src, col, k, src_type, kind, files, located) -> 
         raise InputError(f"{src_type} column: exact {'integers' if k != 'dec' else 'decimals'}"
                          f" required (write decimal strings)", file=_name(files), field=col)
     if k in _GRAMMAR:
-        bad = (f"{c} IS NOT NULL AND (NOT regexp_full_match(CAST({c} AS VARCHAR), "
-               f"'{_GRAMMAR[k]}') OR TRY_CAST(trim(CAST({c} AS VARCHAR)) AS "
-               f"{DUCKDB_TYPES[k]}) IS NULL)")
+        v = f"CAST({c} AS VARCHAR)"
+        places = f" OR {_dec_places_sql(v)} > {DEC_PLACES}" if k == "dec" else ""
+        bad = (f"{c} IS NOT NULL AND (NOT regexp_full_match({v}, '{_GRAMMAR[k]}'){places} "
+               f"OR TRY_CAST(trim({v}) AS {DUCKDB_TYPES[k]}) IS NULL)")
     elif k == "time" and src_type != "TIMESTAMP":
         bad = f"{c} IS NOT NULL AND TRY_CAST({c} AS TIMESTAMPTZ) IS NULL"
     elif k == "str":
@@ -195,11 +210,12 @@ def _validate_column(con, spec, src, col, k, src_type, kind, files, located) -> 
     else:
         file, row = f"{files[0].parent.name}/*.parquet", None
     what = {"int": "an integer (base units)", "n": "an integer", "dec": "an exact decimal "
-            "(at most 18 fractional digits, no exponent)", "time": "a UTC timestamp",
+            "(at most 18 fractional digits)", "time": "a UTC timestamp",
             "date": "a date (YYYY-MM-DD)", "str": "a non-empty value",
             "bool": "true or false"}[k]
     shown = "empty" if value in (None, "") else repr(value)
-    if k in _GRAMMAR and value and re.fullmatch(_GRAMMAR[k], value):
+    if (k in _GRAMMAR and value and re.fullmatch(_GRAMMAR[k], value)
+            and (k != "dec" or _dec_places(value) <= DEC_PLACES)):
         raise InputError(f"{shown} does not fit {DUCKDB_TYPES[k]} (|x| < 2^127 for integers, "
                          f"< 10^20 for decimals)", file=file, row=row, field=col)
     raise InputError(f"{shown} is not {what}", file=file, row=row, field=col)

@@ -98,6 +98,12 @@ def _csv(folder: Path, rows, header=HEADER):
 
 
 def test_exact_types_from_csv(tmp_path):
+    # Python's str(Decimal) writes exponents (0E-12, 1E-7): exact, so accepted
+    _csv(tmp_path, [GOOD, GOOD[:3] + ["0E-12"] + GOOD[4:], GOOD[:3] + ["1.5E+2"] + GOOD[4:]])
+    con = duckdb.connect()
+    load_inputs(con, SPEC, tmp_path)
+    assert [r[0] for r in con.execute("SELECT price FROM t ORDER BY price").fetchall()] == [
+        Decimal("0"), Decimal("0.000000000000000001"), Decimal("150")]
     _csv(tmp_path, [GOOD])
     con = duckdb.connect()
     entries = load_inputs(con, SPEC, tmp_path)
@@ -113,7 +119,8 @@ def test_exact_types_from_csv(tmp_path):
     ("amount", "1e18", "'1e18' is not an integer"),
     ("amount", str(2**127), "does not fit HUGEINT"),
     ("price", "0.0000000000000000001", "at most 18 fractional digits"),
-    ("price", "1e-3", "exact decimal"),
+    ("price", "1e-19", "at most 18 fractional digits"),
+    ("price", "1.5.2", "exact decimal"),
     ("time", "yesterday", "'yesterday' is not a UTC timestamp"),
     ("day", "2024-02-30", "not a date"),
     ("who", "", "empty is not a non-empty value"),

@@ -199,3 +199,31 @@ def test_index_built_once_beside_folder(epochs, server):
         a = epochs[3][7][0]
         assert again.get(f"/v1/programs/drop/epochs/1/claims/{a}").json()["account"].lower() == a
     assert idx[0].stat().st_mtime_ns == mtime
+
+
+def test_solana_and_integer_accounts(tmp_path):
+    """Solana claims (base58 or pubkey hex, with locked_amount) and integer accounts of an oz
+    tree with a uint256 leaf (D4) answer exactly as `tree proof` does."""
+    import random
+
+    import base58
+
+    rng = random.Random(3)
+    keys = [bytes(rng.getrandbits(8) for _ in range(32)) for _ in range(40)]
+    (tmp_path / "sol.csv").write_text("account,amount,locked_amount\n" + "".join(
+        f"{base58.b58encode(k).decode()},{rng.randint(1, 10**12)},{rng.randint(0, 10**9)}\n"
+        for k in keys))
+    tree_build(tmp_path / "sol.csv", tmp_path / "out" / "jet" / "1", "solana")
+    (tmp_path / "u.csv").write_text("account,amount\n" + "".join(
+        f"{n},{rng.randint(1, 10**20)}\n" for n in rng.sample(range(10**6), 30)))
+    tree_build(tmp_path / "u.csv", tmp_path / "out" / "lido" / "1", "oz", leaf="uint256,uint256")
+    with Serve(tmp_path / "out") as s:
+        for program, key_of in (("jet", lambda a: base58.b58decode(a).hex()), ("lido", str)):
+            folder = tmp_path / "out" / program / "1"
+            for a in pq.read_table(folder / "proofs.parquet").column("account").to_pylist():
+                want = claim_json(folder, a)
+                assert s.get(f"/v1/programs/{program}/epochs/1/claims/{a}").json() == want
+                assert s.get(f"/v1/programs/{program}/epochs/1/claims/{key_of(a)}").json() == want
+                assert ("locked_amount" in want) == (program == "jet")
+        assert s.get("/v1/programs/lido/epochs/1/claims/0x12").status_code == 400
+        assert s.get("/v1/programs/jet/epochs/1/claims/notbase58!").status_code == 400

@@ -227,3 +227,21 @@ def test_solana_and_integer_accounts(tmp_path):
                 assert ("locked_amount" in want) == (program == "jet")
         assert s.get("/v1/programs/lido/epochs/1/claims/0x12").status_code == 400
         assert s.get("/v1/programs/jet/epochs/1/claims/notbase58!").status_code == 400
+
+
+def test_changed_folder_is_refused(tmp_path):
+    write_claims_csv(tmp_path / "c.csv", 50, seed=4)
+    folder = tree_build(tmp_path / "c.csv", tmp_path / "out" / "p" / "1", "packed")
+    import pyarrow as pa
+
+    t = pq.read_table(folder / "proofs.parquet")
+    amounts = t.column("amount").to_pylist()
+    amounts[0] = str(int(amounts[0]) + 1)
+    pq.write_table(t.set_column(t.schema.get_field_index("amount"), "amount",
+                                pa.array(amounts, pa.string())), folder / "proofs.parquet")
+    from tests.support.claimsfx import run_cli
+
+    proc = run_cli("serve", folder, "--port", "1", check=False)
+    assert proc.returncode == 2 and "does not match its manifest" in proc.stderr
+    assert not (folder.parent / ".epochdrop-index").exists() or \
+        not list((folder.parent / ".epochdrop-index").glob("*.idx"))

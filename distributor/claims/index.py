@@ -49,6 +49,10 @@ def ensure_index(folder: Path, kind: str, proofs_sha256: str | None = None,
     sha = proofs_sha256 or sha256_file(Path(folder) / PROOFS)
     path = index_path(folder, sha, index_dir)
     if not path.exists():
+        if proofs_sha256 and sha256_file(Path(folder) / PROOFS) != proofs_sha256:
+            raise UserError(f"{Path(folder) / PROOFS}: does not match its manifest's sha256; the "
+                            "folder was changed after it was built (rebuild it or `epochdrop "
+                            "verify` it)")
         try:
             write_index(Path(folder) / PROOFS, kind, path)
         except PermissionError:

@@ -151,3 +151,18 @@ class TestScheme:
         path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
         proc = run_cli("tree", "check", out, check=False)
         assert proc.returncode == 1 and "FAIL" in proc.stderr and "proofs.parquet" in proc.stderr
+
+
+@pytest.mark.parametrize("scheme", ["oz", "solana"])
+def test_forked_shard_writer_gives_identical_outputs(tmp_path, scheme, monkeypatch):
+    """Big inputs write shards in a forked child; the bytes must not depend on that."""
+    import distributor.trees.build as build
+    from epochdrop.fsio import hash_tree
+
+    rows = _claims(scheme, 300, 11)
+    src = write_csv(tmp_path / "in.csv", rows)
+    run_cli("tree", "build", src, "--scheme", scheme, "--out", tmp_path / "inline")
+    monkeypatch.setattr(build, "FORK_MIN", 1)
+    run_cli("tree", "build", src, "--scheme", scheme, "--out", tmp_path / "forked")
+    assert hash_tree(tmp_path / "inline") == hash_tree(tmp_path / "forked")
+    run_cli("tree", "check", tmp_path / "forked")

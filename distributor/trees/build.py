@@ -13,11 +13,15 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from distributor.trees import outputs
+from distributor.trees.forked import Forked
 from distributor.trees.claims import Claims, add_previous, load_claims
 from distributor.trees.schemes import Built, get_scheme
 from epochdrop.errors import UserError
 from epochdrop.fsio import atomic_dir, sha256_file
 from epochdrop.manifest import read_manifest, write_manifest
+
+
+FORK_MIN = 50_000  # claims; below this a fork costs more than the overlap saves
 
 
 @dataclass
@@ -91,13 +95,21 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
     root = "0x" + built.root.hex()
     head = {"scheme": built.scheme, "root": root, "chain_id": opts.chain_id, "token": opts.token}
     with atomic_dir(out) as tmp:
+        def shards() -> tuple[int, dict[str, str]]:
+            own = outputs.OutputSink(tmp)
+            digits = outputs.write_shards(built, tmp, head, own)
+            return digits, own.hashes(check=False)
+
+        # Shards (pure-Python formatting) in a forked child, parquet + native file here.
+        job = Forked(shards, inline=len(built.claims) < FORK_MIN)
         sink = outputs.OutputSink(tmp)
         outputs.write_parquet(built, tmp / outputs.PROOFS)
         sink.file(outputs.PROOFS)
         native = outputs.write_native(scheme, built, tmp)
         if native:
             sink.file(native)
-        digits = outputs.write_shards(built, tmp, head, sink)
+        digits, shard_hashes = job.result()
+        sink.add(shard_hashes)
         fields = {
             "scheme": built.scheme,
             "leaf_encoding": built.leaf_types,

@@ -41,6 +41,7 @@ class OutputSink:
         self.done: dict[str, Future] = {}
         self.pending: list[Future] = []
         self.max_pending = max_pending
+        self.extra: dict[str, str] = {}
 
     def write(self, rel: str, data: bytes) -> None:
         path = os.path.join(self.root, rel)
@@ -59,9 +60,16 @@ class OutputSink:
         if len(self.pending) > self.max_pending:  # bound the buffers held by the queue
             self.pending.pop(0).result()
 
-    def hashes(self) -> dict[str, str]:
+    def add(self, hashes: dict[str, str]) -> None:
+        """Hashes of files another writer (a forked child) wrote into this folder."""
+        self.extra.update(hashes)
+
+    def hashes(self, *, check: bool = True) -> dict[str, str]:
         out = {rel: fut.result() for rel, fut in self.done.items()}
+        out.update(self.extra)
         self.pool.shutdown()
+        if not check:
+            return out
         on_disk = {p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()}
         if on_disk - {"manifest.json"} != set(out):
             from epochdrop.errors import InternalError

@@ -1,0 +1,58 @@
+"""Run one job in a forked child while the parent does other work (the second core).
+
+Formatting proof shards is pure-Python-heavy and holds the GIL, so threads cannot overlap
+it with writing proofs.parquet and the native file; a fork can, and it shares the built
+tree copy-on-write instead of copying it. The child's result comes back pickled through a
+pipe. Where `fork` does not exist, or for small jobs, the job simply runs inline.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import traceback
+from typing import Any, Callable
+
+from epochdrop.errors import InternalError
+
+
+class Forked:
+    def __init__(self, job: Callable[[], Any], *, inline: bool = False):
+        self.pid = None
+        if inline or not hasattr(os, "fork"):
+            self.value = job()
+            return
+        r, w = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                os.close(r)
+                data = pickle.dumps(("ok", job()))
+            except BaseException:
+                data, code = pickle.dumps(("error", traceback.format_exc())), 1
+            view = memoryview(data)
+            while view:
+                view = view[os.write(w, view):]
+            os._exit(code)
+        os.close(w)
+        self.pid, self.fd = pid, r
+
+    def result(self) -> Any:
+        if self.pid is None:
+            return self.value
+        with os.fdopen(self.fd, "rb") as f:
+            data = f.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        try:
+            kind, value = pickle.loads(data)
+        except Exception:
+            raise InternalError(f"forked job died (status {status})") from None
+        if kind != "ok":
+            raise InternalError(f"forked job failed:\n{value}")
+        self.value = value
+        return value

@@ -205,3 +205,9 @@ def test_cli_bad_epoch_exits_2_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "dydx epochs are numbers" in err[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_stk_table_one_row_per_maker(tmp_path):
+    stk = (["maker", "stk_share"], [[A, "0.5"], [A, "0.25"]])
+    with pytest.raises(InputError, match="one row per maker"):
+        run(tmp_path, quote("BTC-USD", A, "29990", "30010", "1"), dydx_stk=stk)

@@ -49,6 +49,17 @@ def _volumes(con, epoch: int) -> tuple[dict[tuple[str, str], Fraction], bool]:
     return {(m, k): Fraction(v) for m, k, v in rows}, bool(rows)
 
 
+def _stk(con) -> dict[str, Fraction]:
+    """maker → stkDYDX share; one row per maker, shares within 0..1."""
+    out: dict[str, Fraction] = {}
+    for k, v in con.execute("SELECT maker, stk_share FROM dydx_stk ORDER BY maker").fetchall():
+        if k in out or v is None or not 0 <= v <= 1:
+            raise InputError(f"maker {k}: one row per maker with 0 <= stk_share <= 1",
+                             file="dydx_stk", field="stk_share")
+        out[k] = Fraction(v)
+    return out
+
+
 def eligibility(con, p: DydxParams, n: int, makers: set[str]) -> tuple[dict, dict, str]:
     """maker → eligible, maker → previous-epoch volume; D15: epoch 0 everyone eligible."""
     if n == 0 or p.eligibility_threshold == 0:
@@ -98,8 +109,7 @@ def score(con, p: DydxParams, epoch) -> ScoreResult:
     if path == "orders" and F.uses_volume(p.formula) and aggs and not have_volume:
         raise InputError(f"formula {p.formula} needs this epoch's maker volume: "
                          f"dydx_maker_volume has no rows for epoch {n}", file="dydx_maker_volume")
-    stk = {k: Fraction(v) for k, v in con.execute(
-        "SELECT maker, sum(stk_share) FROM dydx_stk GROUP BY maker").fetchall()}
+    stk = _stk(con)
     if F.uses_stk(p.formula) and aggs and not stk and \
             any(a.stk_share is None for a in aggs.values()):
         raise InputError(f"formula {p.formula} needs stkDYDX shares: dydx_stk is empty",

@@ -48,7 +48,8 @@ def dydx_inputs(folder: Path, seed: int, epochs: list[int], scale: float, makers
     total = sum(weights) or 1
     _write(folder, "dydx_stk", pa.table({
         "maker": makers,
-        "stk_share": [str((Decimal(w_) / total).quantize(Decimal("1e-12"))) for w_ in weights]}))
+        "stk_share": [format((Decimal(w_) / total).quantize(Decimal("1e-12")), "f")
+                      for w_ in weights]}))
     return o.num_rows
 
 

@@ -8,7 +8,7 @@ rewards/liquidity-provider-rewards.md). Eligibility uses the previous epoch's ma
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import pyarrow as pa
@@ -94,10 +94,12 @@ def market_budgets(p: DydxParams, markets: set[str], live: dict[str, int]) -> di
 
 
 def _dec(v: Fraction | None) -> str | None:
+    """An exact decimal (a sum of DECIMAL(38,18) values) back to text, without rounding."""
     if v is None:
         return None
-    return format(Decimal(v.numerator) / Decimal(v.denominator), "f") if v.denominator != 1 \
-        else str(v.numerator)
+    with localcontext() as ctx:
+        ctx.prec = 100
+        return format((Decimal(v.numerator) / Decimal(v.denominator)).normalize(), "f")
 
 
 def score(con, p: DydxParams, epoch) -> ScoreResult:

@@ -217,11 +217,13 @@ class Dataset:
                          metadata={b"epochdrop.dataset": self.name.encode(),
                                    b"epochdrop.format": b"epochdrop-dataset-v1"})
 
-    def table(self, rows: dict[str, list]) -> pa.Table:
-        """Columns (lists of stored Python values) → an Arrow table with this schema."""
+    def table(self, rows: dict[str, list], *, sort: bool = False) -> pa.Table:
+        """Columns (lists of stored Python values) → an Arrow table with this schema;
+        `sort=True` orders the rows by `key` (Arrow's sort, stable)."""
         schema = self.arrow_schema()
-        return pa.Table.from_arrays([pa.array(rows[f.name], type=f.type) for f in schema],
-                                    schema=schema)
+        t = pa.Table.from_arrays([pa.array(rows[f.name], type=f.type) for f in schema],
+                                 schema=schema)
+        return t.sort_by([(k, "ascending") for k in self.key]) if sort else t
 
 
 # Every EVM log row starts with these (DESIGN "The store").
@@ -229,7 +231,8 @@ EVM_LOG_COLUMNS: tuple[Column, ...] = (
     Column("chain_id", T.INT),
     Column("block_number", T.INT),
     Column("block_hash", T.HEX),
-    Column("block_time", T.TIMESTAMP),
+    Column("block_time", T.TIMESTAMP, nullable=True,
+           doc="always set by the listener; null only in `decode` output of logs without blockTimestamp"),
     Column("tx_hash", T.HEX),
     Column("log_index", T.INT),
     Column("contract", T.ADDRESS),

@@ -15,9 +15,17 @@ import re
 from collections import Counter
 from typing import Any, Callable
 
+import numpy as np
 import orjson
 from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
+
+try:                                     # safe-pysha3: a C keccak without wrapper overhead
+    from sha3 import keccak_256 as _keccak256
+except ImportError:  # pragma: no cover
+    from Crypto.Hash import keccak as _k
+    def _keccak256(data: bytes):
+        return _k.new(data=data, digest_bits=256)
 
 from indexer.datasets.base import EVM_LOG_COLUMNS, Dataset, EventSpec, T
 
@@ -33,6 +41,40 @@ def checksum(addr: str) -> str:
             _CHECKSUM.clear()
         r = _CHECKSUM[addr] = to_checksum_address(addr)
     return r
+
+
+def checksum_many(addrs: list[str]) -> list[str]:
+    """EIP-55 for many lowercase 0x-addresses at once (the decode hot path).
+
+    EIP-55: uppercase hex letter i when nibble i of keccak256(lowercase hex) is ≥ 8. One C
+    keccak per new address and numpy for the case mapping, so a range full of distinct
+    addresses costs about as much as one full of repeats; results are cached.
+    """
+    out: list = [None] * len(addrs)
+    todo: dict[str, list[int]] = {}
+    cache = _CHECKSUM
+    for i, a in enumerate(addrs):
+        c = cache.get(a)
+        if c is None:
+            todo.setdefault(a, []).append(i)
+        else:
+            out[i] = c
+    if todo:
+        uniq = list(todo)
+        hexes = [a[2:] for a in uniq]
+        raw = np.frombuffer("".join(hexes).encode(), dtype=np.uint8).reshape(-1, 40)
+        dig = np.frombuffer(b"".join(_keccak256(h.encode()).digest() for h in hexes),
+                            dtype=np.uint8).reshape(-1, 32)[:, :20]
+        nib = np.empty((len(uniq), 40), dtype=np.uint8)
+        nib[:, 0::2], nib[:, 1::2] = dig >> 4, dig & 15
+        text = np.where((nib >= 8) & (raw >= ord("a")), raw - 32, raw).astype(np.uint8).tobytes().decode()
+        if len(cache) > 1_000_000:
+            cache.clear()
+        for k, a in enumerate(uniq):
+            c = cache[a] = "0x" + text[40 * k:40 * k + 40]
+            for i in todo[a]:
+                out[i] = c
+    return out
 
 
 def snake(name: str) -> str:
@@ -57,20 +99,20 @@ def topic0(abi: dict) -> str:
 _STATIC = re.compile(r"^(address|bool|u?int\d*|bytes([1-9]|[12]\d|3[0-2]))$")
 
 
-def _word_reader(abi_type: str, col_type: T) -> Callable[[str], Any]:
-    """A function from one 64-hex-char word to the stored value of `abi_type`."""
+def _words(abi_type: str, col_type: T, words: list[str]) -> list:
+    """Column values from 64-hex-char ABI words (one list comprehension per column: the
+    per-row cost is what bounds logs/s, so no per-value function calls)."""
     if abi_type == "address":
-        return lambda w: checksum("0x" + w[24:])
+        return [("0x" + w[24:]).lower() for w in words]      # EIP-55 later, in bulk
     if abi_type == "bool":
-        return lambda w: int(w, 16) != 0
+        return [int(w, 16) != 0 for w in words]
     if abi_type.startswith("uint"):
-        return (lambda w: int(w, 16)) if col_type is T.INT else (lambda w: str(int(w, 16)))
+        return [int(w, 16) for w in words] if col_type is T.INT else [str(int(w, 16)) for w in words]
     if abi_type.startswith("int"):
-        def signed(w):
-            v = int(w, 16)
-            return v - (1 << 256) if v >> 255 else v
-        return signed if col_type is T.INT else (lambda w: str(signed(w)))
-    return lambda w: "0x" + w      # bytesN: the word as hex (left-aligned, zero padded)
+        vals = [int(w, 16) for w in words]
+        vals = [v - (1 << 256) if v >> 255 else v for v in vals]
+        return vals if col_type is T.INT else [str(v) for v in vals]
+    return ["0x" + w for w in words]     # bytesN: the word as hex (left-aligned, zero padded)
 
 
 def _py_value(v: Any, abi_type: str, col_type: T | None, components=None) -> Any:
@@ -93,56 +135,69 @@ def _py_value(v: Any, abi_type: str, col_type: T | None, components=None) -> Any
 
 
 class _Compiled:
+    """One event's plan: for each dataset column, how to build it from a group of logs."""
+
     def __init__(self, ds: Dataset, spec: EventSpec):
         inputs = spec.abi["inputs"]
+        self.name = spec.name
         self.n_topics = 1 + sum(1 for i in inputs if i["indexed"])
         self.topic0 = topic0(spec.abi)
-        extra = [c for c in ds.columns if c.name not in BASE]
-        plan: dict[str, Callable[[list, str, Any], Any]] = {}
         data_inputs = [i for i in inputs if not i["indexed"]]
         self.all_static = all(_STATIC.match(i["type"]) for i in data_inputs)
         self.data_types = [_canonical_type(i) for i in data_inputs]
-        self.n_words = len(data_inputs)
-        ti = 1
-        di = 0
+        self.data_len = 2 + 64 * len(data_inputs)
+        # column -> ("topic", k, abi, ctype) | ("word", offset, abi, ctype) | ("dyn", j, abi, ctype, comps) | ("const", v)
+        self.plan: dict[str, tuple] = {}
+        ti = di = 0
         for inp in inputs:
             col = spec.rename.get(inp["name"], snake(inp["name"]))
             ctype = ds.column(col).type
             if inp["indexed"]:
-                rd = _word_reader(inp["type"], ctype)
-                plan[col] = (lambda k, rd: lambda topics, data, dec: rd(topics[k][2:]))(ti, rd)
                 ti += 1
+                self.plan[col] = ("topic", ti, inp["type"], ctype)
             elif self.all_static:
-                rd = _word_reader(inp["type"], ctype)
-                s = 2 + 64 * di
-                plan[col] = (lambda s, rd: lambda topics, data, dec: rd(data[s:s + 64]))(s, rd)
+                self.plan[col] = ("word", 2 + 64 * di, inp["type"], ctype)
                 di += 1
             else:
-                j, t, comps = di, _canonical_type(inp), inp.get("components")
-                if ctype is T.JSON:
-                    plan[col] = (lambda j, t, comps: lambda topics, data, dec: orjson.dumps(
-                        _py_value(dec[j], t, None, comps), option=orjson.OPT_SORT_KEYS).decode()
-                    )(j, inp["type"], comps)
-                else:
-                    plan[col] = (lambda j, t, ct: lambda topics, data, dec: _py_value(dec[j], t, ct)
-                                 )(j, inp["type"], ctype)
+                self.plan[col] = ("dyn", di, inp["type"], ctype, inp.get("components"))
                 di += 1
         for name, value in spec.constants.items():
-            plan[name] = (lambda v: lambda topics, data, dec: v)(value)
-        missing = [c.name for c in extra if c.name not in plan]
-        for name in missing:
-            if not ds.column(name).nullable:
-                raise ValueError(f"{ds.name}: event {spec.name} gives no value for {name}")
-            plan[name] = lambda topics, data, dec: None
-        self.getters = [plan[c.name] for c in extra]
+            self.plan[name] = ("const", value)
+        for c in ds.columns:
+            if c.name not in BASE and c.name not in self.plan:
+                if not c.nullable:
+                    raise ValueError(f"{ds.name}: event {spec.name} gives no value for {c.name}")
+                self.plan[c.name] = ("const", None)
 
-    def values(self, topics: list[str], data: str) -> list:
-        dec = None
+    def valid(self, data: str) -> bool:
+        return len(data) == self.data_len if self.all_static else len(data) >= 2 and len(data) % 64 == 2
+
+    def columns(self, group: list[dict], names: list[str]) -> dict[str, list]:
+        """The values of `names` for every log of `group` (all of this event)."""
+        decoded = None
         if not self.all_static:
-            dec = abi_decode(self.data_types, bytes.fromhex(data[2:]))
-        elif len(data) != 2 + 64 * self.n_words:
-            raise ValueError(f"data is {(len(data) - 2) // 2} bytes, expected {32 * self.n_words}")
-        return [g(topics, data, dec) for g in self.getters]
+            decoded = [abi_decode(self.data_types, bytes.fromhex(lg["data"][2:])) for lg in group]
+        out = {}
+        for name in names:
+            kind, *rest = self.plan[name]
+            if kind == "const":
+                out[name] = [rest[0]] * len(group)
+            elif kind == "topic":
+                k, abi_type, ctype = rest
+                out[name] = _words(abi_type, ctype, [lg["topics"][k][2:] for lg in group])
+            elif kind == "word":
+                off, abi_type, ctype = rest
+                out[name] = _words(abi_type, ctype, [lg["data"][off:off + 64] for lg in group])
+            else:
+                j, abi_type, ctype, comps = rest
+                if ctype is T.JSON:
+                    out[name] = [orjson.dumps(_py_value(d[j], abi_type, None, comps),
+                                              option=orjson.OPT_SORT_KEYS).decode() for d in decoded]
+                elif abi_type == "address":
+                    out[name] = [d[j].lower() for d in decoded]
+                else:
+                    out[name] = [_py_value(d[j], abi_type, ctype) for d in decoded]
+        return out
 
 
 class LogDecoder:
@@ -158,6 +213,7 @@ class LogDecoder:
             self.events[(c.topic0, c.n_topics)] = c
         self.topic0s = sorted({t for t, _ in self.events})
         self.extra = [c.name for c in ds.columns if c.name not in BASE]
+        self.address_cols = [c.name for c in ds.columns if c.type is T.ADDRESS]
         self.unmatched: Counter[str] = Counter()
 
     def new_columns(self) -> dict[str, list]:
@@ -166,36 +222,46 @@ class LogDecoder:
     def decode_into(self, logs: list[dict], cols: dict[str, list]) -> int:
         """Append the rows of `logs` to `cols`; returns how many matched.
 
-        block_time comes from the log's `blockTimestamp` (geth ≥ 1.14, anvil, reth); when a
-        node omits it, the caller fills the column from block headers (null in `decode`).
+        Logs are grouped by event and each group is decoded column by column; with several
+        events in one batch, rows are appended group by group, so callers sort by the
+        dataset key before writing (`sort_key`). block_time comes from the log's
+        `blockTimestamp` (geth ≥ 1.14, anvil, reth); when a node omits it the caller fills
+        it from headers (null in `decode` output).
         """
-        cid, bn, bh, bt, tx, li, ct = (cols[n] for n in BASE)
-        extra = [cols[n] for n in self.extra]
-        events = self.events
-        n = 0
+        groups: dict[tuple, list] = {}
+        events, unmatched = self.events, self.unmatched
         for log in logs:
-            topics = log.get("topics") or []
+            topics = log.get("topics") or ()
             if log.get("removed"):
                 continue
             ev = events.get((topics[0], len(topics))) if topics else None
             if ev is None:
-                self.unmatched[(topics[0] if topics else "(no topics)") +
-                               f" with {len(topics)} topics"] += 1
+                unmatched[(topics[0] if topics else "(no topics)") + f" with {len(topics)} topics"] += 1
                 continue
+            if not ev.valid(log["data"]):   # malformed data for this signature: report, not guess
+                unmatched[f"{topics[0]} with {(len(log['data']) - 2) // 2} data bytes"] += 1
+                continue
+            groups.setdefault((topics[0], len(topics)), []).append(log)
+        n = 0
+        first = len(cols["block_number"])
+        for key, group in groups.items():
             try:
-                vals = ev.values(topics, log["data"])
-            except Exception as exc:  # malformed data for this signature: report, not guess
-                self.unmatched[f"{topics[0]} undecodable: {type(exc).__name__}"] += 1
+                vals = events[key].columns(group, self.extra)
+            except Exception as exc:       # undecodable dynamic data: report the whole group
+                unmatched[f"{key[0]} undecodable: {type(exc).__name__}"] += len(group)
                 continue
-            cid.append(self.chain_id)
-            bn.append(int(log["blockNumber"], 16))
-            bh.append(log["blockHash"])
-            ts = log.get("blockTimestamp")
-            bt.append(int(ts, 16) * 1_000_000 if ts is not None else None)
-            tx.append(log["transactionHash"])
-            li.append(int(log["logIndex"], 16))
-            ct.append(checksum(log["address"]))
-            for lst, v in zip(extra, vals):
-                lst.append(v)
-            n += 1
+            cols["chain_id"].extend([self.chain_id] * len(group))
+            cols["block_number"].extend([int(lg["blockNumber"], 16) for lg in group])
+            cols["block_hash"].extend([lg["blockHash"] for lg in group])
+            cols["block_time"].extend([int(lg["blockTimestamp"], 16) * 1_000_000
+                                       if "blockTimestamp" in lg else None for lg in group])
+            cols["tx_hash"].extend([lg["transactionHash"] for lg in group])
+            cols["log_index"].extend([int(lg["logIndex"], 16) for lg in group])
+            cols["contract"].extend([lg["address"].lower() for lg in group])
+            for name in self.extra:
+                cols[name].extend(vals[name])
+            n += len(group)
+        for name in self.address_cols:      # EIP-55 in bulk for the rows just added
+            col = cols[name]
+            col[first:] = checksum_many(col[first:])
         return n

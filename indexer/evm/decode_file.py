@@ -50,7 +50,7 @@ def decode_file(dataset: str, logs_file: Path, out: Path, chain_id: int) -> tupl
     dec = LogDecoder(ds, chain_id)
     cols = dec.new_columns()
     n = dec.decode_into(logs, cols)
-    table = ds.table(cols)
+    table = ds.table(cols, sort=True)
     if out.suffix == ".parquet":
         buf = io.BytesIO()
         pq.write_table(table, buf, **WRITE_OPTS)

@@ -168,7 +168,7 @@ class Listener:
 
     def _commit(self, cp, lo, hi, hi_hash, cols, n, ends=()) -> None:
         if n:
-            self.store.write_chunk(self.ds.name, self.chain_id, lo, hi, self.ds.table(cols),
+            self.store.write_chunk(self.ds.name, self.chain_id, lo, hi, self.ds.table(cols, sort=True),
                                    tag=self.tag)
             self.out.rows += n
             self.out.chunks += 1

@@ -280,3 +280,18 @@ def test_tree_build_takes_the_rewards_file(tmp_path):
     assert r.returncode == 0, r.stderr
     total = sum(rewards(tmp_path / "epoch").values())
     assert f"6 claims, total {total}" in r.stdout
+
+
+def test_sql_files_split_and_bind(tmp_path):
+    from distributor.programs.sql import run_sql_file, statements
+    from epochdrop.errors import InternalError
+
+    sql = tmp_path / "x.sql"
+    sql.write_text("-- two statements\nCREATE TABLE a AS SELECT $n AS v;  -- bound\n"
+                   "CREATE TABLE b AS SELECT v + $m AS w FROM a;\n")
+    assert len(statements(sql.read_text())) == 2
+    con = duckdb.connect()
+    run_sql_file(con, sql, {"n": 2, "m": 3, "unused": 9})
+    assert con.execute("SELECT w FROM b").fetchall() == [(5,)]
+    with pytest.raises(InternalError, match=r"no value for \$m"):
+        run_sql_file(duckdb.connect(), sql, {"n": 2})

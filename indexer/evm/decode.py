@@ -50,31 +50,21 @@ def checksum_many(addrs: list[str]) -> list[str]:
     keccak per new address and numpy for the case mapping, so a range full of distinct
     addresses costs about as much as one full of repeats; results are cached.
     """
-    out: list = [None] * len(addrs)
-    todo: dict[str, list[int]] = {}
     cache = _CHECKSUM
-    for i, a in enumerate(addrs):
-        c = cache.get(a)
-        if c is None:
-            todo.setdefault(a, []).append(i)
-        else:
-            out[i] = c
-    if todo:
-        uniq = list(todo)
-        hexes = [a[2:] for a in uniq]
+    missing = [a for a in dict.fromkeys(addrs) if a not in cache]
+    if missing:
+        if len(cache) + len(missing) > 1_000_000:
+            cache.clear()
+            missing = list(dict.fromkeys(addrs))
+        hexes = [a[2:] for a in missing]
         raw = np.frombuffer("".join(hexes).encode(), dtype=np.uint8).reshape(-1, 40)
-        dig = np.frombuffer(b"".join(_keccak256(h.encode()).digest() for h in hexes),
+        dig = np.frombuffer(b"".join([_keccak256(h.encode()).digest() for h in hexes]),
                             dtype=np.uint8).reshape(-1, 32)[:, :20]
-        nib = np.empty((len(uniq), 40), dtype=np.uint8)
+        nib = np.empty((len(missing), 40), dtype=np.uint8)
         nib[:, 0::2], nib[:, 1::2] = dig >> 4, dig & 15
         text = np.where((nib >= 8) & (raw >= ord("a")), raw - 32, raw).astype(np.uint8).tobytes().decode()
-        if len(cache) > 1_000_000:
-            cache.clear()
-        for k, a in enumerate(uniq):
-            c = cache[a] = "0x" + text[40 * k:40 * k + 40]
-            for i in todo[a]:
-                out[i] = c
-    return out
+        cache.update(zip(missing, ["0x" + text[i:i + 40] for i in range(0, len(text), 40)]))
+    return [cache[a] for a in addrs]
 
 
 def snake(name: str) -> str:
@@ -231,17 +221,25 @@ class LogDecoder:
         groups: dict[tuple, list] = {}
         events, unmatched = self.events, self.unmatched
         for log in logs:
-            topics = log.get("topics") or ()
-            if log.get("removed"):
-                continue
-            ev = events.get((topics[0], len(topics))) if topics else None
-            if ev is None:
-                unmatched[(topics[0] if topics else "(no topics)") + f" with {len(topics)} topics"] += 1
-                continue
-            if not ev.valid(log["data"]):   # malformed data for this signature: report, not guess
-                unmatched[f"{topics[0]} with {(len(log['data']) - 2) // 2} data bytes"] += 1
-                continue
-            groups.setdefault((topics[0], len(topics)), []).append(log)
+            topics = log["topics"]
+            key = (topics[0], len(topics)) if topics else None
+            g = groups.get(key)
+            if g is None:
+                if key not in events:
+                    unmatched[(key[0] if key else "(no topics)") + f" with {len(topics)} topics"] += 1
+                    continue
+                g = groups[key] = []
+            g.append(log)
+        for key, group in list(groups.items()):
+            ev = events[key]
+            ok = [lg for lg in group if ev.valid(lg["data"]) and not lg.get("removed")] \
+                if not ev.all_static else \
+                [lg for lg in group if len(lg["data"]) == ev.data_len and not lg.get("removed")]
+            for lg in group if len(ok) != len(group) else ():
+                if not lg.get("removed") and not ev.valid(lg["data"]):
+                    # malformed data for this signature: report, not guess
+                    unmatched[f"{key[0]} with {(len(lg['data']) - 2) // 2} data bytes"] += 1
+            groups[key] = ok
         n = 0
         first = len(cols["block_number"])
         for key, group in groups.items():

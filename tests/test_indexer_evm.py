@@ -162,3 +162,13 @@ def test_store_reads_with_plain_duckdb(world, store):
     n = duckdb.sql(f"select count(*), min(chain) from read_parquet('{Store(store).glob('curve_swaps')}', "
                    "hive_partitioning=true, hive_types={'chain': 'VARCHAR'})").fetchall()[0]
     assert n == (len(world.expected["curve_swaps"]), str(world.chain_id))
+
+
+def test_index_everything_a_program_config_names(world, store, tmp_path):
+    cfg = tmp_path / "curve.toml"
+    cfg.write_text(f'program = "curve"\n[sources]\nrpc = "{world.node.url}"\ndata = "st"\n'
+                   f'contracts = {{ pools = ["{world.curve.address}", "{world.crypto.address}"] }}\n')
+    assert cli("index-config", str(cfg)) == 0
+    assert rows_of(tmp_path / "st", "curve_swaps") == rows_of(store, "curve_swaps")
+    key = ("block_number", "pool", "i")
+    assert rows_of(tmp_path / "st", "curve_liquidity", key) == rows_of(store, "curve_liquidity", key)

@@ -25,8 +25,9 @@ def hex_digits(rows: np.ndarray) -> np.ndarray:
     return np.take(_LUT, rows).view(np.uint8).reshape(m, 2 * w)
 
 
-def node_cells(nodes: np.ndarray) -> bytes:
-    """(K, 32) nodes -> K cells of `"0x<64 hex>",` (CELL bytes each), concatenated."""
+def node_cells(nodes: np.ndarray) -> np.ndarray:
+    """(K, 32) nodes -> (K, CELL) uint8 rows `"0x<64 hex>",`; its bytes are the K cells
+    back to back (usable through memoryview without a copy)."""
     cells = np.empty((nodes.shape[0], CELL), dtype=np.uint8)
     cells[:, 0] = ord('"')
     cells[:, 1] = ord("0")
@@ -34,7 +35,7 @@ def node_cells(nodes: np.ndarray) -> bytes:
     cells[:, 3:67] = hex_digits(nodes)
     cells[:, 67] = ord('"')
     cells[:, 68] = ord(",")
-    return cells.tobytes()
+    return cells
 
 
 def hex_list(nodes: np.ndarray) -> list[str]:

@@ -95,15 +95,19 @@ class ProofText:
     def __init__(self, built: Built):
         self.nodes, self.off = built.proof_nodes, built.proof_offsets
 
-    def __call__(self, idx: np.ndarray) -> list[bytes]:
+    def spans(self, idx: np.ndarray) -> tuple[memoryview, list[int], list[int]]:
+        """One buffer of `"0x…",` cells for the claims `idx`, and where each claim's run of
+        cells starts and ends (claim j's proof text is buf[a[j]:b[j]-1], no copy)."""
         idx = np.asarray(idx, dtype=np.int64)
         starts, lens = self.off[idx], self.off[idx + 1] - self.off[idx]
         ends = np.cumsum(lens)
         total = int(ends[-1]) if len(ends) else 0
         rows = np.repeat(starts - (ends - lens), lens) + np.arange(total)
-        buf = node_cells(np.take(self.nodes, rows, axis=0))
-        b = (ends * CELL).tolist()
-        a = ((ends - lens) * CELL).tolist()
+        buf = memoryview(node_cells(np.take(self.nodes, rows, axis=0)).reshape(-1))
+        return buf, ((ends - lens) * CELL).tolist(), (ends * CELL).tolist()
+
+    def __call__(self, idx: np.ndarray) -> list[bytes]:
+        buf, a, b = self.spans(idx)
         return [b"[" + buf[x:y - 1] + b"]" if y > x else b"[]" for x, y in zip(a, b)]
 
 
@@ -202,11 +206,17 @@ def write_shards(built: Built, out: Path, head: dict, sink: OutputSink) -> int:
             continue
         group = np.sort(group)
         name = str(prefixes[group[0]]) or "all"
-        proofs = proof_text(group)
+        buf, a, b = proof_text.spans(group)
         pre = claim_prefixes(built, group)
-        body = b",".join([f'"{keys[i]}":{p}'.encode() + q + b"}"
-                          for i, p, q in zip(group.tolist(), pre, proofs)])
-        sink.write(f"{SHARDS}/{name}.json", head_bytes + b',"claims":{' + body + b"}}\n")
+        heads = [f'"{keys[i]}":{p}['.encode() for i, p in zip(group.tolist(), pre)]
+        parts = [head_bytes + b',"claims":{']
+        for j, (h, x, y) in enumerate(zip(heads, a, b)):  # memoryview slices: one copy, in join
+            parts.append(h if j == 0 else b"," + h)
+            if y > x:
+                parts.append(buf[x:y - 1])
+            parts.append(b"]}")
+        parts.append(b"}}\n")
+        sink.write(f"{SHARDS}/{name}.json", b"".join(parts))
         names.append(name)
     index = {"format": INDEX_FORMAT, **head, "digits": digits, "key": _KEY_DOC,
              "count": len(keys), "shards": len(names)}

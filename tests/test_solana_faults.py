@@ -103,3 +103,21 @@ def test_sigkill_and_restart_ten_times(ledger, tmp_path):
     assert all_rows(store) == all_rows(tmp_path / "clean")
     parts = list((store / "clob_order_events").rglob("*"))
     assert not [p for p in parts if ".partial." in p.name]
+
+
+def test_governance_snapshot_under_faults_equals_clean(tmp_path):
+    from indexer.solana.gov_listener import index_realm
+    from tests.support.solana_ledger import GOV, governance_scenario
+
+    lg, realm, _, votes = governance_scenario(seed=8, n_props=8, n_voters=20)
+    with SolanaRpcServer(lg) as srv:
+        index_realm(SolanaRpc(srv.url), GOV, realm, tmp_path / "clean")
+    faults = Faults(rate=0.3, seed=4, stall_s=0.4)
+    with SolanaRpcServer(lg, faults) as srv:
+        index_realm(SolanaRpc(srv.url, timeout=0.15, policy=FAST), GOV, realm, tmp_path / "faulty")
+    assert sum(faults.counts.values()) >= 3
+    for name in ("governance_votes", "governance_proposals"):
+        a = Store(tmp_path / "clean").read(name)
+        b = Store(tmp_path / "faulty").read(name)
+        assert a.num_rows > 0 and a.equals(b)
+    assert Store(tmp_path / "clean").read("governance_votes").num_rows == len(votes)

@@ -97,8 +97,11 @@ def poll_feed(url: str, *, interval: float = 0.2, timeout: float = 5.0,
 
 
 def sample(messages: Iterable[dict], makers: set[str] | None = None,
-           max_minutes: int | None = None) -> list[dict]:
-    """Rows of orderbook_samples: (minute, market, maker, order_id, side, price, size)."""
+           max_minutes: int | None = None, stats: dict | None = None) -> list[dict]:
+    """Rows of orderbook_samples: (minute, market, maker, order_id, side, price, size).
+
+    `stats`, when given, receives the number of minute snapshots taken ("minutes")."""
+    stats = stats if stats is not None else {}
     book: dict[tuple[str, str], dict] = {}
     rows: list[dict] = []
     nxt = None
@@ -117,6 +120,7 @@ def sample(messages: Iterable[dict], makers: set[str] | None = None,
                              "side": o["side"], "price": o["price"], "size": o["size"]})
             nxt += timedelta(minutes=1)
             taken += 1
+            stats["minutes"] = taken
             if max_minutes is not None and taken >= max_minutes:
                 return rows
         if makers is not None and m["maker"] not in makers:

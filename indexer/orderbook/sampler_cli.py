@@ -26,7 +26,8 @@ def orderbook_cmd(
     from indexer.store import Store
 
     msgs = (parse_message(ln, feed, i + 1) for i, ln in enumerate(poll_feed(feed, interval=interval)))
-    rows = sample(msgs, set(maker) if maker else None, minutes)
+    stats: dict = {}
+    rows = sample(msgs, set(maker) if maker else None, minutes, stats)
     ds = get_dataset("orderbook_samples")
     table = ds.table({c: [_stored(r[c]) for r in rows] for c in ds.column_names})
     with RunReport(runs_dir_for_store(store), "sample orderbook",
@@ -38,7 +39,8 @@ def orderbook_cmd(
                 st.write_chunk("orderbook_samples", chain, first, last, table, tag="feed")
         rep.done({"rows": len(rows)})
     n = len({r["minute"] for r in rows})
-    typer.echo(f"recorded {len(rows)} order rows in {n} minute snapshots")
+    typer.echo(f"recorded {len(rows)} order rows over {stats.get('minutes', 0)} minute snapshots "
+               f"({n} with orders of the named makers)")
 
 
 def _stored(v):

@@ -30,11 +30,26 @@ def index_cmd(
     from indexer.solana.listener import index_program
     from indexer.solana.rpc import SolanaRpc
 
+    from epochdrop.progress import progress
+
     client = SolanaRpc(rpc, timeout=timeout, batch=batch, concurrency=concurrency)
     with RunReport(runs_dir_for_store(store), "solana index",
-                   {"rpc": rpc, "program": program, "chain": chain, "to_slot": to_slot}) as rep:
+                   {"rpc": rpc, "program": program, "chain": chain, "to_slot": to_slot}) as rep, \
+            progress(transient=True) as bar:
+        task = bar.add_task("transactions", total=None)
+
+        def plan(p: dict) -> None:
+            typer.echo(f"plan: {p['transactions']} transactions of {program} after slot "
+                       f"{p['after_slot']} (slots {p['first_slot']}..{p['last_slot']}) "
+                       f"→ clob_order_events, clob_markets in {store} (chain={chain})", err=True)
+            bar.update(task, total=p["transactions"])
+
+        def chunk(c: dict) -> None:
+            rep.done(c)
+            bar.advance(task, c["transactions"])
+
         res = index_program(client, program, store, chain=chain, to_slot=to_slot,
-                            chunk_txs=chunk_txs, on_chunk=rep.done)
+                            chunk_txs=chunk_txs, on_plan=plan, on_chunk=chunk)
         rep.done(res)
     client.close()
     typer.echo(f"indexed {res['transactions']} transactions: {res['events']} order events, "

@@ -90,6 +90,7 @@ def slot_chunks(sigs: list[dict], chunk_txs: int) -> list[list[dict]]:
 
 def index_program(rpc: SolanaRpc, program_id: str, store: str | Path, *,
                   chain: str = "solana-local", to_slot: int | None = None, chunk_txs: int = 500,
+                  on_plan: Callable[[dict], None] | None = None,
                   on_chunk: Callable[[dict], None] | None = None) -> dict[str, Any]:
     tag = checkpoint.contract_set_tag([program_id])
     decoder = EventDecoder()
@@ -101,6 +102,10 @@ def index_program(rpc: SolanaRpc, program_id: str, store: str | Path, *,
             st.rollback(ds, chain, after=after, position="slot", tag=tag)
         owners = _known_owners(st, chain, tag)
         sigs = collect_signatures(rpc, program_id, after, cp.hash if cp else None, to_slot)
+        if on_plan:
+            on_plan({"transactions": len(sigs), "after_slot": after,
+                     "first_slot": sigs[0]["slot"] if sigs else None,
+                     "last_slot": sigs[-1]["slot"] if sigs else None})
         for chunk in slot_chunks(sigs, chunk_txs):
             txs = rpc.transactions([s["signature"] for s in chunk])
             ev_rows, mk_rows = [], []
@@ -123,6 +128,6 @@ def index_program(rpc: SolanaRpc, program_id: str, store: str | Path, *,
             summary["markets"] += len(mk_rows)
             summary["chunks"] += 1
             if on_chunk:
-                on_chunk({"slots": [lo, hi], "events": len(ev_rows)})
+                on_chunk({"slots": [lo, hi], "transactions": len(chunk), "events": len(ev_rows)})
     summary["checkpoint_slot"] = cp.position if cp else None
     return summary

@@ -110,6 +110,36 @@ def test_sampler_matches_lifetimes(events, tmp_path, capsys):
         [(a.timestamp(), *rest) for a, *rest in want]
 
 
+def test_websocket_feed_gives_the_same_samples(events, tmp_path, capsys):
+    from websockets.sync.server import serve
+
+    lines = messages(events)
+
+    def handler(ws):
+        for i in range(0, len(lines), 250):                    # several lines per message
+            ws.send(b"\n".join(lines[i:i + 250]).decode())
+
+    makers = sorted(set(events.column("maker").to_pylist()))[:4]
+    http = feed_server(lines, per_poll=500)
+    with serve(handler, "127.0.0.1", 0) as ws_srv:
+        threading.Thread(target=ws_srv.serve_forever, daemon=True).start()
+        ws_url = f"ws://127.0.0.1:{ws_srv.socket.getsockname()[1]}"
+        http_url = f"http://127.0.0.1:{http.server_address[1]}/feed"
+        for url, store in ((ws_url, tmp_path / "ws"), (http_url, tmp_path / "http")):
+            args = ["sample", "orderbook", "--feed", url, "--store", str(store),
+                    "--interval", "0.01"]
+            for m in makers:
+                args += ["--maker", m]
+            with pytest.raises(SystemExit) as exc:
+                main(args)
+            assert exc.value.code == 0, capsys.readouterr().err
+        ws_srv.shutdown()
+    http.shutdown()
+    a = Store(tmp_path / "ws").read("orderbook_samples")
+    b = Store(tmp_path / "http").read("orderbook_samples")
+    assert a.num_rows > 500 and a.equals(b)
+
+
 def test_bad_feed_message_is_one_clear_line(tmp_path, capsys):
     lines = [b'{"time": "2024-01-01T00:00:00Z", "market": "BTC-USD", "maker": "m", '
              b'"order_id": "1", "side": "BUY", "price": 0.1, "size": "1"}']

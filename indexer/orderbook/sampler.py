@@ -3,8 +3,10 @@
 Public books do not name makers, so the feed speaks our own documented message schema
 (DECISIONS D13): JSON lines {time, market, maker, order_id, side, price, size}, each the
 current state of one order; size 0 removes it. Times are ISO 8601 UTC (or unix seconds) and
-must not go backwards. Transport: HTTP polling — GET <feed>?offset=K returns the lines from the
-K-th on (possibly none); a response header `X-Feed-End: 1` says the feed is finished.
+must not go backwards. Transports: HTTP polling — GET <feed>?offset=K returns the lines from the
+K-th on (possibly none); a response header `X-Feed-End: 1` says the feed is finished — or a
+websocket (ws:// or wss://) whose text messages carry one or more lines; a normal close ends
+the feed.
 
 Snapshots are taken in *feed time*, not wall-clock time, so a replayed feed gives the same
 rows: when a message at or after the next minute boundary M arrives, the book as it stood
@@ -94,6 +96,33 @@ def poll_feed(url: str, *, interval: float = 0.2, timeout: float = 5.0,
                 return
             if not lines:
                 _time.sleep(interval)
+
+
+def ws_feed(url: str, *, timeout: float = 5.0) -> Iterator[str]:
+    """Yield the lines of a websocket feed until the server closes it normally."""
+    from websockets.exceptions import ConnectionClosedError, WebSocketException
+    from websockets.sync.client import connect
+
+    from epochdrop.errors import FailureError
+
+    try:
+        with connect(url, open_timeout=timeout) as ws:
+            for msg in ws:
+                text = msg.decode() if isinstance(msg, bytes) else msg
+                for ln in text.splitlines():
+                    if ln.strip():
+                        yield ln
+    except ConnectionClosedError as exc:
+        raise FailureError(f"feed {url} closed abnormally: {exc}") from None
+    except (OSError, WebSocketException) as exc:
+        raise FailureError(f"feed {url}: {exc}") from None
+
+
+def feed_lines(url: str, *, interval: float = 0.2) -> Iterator[bytes | str]:
+    """Lines of a feed by its URL scheme: ws(s):// websocket, otherwise HTTP polling."""
+    if url.startswith(("ws://", "wss://")):
+        return ws_feed(url)
+    return poll_feed(url, interval=interval)
 
 
 def sample(messages: Iterable[dict], makers: set[str] | None = None,

@@ -13,7 +13,8 @@ sample_app = typer.Typer(help="Record order-book samples from a live feed.", no_
 
 @sample_app.command("orderbook")
 def orderbook_cmd(
-    feed: str = typer.Option(..., "--feed", help="HTTP feed of JSON lines (D13 schema)."),
+    feed: str = typer.Option(..., "--feed", help="Feed of JSON lines (D13 schema): http(s):// "
+                             "polled with ?offset=K, or ws(s):// websocket."),
     store: Path = typer.Option(Path("data/store"), "--store"),
     maker: list[str] = typer.Option(None, "--maker", help="Record only these makers (repeat)."),
     minutes: int = typer.Option(None, "--minutes", help="Stop after this many snapshots."),
@@ -22,10 +23,11 @@ def orderbook_cmd(
 ) -> None:
     """Per-minute snapshots of the named makers' resting orders into `orderbook_samples`."""
     from indexer.datasets import get as get_dataset
-    from indexer.orderbook.sampler import parse_message, poll_feed, sample
+    from indexer.orderbook.sampler import feed_lines, parse_message, sample
     from indexer.store import Store
 
-    msgs = (parse_message(ln, feed, i + 1) for i, ln in enumerate(poll_feed(feed, interval=interval)))
+    msgs = (parse_message(ln, feed, i + 1)
+            for i, ln in enumerate(feed_lines(feed, interval=interval)))
     stats: dict = {}
     rows = sample(msgs, set(maker) if maker else None, minutes, stats)
     ds = get_dataset("orderbook_samples")

@@ -80,7 +80,7 @@ def index(
     new_chain: bool = typer.Option(False, "--new-chain", help="Allow a chain this store does not hold yet."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds per RPC request."),
     retries: int = typer.Option(8, "--retries", min=1, help="Attempts per RPC request."),
-    chunk_rows: int = typer.Option(100_000, "--chunk-rows", min=1, help="Rows per Parquet chunk (memory bound)."),
+    chunk_rows: int = typer.Option(25_000, "--chunk-rows", min=1, help="Rows per Parquet chunk (memory bound)."),
     range_blocks: int = typer.Option(2000, "--range", min=1, help="Initial blocks per eth_getLogs (adapts)."),
     dry: bool = typer.Option(False, "--dry", help="Print the plan and stop."),
 ) -> None:
@@ -142,7 +142,7 @@ def index(
 
 
 def _run(client, store, ds, chain_id, addrs, start, end, confirmations, *,
-         chunk_rows: int = 100_000, range_blocks: int = 2000) -> dict:
+         chunk_rows: int = 25_000, range_blocks: int = 2000) -> dict:
     from dataclasses import asdict
 
     from indexer.evm.listener import Listener

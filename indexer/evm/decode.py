@@ -205,6 +205,7 @@ class LogDecoder:
         self.extra = [c.name for c in ds.columns if c.name not in BASE]
         self.address_cols = [c.name for c in ds.columns if c.type is T.ADDRESS]
         self.unmatched: Counter[str] = Counter()
+        self.mixed = False      # rows appended out of key order since the caller last reset it
 
     def new_columns(self) -> dict[str, list]:
         return {c.name: [] for c in self.ds.columns}
@@ -242,6 +243,8 @@ class LogDecoder:
             groups[key] = ok
         n = 0
         first = len(cols["block_number"])
+        if len(groups) > 1:
+            self.mixed = True
         for key, group in groups.items():
             try:
                 vals = events[key].columns(group, self.extra)

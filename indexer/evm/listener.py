@@ -28,7 +28,7 @@ from indexer.datasets.base import Dataset
 from indexer.retry import AdaptiveStep, RangeTooLarge
 from indexer.store import Store
 
-FLUSH_ROWS = 100_000
+FLUSH_ROWS = 25_000      # rows per chunk: bounds memory whatever the range
 
 
 @dataclass
@@ -168,8 +168,12 @@ class Listener:
 
     def _commit(self, cp, lo, hi, hi_hash, cols, n, ends=()) -> None:
         if n:
-            self.store.write_chunk(self.ds.name, self.chain_id, lo, hi, self.ds.table(cols, sort=True),
-                                   tag=self.tag)
+            mixed = getattr(self.source, "decoder", None)
+            sort = mixed is None or mixed.mixed       # one event per range: already in order
+            self.store.write_chunk(self.ds.name, self.chain_id, lo, hi,
+                                   self.ds.table(cols, sort=sort), tag=self.tag)
+            if mixed is not None:
+                mixed.mixed = False
             self.out.rows += n
             self.out.chunks += 1
         for p, h in ends:

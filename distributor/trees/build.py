@@ -96,7 +96,7 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
     head = {"scheme": built.scheme, "root": root, "chain_id": opts.chain_id, "token": opts.token}
     with atomic_dir(out) as tmp:
         def shards() -> tuple[int, dict[str, str]]:
-            own = outputs.OutputSink(tmp)
+            own = outputs.OutputSink(tmp, threaded=False)
             digits = outputs.write_shards(built, tmp, head, own)
             return digits, own.hashes(check=False)
 

@@ -105,8 +105,13 @@ def _gather(steps, n: int) -> tuple[np.ndarray, np.ndarray]:
     slot = offsets[:-1].copy()
     flat_v = flat.view("V32").ravel()
     for active, nodes, sib in steps:
+        nodes_v = nodes.view("V32").ravel()
+        if active.all():  # most steps: every path still climbing
+            flat_v[slot] = np.take(nodes_v, sib)
+            slot += 1
+            continue
         rows = np.flatnonzero(active)
-        flat_v[slot[rows]] = np.take(nodes.view("V32").ravel(), sib[rows])
+        flat_v[slot[rows]] = np.take(nodes_v, sib[rows])
         slot[rows] += 1
     return flat, offsets
 

@@ -35,9 +35,11 @@ class OutputSink:
     sha256 releases the GIL, so the second core hashes shard N while the main thread
     formats shard N+1, and the manifest gets the hashes without re-reading gigabytes."""
 
-    def __init__(self, root: Path, *, max_pending: int = 32):
+    def __init__(self, root: Path, *, max_pending: int = 32, threaded: bool = True):
         self.root = root
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="sink")
+        # threaded=False hashes inline: for many small files (shards, written in their own
+        # forked process) the thread hand-offs cost more than the hashing.
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="sink") if threaded else None
         self.done: dict[str, Future] = {}
         self.pending: list[Future] = []
         self.max_pending = max_pending
@@ -54,6 +56,11 @@ class OutputSink:
         self._submit(rel, _hash, self.root / rel, None)
 
     def _submit(self, rel: str, fn, *args) -> None:
+        if self.pool is None:
+            fut: Future = Future()
+            fut.set_result(fn(*args))
+            self.done[rel] = fut
+            return
         fut = self.pool.submit(fn, *args)
         self.done[rel] = fut
         self.pending.append(fut)
@@ -67,7 +74,8 @@ class OutputSink:
     def hashes(self, *, check: bool = True) -> dict[str, str]:
         out = {rel: fut.result() for rel, fut in self.done.items()}
         out.update(self.extra)
-        self.pool.shutdown()
+        if self.pool is not None:
+            self.pool.shutdown()
         if not check:
             return out
         on_disk = {p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()}
@@ -204,7 +212,7 @@ def write_shards(built: Built, out: Path, head: dict, sink: OutputSink) -> int:
     for group in np.split(order, cuts):
         if len(group) == 0:
             continue
-        group = np.sort(group)
+        # (a stable argsort keeps each group in claim order already)
         name = str(prefixes[group[0]]) or "all"
         buf, a, b = proof_text.spans(group)
         pre = claim_prefixes(built, group)

@@ -33,7 +33,9 @@ def test_demo_runs_every_program_and_verifies_every_epoch() -> None:
         assert sum(int(a) for a in t.column("amount").to_pylist()) == int(m["totals"]["allocated"])
         if r["scheme"] in ("oz", "packed", "solana"):
             assert m["root"].startswith("0x") and (folder / "proofs.parquet").is_file()
-            assert (folder / m["native_file"]).is_file() and (folder / "proofs").is_dir()
+            assert (folder / "proofs").is_dir()
+            if m["native_file"]:   # packed (dYdX MD1) has no native format of its own
+                assert (folder / m["native_file"]).is_file()
     paid = {r["program"]: r for r in rows}
     # the chain-indexed programs really got data through the listener
     assert paid["dhedge"]["accounts"] >= 5 and paid["curve"]["accounts"] == 3

@@ -42,9 +42,13 @@ def test_verify_names_a_changed_input_row(tmp_path: Path) -> None:
     shutil.copytree(row["data"], data)
     votes = pq.read_table(data / "governance_votes.parquet")
     rows = votes.to_pylist()
-    heavy = max(range(len(rows)), key=lambda i: (float(rows[i]["weight"]), i))
-    rows[heavy]["weight"] = type(rows[heavy]["weight"])(str(rows[heavy]["weight"]) + "1") \
-        if isinstance(rows[heavy]["weight"], str) else rows[heavy]["weight"] * 10
+    onboarding = {p["proposal"] for p in pq.read_table(data / "governance_proposals.parquet")
+                  .to_pylist() if p["category"] == "Asset Onboarding"}
+    paid = set(pq.read_table(Path(row["out"]) / "rewards.parquet").column("account").to_pylist())
+    # a vote that counts (D16): on an onboarding proposal, before the cutoff, above 1000 JET
+    heavy = next(i for i, v in enumerate(rows) if v["voter"] in paid and v["proposal"] in
+                 onboarding and v["time"].year < 2023 and v["weight"] > 1000)
+    rows[heavy]["weight"] = rows[heavy]["weight"] * 8
     pq.write_table(pa.Table.from_pylist(rows, schema=votes.schema), data / "governance_votes.parquet")
     r = cli("verify", row["out"], "--data", data)
     assert r.returncode == 1, r.stdout + r.stderr

@@ -18,6 +18,7 @@ from typing import Any, Iterable
 import pyarrow as pa
 
 from distributor.report import plots
+from epochdrop import __version__
 
 TOKENS = {"dydx": "DYDX", "curve": "CRV", "mirror": "MIR", "jet": "JET", "jet_airdrop": "JET",
           "dhedge": "DHT"}
@@ -111,7 +112,8 @@ def _head(program: str, epoch: str, m: dict) -> str:
     window = f"{ep.get('start')} → {ep.get('end')} (end exclusive)" if isinstance(ep, dict) else ""
     rows = [("program", program), ("epoch", epoch), ("window", window),
             ("scheme", m.get("scheme", "")), ("root", m.get("root") or "— (no tree)"),
-            ("expiry", m.get("expiry") or "—"), ("tool version", m.get("tool_version", ""))]
+            ("expiry", m.get("expiry") or "—"),
+            ("tool version", m.get("tool_version") or __version__)]
     notes = "".join(f"<li>{_e(n)}</li>" for n in m.get("notes") or [])
     return (f"<h1>{_e(program)} — epoch {_e(epoch)}</h1>" + _table(["", ""], rows, cls="kv")
             + (f"<ul class=muted>{notes}</ul>" if notes else ""))
@@ -165,7 +167,7 @@ def _pools(m: dict, decimals: int, token: str) -> str:
 
 
 def _is_amount_key(k: str) -> bool:
-    return any(w in k for w in ("budget", "total", "amount", "dust", "paid", "unpaid", "undistributed"))
+    return any(w in k for w in ("budget", "total", "amount", "dust", "paid", "allocated"))
 
 
 def _distribution(paid: dict[str, int], decimals: int, token: str) -> str:
@@ -227,6 +229,8 @@ def _splits(scores: pa.Table | None, paid: dict[str, int], decimals: int, token:
                  else float(row.get("score") or 0))
             groups[g] = groups.get(g, 0.0) + v
             counts.setdefault(g, set()).add(row["account"])
+        if len(groups) < 2:
+            continue  # one group (or none) splits nothing
         what = f"payout ({token})" if amount_col else "score"
         rows = [(g, len(counts[g]), f"{v:,.6g}") for g, v in sorted(groups.items())]
         out.append(f"<h3>By {col}</h3>" + _table([col, "accounts", what], rows, {1, 2})

@@ -51,8 +51,15 @@ def chain(tmp_path_factory):
         yield base, node, arts, token, dist
 
 
+def mined(node, call, sender):
+    """Send a contract call and wait for its receipt (a read right after must see it)."""
+    receipt = node.w3.eth.wait_for_transaction_receipt(call.transact({"from": sender}))
+    assert receipt["status"] == 1
+    return receipt
+
+
 def mint(node, token, to, amount):
-    token.functions.mint(to, amount).transact({"from": node.accounts[0]})
+    mined(node, token.functions.mint(to, amount), node.accounts[0])
 
 
 def test_publish_claim_cumulative_and_refusals(chain):
@@ -96,7 +103,7 @@ def test_publish_claim_cumulative_and_refusals(chain):
         first = [Web3.to_checksum_address(a) for a, _ in rows[:3]]
         for a in first:  # claim epoch 1 with served proofs
             c = srv.get(f"/v1/programs/drop/epochs/1/claims/{a}").json()
-            dist.functions.claim(a, int(c["amount"]), c["root"], c["proof"]).transact({"from": claimer})
+            mined(node, dist.functions.claim(a, int(c["amount"]), c["root"], c["proof"]), claimer)
             assert token.functions.balanceOf(a).call() == int(c["amount"])
         mint(node, token, dist.address, int(m2["total"]) - int(m1["total"]))
         publish(e2, dist.address, node, "--send")
@@ -111,7 +118,7 @@ def test_publish_claim_cumulative_and_refusals(chain):
             assert (live["cumulative"], live["claimed"], live["claimable"]) == \
                 (new["amount"], old["amount"], str(int(new["amount"]) - int(old["amount"])))
             bal = token.functions.balanceOf(a).call()
-            dist.functions.claim(a, int(new["amount"]), new["root"], new["proof"]).transact({"from": claimer})
+            mined(node, dist.functions.claim(a, int(new["amount"]), new["root"], new["proof"]), claimer)
             assert token.functions.balanceOf(a).call() - bal == int(new["amount"]) - int(old["amount"])
             after = srv.get(f"/v1/programs/drop/claimable/{a}").json()
             assert after["claimable"] == "0" and after["claimed"] == new["amount"]
@@ -119,7 +126,7 @@ def test_publish_claim_cumulative_and_refusals(chain):
             assert all(e["program"] != "drop" for e in srv.get(f"/v1/accounts/{a}").json()["eligible"])
         newcomer = Web3.to_checksum_address(inc[120][0])
         c = srv.get(f"/v1/programs/drop/epochs/2/claims/{newcomer}").json()
-        dist.functions.claim(newcomer, int(c["amount"]), c["root"], c["proof"]).transact({"from": claimer})
+        mined(node, dist.functions.claim(newcomer, int(c["amount"]), c["root"], c["proof"]), claimer)
         assert token.functions.balanceOf(newcomer).call() == int(c["amount"])
         assert dist.functions.totalClaimed().call() == sum(
             token.functions.balanceOf(a).call() for a in first + [newcomer])
@@ -142,7 +149,7 @@ def test_refused_before_any_transaction(chain, case):
         opts["token"] = other_token.address
     folder = tree_build(base / f"{case}.csv", base / "refused" / case, "packed", **opts)
     if case == "noncumulative":  # a contract that already pays cumulative amounts
-        target.functions.setMerkleRoot(b"\x11" * 32, 0).transact({"from": owner})
+        mined(node, target.functions.setMerkleRoot(b"\x11" * 32, 0), owner)
     before = state(node, target)
     out = publish(folder, target.address, node, "--send", code=2)
     assert state(node, target) == before
@@ -160,7 +167,7 @@ def test_expiry_stops_claims_and_claws_back(chain):
     now = w3.eth.get_block("latest")["timestamp"]
     account = node.accounts[3]
     leaf = Web3.solidity_keccak(["address", "uint256"], [account, 1000])
-    d.functions.setMerkleRoot(leaf, now + 100).transact()  # one-leaf tree: root = leaf
+    mined(node, d.functions.setMerkleRoot(leaf, now + 100), node.accounts[0])  # one leaf: root = leaf
     with pytest.raises(Exception):
         d.functions.clawback().transact()  # not expired yet
     node.rpc("evm_increaseTime", [200])
@@ -168,39 +175,49 @@ def test_expiry_stops_claims_and_claws_back(chain):
     with pytest.raises(Exception):
         d.functions.claim(account, 1000, leaf, []).transact({"from": account})
     before = token.functions.balanceOf(node.accounts[0]).call()
-    d.functions.clawback().transact()
+    mined(node, d.functions.clawback(), node.accounts[0])
     assert token.functions.balanceOf(node.accounts[0]).call() - before == 1000
 
 
 def test_key_never_shown(chain, tmp_path):
-    """Acceptance 3: grep every output, run report and error for the key."""
-    base, node, arts, token, dist = chain
-    folder = base / "out" / "drop" / "2"  # published by the first test: "already set"
-    assert folder.exists(), "the publish test above must have run first"
-    # Malformed and invalid keys: refused without echoing them.
-    bad = KEY[:-1]
-    out = run_cli("publish", folder, "--contract", dist.address, "--rpc", node.url, "--send",
-                  env={"EPOCHDROP_PRIVATE_KEY": bad}, check=False)
-    assert out.returncode == 2 and bad[2:] not in out.stdout + out.stderr
-    zero = "0x" + "0" * 64
-    out2 = run_cli("publish", folder, "--contract", dist.address, "--rpc", node.url, "--send",
-                   env={"EPOCHDROP_PRIVATE_KEY": zero}, check=False)
-    assert out2.returncode == 2 and "not a valid" in out2.stderr
-    # Keystore: wrong password refused, right one signs (root already set -> refused, exit 2).
+    """Acceptance 3: every output, run report and error of publish is grepped for the key.
+    Self-contained (xdist may run it on another worker than the tests above)."""
+    _, node, arts, token, _ = chain
+    dist = deploy(node.w3, arts["CumulativeMerkleDistributor"], token.address, 0, OWNER)
+    write_claims_csv(tmp_path / "k.csv", 30, seed=5, max_amount=10**6)
+    folder = tree_build(tmp_path / "k.csv", tmp_path / "out" / "k" / "1", "packed",
+                        chain_id=31337, token=token.address, decimals=18)
+    mint(node, token, dist.address, 10**30)
+    texts = [publish(folder, dist.address, node),                       # dry run
+             publish(folder, dist.address, node, "--send"),             # sent
+             publish(folder, dist.address, node, "--send", code=2)]     # already set
+    bad = run_cli("publish", folder, "--contract", dist.address, "--rpc", node.url, "--send",
+                  env={"EPOCHDROP_PRIVATE_KEY": KEY[:-1]}, check=False)
+    assert bad.returncode == 2 and "not a private key" in bad.stderr
+    zero = run_cli("publish", folder, "--contract", dist.address, "--rpc", node.url, "--send",
+                   env={"EPOCHDROP_PRIVATE_KEY": "0x" + "0" * 64}, check=False)
+    assert zero.returncode == 2 and "not a valid" in zero.stderr
+    # Keystore: wrong password refused; the right one signs (root already set -> exit 2).
+    password = "pw-" + KEY[10:20]
     ks = tmp_path / "key.json"
-    ks.write_text(json.dumps(Account.encrypt(KEY, "pw-" + KEY[10:20])))
-    out3 = run_cli("publish", folder, "--contract", dist.address, "--rpc", node.url, "--send",
-                   "--keystore", ks, env={"EPOCHDROP_KEYSTORE_PASSWORD": "wrong"}, check=False)
-    assert out3.returncode == 2 and "wrong password" in out3.stderr
-    out4 = run_cli("publish", folder, "--contract", dist.address, "--rpc", node.url, "--send",
-                   "--keystore", ks, env={"EPOCHDROP_KEYSTORE_PASSWORD": "pw-" + KEY[10:20]},
-                   check=False)
-    assert out4.returncode == 2 and "already set" in out4.stderr
-    texts = OUTPUTS + [o.stdout + o.stderr for o in (out, out2, out3, out4)]
-    reports = [p.read_text() for p in base.rglob(".epochdrop-runs/**/*.json")]
-    assert len(reports) >= 5 and any('"publish"' in r for r in reports)
-    assert len(OUTPUTS) >= 6, "the publish tests above must have run first"
+    ks.write_text(json.dumps(Account.encrypt(KEY, password)))
+    wrong = run_cli("publish", folder, "--contract", dist.address, "--rpc", node.url, "--send",
+                    "--keystore", ks, env={"EPOCHDROP_KEYSTORE_PASSWORD": "wrong"}, check=False)
+    assert wrong.returncode == 2 and "wrong password" in wrong.stderr
+    right = run_cli("publish", folder, "--contract", dist.address, "--rpc", node.url, "--send",
+                    "--keystore", ks, env={"EPOCHDROP_KEYSTORE_PASSWORD": password}, check=False)
+    assert right.returncode == 2 and "already set" in right.stderr
+    # A node that goes away mid-way: the failure message must not carry the key either.
+    gone = run_cli("publish", folder, "--contract", dist.address, "--rpc", "http://127.0.0.1:9",
+                   "--send", env={"EPOCHDROP_PRIVATE_KEY": KEY}, check=False)
+    assert gone.returncode == 1 and "did not answer" in gone.stderr
+    texts += [p.stdout + p.stderr for p in (bad, zero, wrong, right, gone)]
+    reports = [p.read_text() for p in tmp_path.rglob(".epochdrop-runs/**/*.json")]
+    published = [r for r in reports if '"command": "publish"' in r]
+    assert len(published) == 8 and sum('"sender": "' + OWNER + '"' in r for r in published) >= 3
+    assert sum('"status": "failed"' in r for r in published) == 6
+    assert "sent   0x" in texts[1]
     secret = KEY[2:]
-    for text in texts + reports:
-        for form in (secret, secret.upper(), secret[:32], secret[32:]):
-            assert form not in text and form.lower() not in text.lower()
+    for text in texts + reports + OUTPUTS:
+        for form in (secret, secret[:32], secret[32:], password):
+            assert form.lower() not in text.lower()

@@ -12,7 +12,7 @@ from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
 from distributor.trees.outputs import claim_json
-from tests.support.claimsfx import Serve, tree_build, write_claims_csv
+from tests.support.claimsfx import Serve, shared_folder, tree_build, write_claims_csv
 from tests.support.httpload import get_many
 
 pytestmark = pytest.mark.xdist_group("serve")
@@ -36,16 +36,22 @@ def fold(leaf_hash: bytes, proof: list[str]) -> bytes:
     return h
 
 
+def _build_epochs(base):
+    rows = write_claims_csv(base / "big.csv", N, seed=8)
+    tree_build(base / "big.csv", base / "out" / "drop" / "1", "packed", chain_id=31337,
+               token=TOKEN, program="drop", epoch="1")
+    write_claims_csv(base / "small.csv", 500, seed=9, accounts=[rows[0][0], rows[1][0]])
+    tree_build(base / "small.csv", base / "out" / "ozdrop" / "7", "oz", chain_id=1,
+               token=TOKEN, program="ozdrop", epoch="7")
+
+
 @pytest.fixture(scope="module")
 def epochs(tmp_path_factory):
-    base = tmp_path_factory.mktemp("serve")
-    rows = write_claims_csv(base / "big.csv", N, seed=8)
-    big = tree_build(base / "big.csv", base / "out" / "drop" / "1", "packed", chain_id=31337,
-                     token=TOKEN, program="drop", epoch="1")
-    write_claims_csv(base / "small.csv", 500, seed=9, accounts=[rows[0][0], rows[1][0]])
-    small = tree_build(base / "small.csv", base / "out" / "ozdrop" / "7", "oz", chain_id=1,
-                       token=TOKEN, program="ozdrop", epoch="7")
-    return base, big, small, rows
+    # Built once per run even when xdist spreads these tests over workers.
+    base = shared_folder(tmp_path_factory, "serve-epochs", _build_epochs)
+    rows = [(a, int(v)) for a, v in (line.split(",") for line in
+                                     (base / "big.csv").read_text().split()[1:])]
+    return base, base / "out" / "drop" / "1", base / "out" / "ozdrop" / "7", rows
 
 
 @pytest.fixture(scope="module")

@@ -104,3 +104,15 @@ def test_verify_names_a_changed_output_byte(tmp_path: Path) -> None:
 def test_verify_without_a_manifest_is_a_user_error(tmp_path: Path) -> None:
     r = cli("verify", tmp_path)
     assert r.returncode == 2 and "no manifest here" in r.stderr
+
+
+def test_verify_reindexes_from_the_rpc() -> None:
+    """A third party without the operator's store: re-index the manifest's block range and
+    contracts from the chain (here the embedded chain the demo left in this process) and
+    rebuild; only the off-chain eligible-pool list comes from --data."""
+    from distributor.workflow.verify import verify
+
+    row = epoch_row("dhedge")
+    diff, m, stages = verify(row["out"], rpc="embedded", data=row["data"], show=False)
+    assert diff.ok, diff.lines()
+    assert stages.seconds["index"] > 0 and m["index"]["datasets"][0] == "dhedge_deposits"

@@ -67,13 +67,14 @@ def publish(
     from distributor.claims.keys import KEY_ENV, load_signer
     from epochdrop.runreport import RunReport, runs_dir_for_output
 
-    signer = load_signer(keystore)
-    if send and signer is None:
-        raise UserError(f"--send needs a key: set ${KEY_ENV} or pass --keystore")
     args = {"folder": str(folder), "contract": contract, "rpc": pub.redact_url(rpc),
             "send": send, "keystore": str(keystore) if keystore else None, "expiry": expiry,
-            "decimals": decimals, "sender": signer.address if signer else None}
+            "decimals": decimals}
     with RunReport(runs_dir_for_output(folder), "publish", args) as report:
+        signer = load_signer(keystore)  # its errors never quote the key (keys.py)
+        if send and signer is None:
+            raise UserError(f"--send needs a key: set ${KEY_ENV} or pass --keystore")
+        report.done({"sender": signer.address if signer else None})
         plan = pub.make_plan(folder, contract, rpc, signer=signer, expiry=expiry,
                              decimals=decimals)
         for line in pub.describe(plan):

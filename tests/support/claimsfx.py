@@ -92,3 +92,26 @@ class Serve:
                 self.proc.kill()
                 self.proc.wait()
             self.proc = None
+
+
+def shared_folder(tmp_path_factory, name: str, build) -> Path:
+    """A folder built once per test run and shared by every xdist worker.
+
+    `build(path)` fills `path` the first time; later callers (other workers) wait on the
+    lock and reuse it. Per run: under xdist the workers' base temps share a parent that is
+    new for each run; without xdist the run's own base temp is used.
+    """
+    import fcntl
+    import os as _os
+
+    base = tmp_path_factory.getbasetemp()
+    if _os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    folder = base / f"shared-{name}"
+    with open(base / f".shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".done").exists():
+            folder.mkdir(exist_ok=True)
+            build(folder)
+            (folder / ".done").write_text("ok")
+    return folder

@@ -78,10 +78,6 @@ def _hash_forked(data: bytes, width: int, m: int, fn) -> bytes:
     return first + second
 
 
-def keccak(data: bytes) -> bytes:
-    return _keccak(data).digest()
-
-
 def order_pairs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """(M, 64) rows holding min(left, right) || max(left, right) in byte order.
 

@@ -38,16 +38,6 @@ def node_cells(nodes: np.ndarray) -> np.ndarray:
     return cells
 
 
-def hex_list(nodes: np.ndarray) -> list[str]:
-    """(K, 32) nodes -> ['0x…', …] (for small outputs such as one claim's proof)."""
-    text = hex_digits(nodes).tobytes().decode()
-    return ["0x" + text[i * 64:(i + 1) * 64] for i in range(nodes.shape[0])]
-
-
-def to_hex(node: bytes | np.ndarray) -> str:
-    return "0x" + bytes(node).hex()
-
-
 def checksum_addresses(raw: np.ndarray) -> list[str]:
     """(M, 20) address bytes -> EIP-55 checksummed strings."""
     m = raw.shape[0]

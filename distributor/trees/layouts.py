@@ -114,11 +114,3 @@ def _gather(steps, n: int) -> tuple[np.ndarray, np.ndarray]:
         flat_v[slot[rows]] = np.take(nodes_v, sib[rows])
         slot[rows] += 1
     return flat, offsets
-
-
-def verify_sorted(leaf: bytes, proof: list[bytes], root: bytes, node_hash) -> bool:
-    """Fold a proof with sorted-pair hashing (OpenZeppelin MerkleProof.processProof)."""
-    h = leaf
-    for p in proof:
-        h = node_hash(min(h, p) + max(h, p))
-    return h == root

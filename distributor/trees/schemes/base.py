@@ -97,14 +97,6 @@ class Scheme(ABC):
         return ok
 
 
-def sort_canonical(claims: Claims) -> np.ndarray:
-    """D1: by index if given, else by account text (EIP-55 strings compare like
-    JavaScript's default sort, which is what Uniswap's parse-balance-map.ts uses)."""
-    if claims.indices is not None:
-        return np.argsort(np.array(claims.indices, dtype=object), kind="stable")
-    return np.array(sorted(range(len(claims)), key=claims.accounts.__getitem__), dtype=np.int64)
-
-
 def with_indices(claims: Claims) -> Claims:
     if claims.indices is not None:
         return claims

@@ -11,7 +11,6 @@ with byte arrays as JSON number arrays (serde's `[u8; 32]`); Jito's older
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import numpy as np
@@ -96,8 +95,3 @@ class Solana(Scheme):
             nodes.append((bytes(n["claimant"]), unlocked, locked, [bytes(p) for p in n["proof"] or []]))
         return {"root": bytes(data["merkle_root"]), "nodes": nodes,
                 "max_total_claim": data["max_total_claim"]}
-
-
-def leaf_data(claimant: bytes, unlocked: int, locked: int) -> bytes:
-    """One leaf's data hash, for readers that verify a single claim."""
-    return hashlib.sha256(claimant + unlocked.to_bytes(8, "little") + locked.to_bytes(8, "little")).digest()

@@ -23,7 +23,7 @@ def read_table(path: str | Path) -> dict[str, list[str | None]]:
     path = Path(path)
     name = path.name
     if not path.is_file():
-        raise UserError(f"{path}: cannot read the input file (no such file)")
+        raise UserError(f"{path}: cannot read the input file (no such file, or not a file)")
     suffix = path.suffix.lower()
     try:
         if suffix == ".json":

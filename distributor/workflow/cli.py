@@ -81,15 +81,13 @@ def run(
 
 def verify(
     folder: Path = typer.Argument(..., help="An epoch output folder (with manifest.json)."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables to rebuild from (default: data/store)."),
-    rpc: Optional[str] = typer.Option(None, "--rpc", help="Re-index the manifest's sources from this RPC instead."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables to rebuild from (default: data/store); with --rpc, where off-chain tables come from."),
+    rpc: Optional[str] = typer.Option(None, "--rpc", help="Re-index the manifest's chain sources from this RPC into a scratch store."),
     config: Optional[Path] = typer.Option(None, "--config", help="The agreed config: rebuild with its params and name any that differ."),
 ) -> None:
     """Rebuild an epoch from public inputs and compare root, totals, accounts, inputs, files."""
     from distributor.workflow.verify import verify as do_verify
 
-    if data is not None and rpc is not None:
-        raise typer.BadParameter("give --data or --rpc, not both")
     args = {"folder": str(folder), "data": data, "rpc": rpc, "config": config}
     with RunReport(runs_dir_for_output(folder), "verify", args) as report:
         diff, m, stages = do_verify(folder, data=data, rpc=rpc, config=config)

@@ -15,6 +15,7 @@ The manifest has no absolute path and no time (D7); report.html is the one exemp
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,10 +107,31 @@ def input_files(job: Job) -> list[dict[str, Any]]:
 def fingerprint(job: Job, files: list[dict[str, Any]], previous: Path | None) -> dict[str, Any]:
     """What decides the output bytes; stored in the manifest and compared on a re-run."""
     prev_root = read_manifest(previous).get("root") if previous else None
-    return {"tool_version": __version__, "params": params_json(job.prep.params),
+    return {"tool_version": __version__, "code": code_sha256(),
+            "params": params_json(job.prep.params),
             "inputs": [{"table": e["table"], "files": e["files"]} for e in files],
             "tree": tree_options(job), "previous": {
                 "epoch": epochs.label_of(previous) if previous else None, "root": prev_root}}
+
+
+@functools.lru_cache(maxsize=1)
+def code_sha256() -> str:
+    """sha256 of the code that decides output bytes (every .py/.sql/.toml of the three
+    packages): a re-run after a code change rebuilds even when the version string did not
+    move, so "up to date" never means "built by older code"."""
+    import hashlib
+
+    import distributor
+    import indexer
+
+    h = hashlib.sha256()
+    for pkg in (distributor, indexer, __import__("epochdrop")):
+        base = Path(pkg.__file__).parent
+        for f in sorted(p for ext in ("py", "sql", "toml") for p in base.rglob(f"*.{ext}")):
+            if "__pycache__" not in f.parts:
+                h.update(f"{pkg.__name__}/{f.relative_to(base).as_posix()}\0".encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()
 
 
 def tree_options(job: Job) -> dict[str, Any]:

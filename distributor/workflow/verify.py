@@ -75,7 +75,8 @@ def verify(folder: str | Path, *, data: str | Path | None = None, rpc: str | Non
             from distributor.workflow import index_step
 
             with stages.stage("index"):
-                data_dir = index_step.reindex(m, rpc, scratch / "store")
+                data_dir = index_step.reindex(m, rpc, scratch / "store",
+                                              offchain=Path(data) if data is not None else None)
         else:
             data_dir = Path(data) if data is not None else DEFAULT_STORE
         job = job_from_manifest(folder, m, data_dir, Path(config) if config else None)

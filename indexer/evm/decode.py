@@ -30,6 +30,7 @@ except ImportError:  # pragma: no cover
 from indexer.datasets.base import EVM_LOG_COLUMNS, Dataset, EventSpec, T
 
 BASE = [c.name for c in EVM_LOG_COLUMNS]
+CACHE_MAX = 100_000     # EIP-55 cache entries: bounded, so memory stays flat on long ranges
 _CHECKSUM: dict[str, str] = {}
 
 
@@ -37,7 +38,7 @@ def checksum(addr: str) -> str:
     """EIP-55 with a cache: the same few addresses recur in millions of logs."""
     r = _CHECKSUM.get(addr)
     if r is None:
-        if len(_CHECKSUM) > 1_000_000:
+        if len(_CHECKSUM) > CACHE_MAX:
             _CHECKSUM.clear()
         r = _CHECKSUM[addr] = to_checksum_address(addr)
     return r
@@ -53,7 +54,7 @@ def checksum_many(addrs: list[str]) -> list[str]:
     cache = _CHECKSUM
     missing = [a for a in dict.fromkeys(addrs) if a not in cache]
     if missing:
-        if len(cache) + len(missing) > 1_000_000:
+        if len(cache) + len(missing) > CACHE_MAX:
             cache.clear()
             missing = list(dict.fromkeys(addrs))
         hexes = [a[2:] for a in missing]
@@ -174,10 +175,20 @@ class _Compiled:
                 out[name] = [rest[0]] * len(group)
             elif kind == "topic":
                 k, abi_type, ctype = rest
-                out[name] = _words(abi_type, ctype, [lg["topics"][k][2:] for lg in group])
+                if abi_type == "address":        # fused: one pass, no intermediate list
+                    out[name] = [("0x" + lg["topics"][k][26:]).lower() for lg in group]
+                else:
+                    out[name] = _words(abi_type, ctype, [lg["topics"][k][2:] for lg in group])
             elif kind == "word":
                 off, abi_type, ctype = rest
-                out[name] = _words(abi_type, ctype, [lg["data"][off:off + 64] for lg in group])
+                if abi_type.startswith("uint") and ctype is not T.INT:
+                    e = off + 64
+                    out[name] = [str(int(lg["data"][off:e], 16)) for lg in group]
+                elif abi_type == "address":
+                    a, e = off + 24, off + 64
+                    out[name] = [("0x" + lg["data"][a:e]).lower() for lg in group]
+                else:
+                    out[name] = _words(abi_type, ctype, [lg["data"][off:off + 64] for lg in group])
             else:
                 j, abi_type, ctype, comps = rest
                 if ctype is T.JSON:

@@ -102,8 +102,9 @@ def _epochs(root: Path, cfg: dict, plan: list, data_of: dict, whatifs: bool, t0:
         rows.append({"program": program, "epoch": label, "accounts": m.get("accounts"),
                      "paid": m["totals"]["allocated"], "token": m.get("token"),
                      "decimals": (m.get("params") or {}).get("decimals", 0),
-                     "scheme": m.get("scheme"), "root": m.get("root"), "out": str(o.job.out),
-                     "data": str(o.job.data)})
+                     "scheme": m.get("scheme"), "root": m.get("root"),
+                     "out": os.path.normpath(o.job.out),
+                     "data": os.path.normpath(o.job.data)})
         say(f"run {program} {label}: {m.get('accounts')} accounts, root "
             f"{m.get('root') or '— (scheme ' + str(m.get('scheme')) + ')'} ({o.stages.timing()})")
     for r in rows:
@@ -192,8 +193,8 @@ def summary_table(rows: list[dict], seconds: float) -> Table:
     from distributor.report.html import fmt_units
 
     t = Table(title=f"epochdrop demo — {len(rows)} epochs in {seconds:.0f} s", title_justify="left")
-    for col in ("program", "epoch", "accounts", "paid", "root", "verify", "output"):
-        t.add_column(col, overflow="fold")
+    for col in ("program", "epoch", "accounts", "paid", "root", "verify", "report"):
+        t.add_column(col, no_wrap=col in ("root", "report"))
     for r in rows:
         t.add_row(r["program"], r["epoch"], str(r["accounts"]),
                   f"{fmt_units(int(r['paid']), int(r['decimals']))} {r['token']}",

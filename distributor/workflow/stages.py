@@ -8,6 +8,7 @@ end, so an operator sees where an epoch's time went.
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from typing import Iterator
 
@@ -16,7 +17,9 @@ from rich.table import Table
 
 from epochdrop.progress import progress
 
-out = Console(highlight=False, soft_wrap=True)
+# Wide enough for a full 0x root in a table when stdout is a file or a pipe (Rich's default
+# there is 80 columns, which folds roots and paths into unreadable stacks).
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 180)
 
 
 class Stages:

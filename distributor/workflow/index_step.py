@@ -114,6 +114,27 @@ def derive(program: str, store: Path) -> list[str]:
     return written
 
 
+def reachable(rpc: str) -> bool:
+    """`embedded` is reachable only inside the process that built the chain (the demo): a
+    fresh one has nothing but genesis, and indexing it would read as a reorg of the whole
+    store. Then the store is used as it was indexed. Any other RPC is always tried."""
+    if rpc != "embedded":
+        return True
+    from indexer.evm import embedded
+
+    return embedded._CHAIN is not None and embedded._CHAIN.w3.eth.block_number > 0
+
+
+def recorded(out: Path) -> dict[str, Any]:
+    """The index facts of an existing epoch folder (kept when a re-run does not index)."""
+    import json
+
+    try:
+        return json.loads((Path(out) / "manifest.json").read_text()).get("index") or {}
+    except (OSError, ValueError):
+        return {}
+
+
 def index_sources(job) -> dict[str, Any]:
     """`run`'s index stage: the config's [sources] into the job's store."""
     s = job.cfg.sources

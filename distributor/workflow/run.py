@@ -126,7 +126,7 @@ def code_sha256() -> str:
 
     h = hashlib.sha256()
     for pkg in (distributor, indexer, __import__("epochdrop")):
-        base = Path(pkg.__file__).parent
+        base = Path(list(pkg.__path__)[0])
         for f in sorted(p for ext in ("py", "sql", "toml") for p in base.rglob(f"*.{ext}")):
             if "__pycache__" not in f.parts:
                 h.update(f"{pkg.__name__}/{f.relative_to(base).as_posix()}\0".encode())
@@ -236,13 +236,14 @@ def run_epoch(config: str | Path, epoch: str | None = None, *, data: str | Path 
     with stages:
         with stages.stage("plan"):
             job = plan(config, epoch, data=data, out=out)
-        if job.cfg is not None and job.cfg.sources.rpc:
-            from distributor.workflow import index_step
+        from distributor.workflow import index_step
 
+        if job.cfg is not None and job.cfg.sources.rpc and index_step.reachable(job.cfg.sources.rpc):
             with stages.stage("index"):
                 job.index = index_step.index_sources(job)
         else:
             stages.skip("index")
+            job.index = index_step.recorded(job.out)
         with stages.stage("hash inputs"):
             files = input_files(job)
             previous = epochs.previous_folder(job.out, job.program, job.prep.epoch)

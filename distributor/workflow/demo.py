@@ -189,15 +189,21 @@ def demo(root: Path = DEFAULT_OUT, size: Size = Size(), seed: int = 7, whatifs: 
     return rows
 
 
-def summary_table(rows: list[dict], seconds: float) -> Table:
-    from distributor.report.html import fmt_units
+def _short_units(amount: int, decimals: int) -> str:
+    """Token units to 2 decimals, for the summary table only (manifests keep base units)."""
+    from decimal import ROUND_DOWN, Decimal
 
+    q = Decimal(amount).scaleb(-decimals).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    return f"{q:,}"
+
+
+def summary_table(rows: list[dict], seconds: float) -> Table:
     t = Table(title=f"epochdrop demo — {len(rows)} epochs in {seconds:.0f} s", title_justify="left")
     for col in ("program", "epoch", "accounts", "paid", "root", "verify", "report"):
-        t.add_column(col, no_wrap=col in ("root", "report"))
+        t.add_column(col, no_wrap=True, justify="right" if col in ("accounts", "paid") else "left")
     for r in rows:
         t.add_row(r["program"], r["epoch"], str(r["accounts"]),
-                  f"{fmt_units(int(r['paid']), int(r['decimals']))} {r['token']}",
+                  f"{_short_units(int(r['paid']), int(r['decimals']))} {r['token']}",
                   r["root"] or f"— ({r['scheme']})", "OK" if r.get("verified") else "MISMATCH",
                   f"{r['out']}/report.html")
     return t

@@ -24,6 +24,7 @@ Relative paths are relative to the config file, so a config travels with its dat
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -94,7 +95,7 @@ class RunConfig(BaseModel):
         if value is None:
             return None
         p = Path(value).expanduser()
-        return p if p.is_absolute() else (self.path.parent / p)
+        return p if p.is_absolute() else Path(os.path.normpath(self.path.parent / p))
 
     def output_root(self) -> Path:
         return self.resolve(self.sources.output) or (DEFAULT_OUTPUT / self.program)

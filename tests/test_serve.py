@@ -8,6 +8,7 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
+import sha3
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
@@ -21,9 +22,13 @@ N = 100_000
 TOKEN = "0x00000000000000000000000000000000000000aA"
 
 
+def _keccak(data: bytes) -> bytes:
+    return sha3.keccak_256(data).digest()  # pysha3: ~5x less overhead than eth_utils.keccak
+
+
 def leaf(scheme: str, account: str, amount: int) -> bytes:
     if scheme == "packed":  # dYdX MD1 / our distributor: abi.encodePacked(address, uint256)
-        return keccak(bytes.fromhex(account[2:]) + amount.to_bytes(32, "big"))
+        return _keccak(bytes.fromhex(account[2:]) + amount.to_bytes(32, "big"))
     return keccak(keccak(encode(["address", "uint256"], [account, amount])))  # OZ standard
 
 
@@ -32,7 +37,7 @@ def fold(leaf_hash: bytes, proof: list[str]) -> bytes:
     h = leaf_hash
     for p in proof:
         s = bytes.fromhex(p[2:])
-        h = keccak(min(h, s) + max(h, s))
+        h = _keccak(h + s if h < s else s + h)
     return h
 
 
@@ -57,7 +62,7 @@ def epochs(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(epochs):
     base, big, small, _ = epochs
-    with Serve(base / "out", extra=("--cors-origin", "https://claim.example")) as s:
+    with Serve(base / "out", extra=("--cors-origin", "https://claim.example", "--workers", "2")) as s:
         yield s
 
 

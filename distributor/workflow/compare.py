@@ -151,7 +151,7 @@ def _components(old: list[dict], new: list[dict]) -> dict[str, tuple[Any, Any]]:
     for pool in sorted(set(o) | set(n)):
         ro, rn = o.get(pool, {}), n.get(pool, {})
         for col in sorted(set(ro) | set(rn)):
-            if col in ("account", "pool"):
+            if col in ("account", "pool", "amount"):
                 continue
             if ro.get(col) != rn.get(col):
                 out[f"{pool}.{col}" if pool else col] = (ro.get(col), rn.get(col))

@@ -95,21 +95,30 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
     root = "0x" + built.root.hex()
     head = {"scheme": built.scheme, "root": root, "chain_id": opts.chain_id, "token": opts.token}
     with atomic_dir(out) as tmp:
-        def shards() -> tuple[int, dict[str, str]]:
-            own = outputs.OutputSink(tmp, threaded=False)
-            digits = outputs.write_shards(built, tmp, head, own)
-            return digits, own.hashes(check=False)
+        # Shard formatting is pure Python: a forked child writes 3 of every 4 shards while
+        # this process writes proofs.parquet, the native file and the remaining shards.
+        plan = outputs.ShardPlan(built, tmp, head)
+        forked = len(built.claims) >= FORK_MIN
 
-        # Shards (pure-Python formatting) in a forked child, parquet + native file here.
-        job = Forked(shards, inline=len(built.claims) < FORK_MIN)
+        def child_shards() -> dict[str, str]:
+            own = outputs.OutputSink(tmp, threaded=False)
+            plan.write(own, (lambda i: i % 4 != 0) if forked else (lambda i: True))
+            return own.hashes(check=False)
+
+        job = Forked(child_shards, inline=not forked)
         sink = outputs.OutputSink(tmp)
         outputs.write_parquet(built, tmp / outputs.PROOFS)
         sink.file(outputs.PROOFS)
         native = outputs.write_native(scheme, built, tmp)
         if native:
             sink.file(native)
-        digits, shard_hashes = job.result()
-        sink.add(shard_hashes)
+        mine = outputs.OutputSink(tmp, threaded=False)
+        if forked:
+            plan.write(mine, lambda i: i % 4 == 0)
+        plan.write_index(mine)
+        sink.add(mine.hashes(check=False))
+        sink.add(job.result())
+        digits = plan.digits
         fields = {
             "scheme": built.scheme,
             "leaf_encoding": built.leaf_types,

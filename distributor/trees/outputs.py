@@ -197,39 +197,57 @@ def claim_prefixes(built: Built, idx: np.ndarray) -> list[str]:
     return [f'{{"account":"{a}","amount":"{m}","index":{x},"proof":' for a, m, x in zip(acc, amt, ix)]
 
 
+class ShardPlan:
+    """Which claims go to which `proofs/<prefix>.json`, decided once so that two processes
+    can each write a share of the shards (`write(part, parts)`)."""
+
+    def __init__(self, built: Built, out: Path, head: dict):
+        self.built, self.out = built, out
+        self.digits = shard_digits(built)
+        self.keys = account_keys(built)
+        d = self.digits
+        prefixes = np.array([k[:d] for k in self.keys]) if d else np.zeros(len(self.keys), "U1")
+        order = np.argsort(prefixes, kind="stable")  # stable: each group stays in claim order
+        sorted_p = prefixes[order]
+        cuts = np.flatnonzero(sorted_p[1:] != sorted_p[:-1]) + 1
+        self.groups = [(str(prefixes[g[0]]) or "all", g) for g in np.split(order, cuts) if len(g)]
+        self.head = head
+        (out / SHARDS).mkdir(exist_ok=True)
+
+    def write(self, sink: OutputSink, take=lambda i: True) -> None:
+        """Write the shards whose position i in the plan satisfies `take(i)`."""
+        built, keys = self.built, self.keys
+        proof_text = ProofText(built)
+        head_bytes = json.dumps({"format": SHARD_FORMAT, **self.head},
+                                separators=(",", ":"))[:-1].encode()
+        for gi, (name, group) in enumerate(self.groups):
+            if not take(gi):
+                continue
+            buf, a, b = proof_text.spans(group)
+            pre = claim_prefixes(built, group)
+            heads = [f'"{keys[i]}":{p}['.encode() for i, p in zip(group.tolist(), pre)]
+            parts = [head_bytes + b',"claims":{']
+            for j, (h, x, y) in enumerate(zip(heads, a, b)):  # memoryview slices: one copy
+                parts.append(h if j == 0 else b"," + h)
+                if y > x:
+                    parts.append(buf[x:y - 1])
+                parts.append(b"]}")
+            parts.append(b"}}\n")
+            sink.write(f"{SHARDS}/{name}.json", b"".join(parts))
+
+    def write_index(self, sink: OutputSink) -> None:
+        index = {"format": INDEX_FORMAT, **self.head, "digits": self.digits, "key": _KEY_DOC,
+                 "count": len(self.keys), "shards": len(self.groups)}
+        sink.write(f"{SHARDS}/index.json",
+                   json.dumps(index, indent=2, sort_keys=True).encode() + b"\n")
+
+
 def write_shards(built: Built, out: Path, head: dict, sink: OutputSink) -> int:
     """`proofs/<prefix>.json` keyed by lowercase account hex, plus `proofs/index.json`."""
-    digits = shard_digits(built)
-    (out / SHARDS).mkdir()
-    keys = account_keys(built)
-    prefixes = np.array([k[:digits] for k in keys]) if digits else np.zeros(len(keys), "U1")
-    order = np.argsort(prefixes, kind="stable")
-    sorted_p = prefixes[order]
-    cuts = np.flatnonzero(sorted_p[1:] != sorted_p[:-1]) + 1
-    proof_text = ProofText(built)
-    head_bytes = json.dumps({"format": SHARD_FORMAT, **head}, separators=(",", ":"))[:-1].encode()
-    names = []
-    for group in np.split(order, cuts):
-        if len(group) == 0:
-            continue
-        # (a stable argsort keeps each group in claim order already)
-        name = str(prefixes[group[0]]) or "all"
-        buf, a, b = proof_text.spans(group)
-        pre = claim_prefixes(built, group)
-        heads = [f'"{keys[i]}":{p}['.encode() for i, p in zip(group.tolist(), pre)]
-        parts = [head_bytes + b',"claims":{']
-        for j, (h, x, y) in enumerate(zip(heads, a, b)):  # memoryview slices: one copy, in join
-            parts.append(h if j == 0 else b"," + h)
-            if y > x:
-                parts.append(buf[x:y - 1])
-            parts.append(b"]}")
-        parts.append(b"}}\n")
-        sink.write(f"{SHARDS}/{name}.json", b"".join(parts))
-        names.append(name)
-    index = {"format": INDEX_FORMAT, **head, "digits": digits, "key": _KEY_DOC,
-             "count": len(keys), "shards": len(names)}
-    sink.write(f"{SHARDS}/index.json", json.dumps(index, indent=2, sort_keys=True).encode() + b"\n")
-    return digits
+    plan = ShardPlan(built, out, head)
+    plan.write(sink)
+    plan.write_index(sink)
+    return plan.digits
 
 
 _KEY_DOC = ("claims are in proofs/<first `digits` characters of key>.json under `claims[key]`, "

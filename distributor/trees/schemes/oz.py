@@ -107,13 +107,17 @@ class OZ(Scheme):
         c = built.claims
         ti = built.extra["tree_index"].tolist()
         amt = built.amount_text
-        if len(built.leaf_types) == 3:
-            parts = [f'{{"value":["{x}","{a}","{m}"],"treeIndex":{t}}}'
-                     for x, a, m, t in zip(c.indices, c.accounts, amt, ti)]
-        else:
-            parts = [f'{{"value":["{a}","{m}"],"treeIndex":{t}}}'
-                     for a, m, t in zip(c.accounts, amt, ti)]
-        fh.write(",".join(parts).encode())
+        three = len(built.leaf_types) == 3
+        step = 1 << 16  # write in chunks: a million values as one string is ~150 MB
+        for s0 in range(0, len(c), step):
+            s1 = min(len(c), s0 + step)
+            if three:
+                parts = [f'{{"value":["{x}","{a}","{m}"],"treeIndex":{t}}}' for x, a, m, t in
+                         zip(c.indices[s0:s1], c.accounts[s0:s1], amt[s0:s1], ti[s0:s1])]
+            else:
+                parts = [f'{{"value":["{a}","{m}"],"treeIndex":{t}}}' for a, m, t in
+                         zip(c.accounts[s0:s1], amt[s0:s1], ti[s0:s1])]
+            fh.write(((b"," if s0 else b"") + ",".join(parts).encode()))
         fh.write(b"]}\n")
 
     def read_native(self, path):

@@ -9,6 +9,7 @@ and an RPC whose chain is not the one the store holds. Each is one line and a no
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -82,6 +83,7 @@ def index(
     retries: int = typer.Option(8, "--retries", min=1, help="Attempts per RPC request."),
     chunk_rows: int = typer.Option(25_000, "--chunk-rows", min=1, help="Rows per Parquet chunk (memory bound)."),
     range_blocks: int = typer.Option(2000, "--range", min=1, help="Initial blocks per eth_getLogs (adapts)."),
+    workers: int = typer.Option(2, "--workers", min=0, help="Decode worker processes (0: in-process)."),
     dry: bool = typer.Option(False, "--dry", help="Print the plan and stop."),
 ) -> None:
     from indexer import checkpoint as ckpt
@@ -130,7 +132,7 @@ def index(
                 contracts=addrs, confirmations=confirmations, chain_id=chain_id)
     with RunReport(runs_dir_for_store(store), "index", args) as report:
         out = _run(client, store, ds, chain_id, addrs, start, end, confirmations,
-                   chunk_rows=chunk_rows, range_blocks=range_blocks)
+                   chunk_rows=chunk_rows, range_blocks=range_blocks, workers=workers)
         report.done(out)
     console.print(f"done: {ds.name} chain {chain_id}: {out['rows']:,} new rows in {out['chunks']} "
                   f"chunk(s), final block {out['last']}, {out['retries']} retries, "
@@ -142,10 +144,12 @@ def index(
 
 
 def _run(client, store, ds, chain_id, addrs, start, end, confirmations, *,
-         chunk_rows: int = 25_000, range_blocks: int = 2000) -> dict:
+         chunk_rows: int = 25_000, range_blocks: int = 2000, workers: int = 2) -> dict:
     from dataclasses import asdict
 
     from indexer.evm.listener import Listener
+    from indexer.evm.parallel import ProcessLogSource
+    from indexer.evm.rpc import HttpTransport
     from indexer.evm.sources import HeaderSource, LogSource
     from indexer.retry import AdaptiveStep
     from indexer.store import Store
@@ -158,10 +162,18 @@ def _run(client, store, ds, chain_id, addrs, start, end, confirmations, *,
     if ds.kind == "blocks":
         source = HeaderSource(client, ds, chain_id)
         step = AdaptiveStep(min(range_blocks, 200), 1, 1000, 10_000)
+    elif workers > 0 and isinstance(client.transport, HttpTransport) and threading.active_count() == 1:
+        # worker processes are forked: only from a process without threads (fork copies
+        # no other thread, and a lock one of them held would stay locked in the child)
+        source, step = ProcessLogSource(client, ds, chain_id, addrs, workers), AdaptiveStep(range_blocks)
     else:
         source, step = LogSource(client, ds, chain_id, addrs), AdaptiveStep(range_blocks)
-    res = Listener(st, ds, chain_id, addrs, source, client, step=step,
-                   flush_rows=chunk_rows).run(start, end, confirmations)
+    try:
+        res = Listener(st, ds, chain_id, addrs, source, client, step=step,
+                       flush_rows=chunk_rows).run(start, end, confirmations)
+    finally:
+        if hasattr(source, "close"):
+            source.close()
     return dict(asdict(res), retries=client.retries, unmatched=dict(source.unmatched))
 
 

@@ -34,6 +34,9 @@ class TransientError(Exception):
         super().__init__(message)
         self.retry_after = retry_after
 
+    def __reduce__(self):
+        return (TransientError, (str(self), self.retry_after))
+
 
 class RangeTooLarge(Exception):
     """The node refuses the range or result size: ask for less."""
@@ -45,6 +48,9 @@ class RpcError(Exception):
     def __init__(self, code: int | None, message: str, data=None):
         super().__init__(f"{message} (code {code})" if code is not None else message)
         self.code, self.rpc_message, self.data = code, message, data
+
+    def __reduce__(self):                # picklable across worker processes
+        return (RpcError, (self.code, self.rpc_message, self.data))
 
 
 _RANGE_PATTERNS = re.compile(

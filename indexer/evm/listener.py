@@ -53,6 +53,7 @@ class Listener:
         self.tag = ckpt.contract_set_tag(contracts)
         self.step = step or AdaptiveStep()
         self.flush_rows = flush_rows
+        self.depth = getattr(source, "depth", 1) + 1   # ranges in flight: workers + 1
         self.out = Outcome()
 
     # ---- checkpoint & reorg ------------------------------------------------------------
@@ -107,7 +108,7 @@ class Listener:
             head = self.client.block_number()
             target = min(end, head - confirmations)
             self.out.target = target
-            with progress() as bar, ThreadPoolExecutor(1) as pool:
+            with progress() as bar, ThreadPoolExecutor(self.depth) as pool:
                 task = bar.add_task(self.ds.name, total=max(0, target - cp.position))
                 self._loop(cp, target, pool, bar, task, t0)
         self.out.last = cp.position
@@ -121,38 +122,46 @@ class Listener:
                 return
             self._resolve_reorg(cp)
 
-    def _submit(self, pool, lo, target, prev):
+    def _submit(self, pool, lo, target):
         hi = min(target, lo + self.step.size - 1)
-        checks = [prev[0]] if prev and prev[1] else []
-        return lo, hi, prev, pool.submit(self.source.fetch, lo, hi, checks)
+        checks = [lo - 1] if lo > 0 else []   # compared on receipt with the known hash of lo-1
+        return lo, hi, pool.submit(self.source.fetch, lo, hi, checks)
 
     def _pass(self, cp, target, pool, bar, task, t0) -> bool:
-        """One sweep from the checkpoint to target; True if a reorg forced a restart."""
+        """One sweep from the checkpoint to target; True if a reorg forced a restart.
+
+        Up to `depth` ranges are in flight (fetched, and with a process source decoded, in
+        parallel); results are consumed strictly in order.
+        """
+        from collections import deque
         cols = self._new_cols()
         buffered, buf_lo = 0, cp.position + 1
         ends: list[tuple[int, str]] = []    # (range end, hash): more ancestors to fall back to
-        pending = None
-        pos = cp.position + 1
+        pending: deque = deque()
+        nxt = cp.position + 1
         prev = (cp.position, cp.hash)
-        if pos <= target:
-            pending = self._submit(pool, pos, target, prev)
-        while pending is not None:
-            lo, hi, prv, fut = pending
-            pending = None
+        while True:
+            while len(pending) < self.depth and nxt <= target:
+                job = self._submit(pool, nxt, target)
+                pending.append(job)
+                nxt = job[1] + 1
+            if not pending:
+                return False
+            lo, hi, fut = pending.popleft()
             try:
                 got = fut.result()
             except RangeTooLarge:
                 self.out.splits += 1
+                self._drop(pending)
                 self.step.shrink(hi - lo + 1)
-                pending = self._submit(pool, lo, target, prv)
+                nxt = lo
                 continue
-            if prv[1] is not None and got.checks.get(prv[0]) != prv[1]:
+            if prev[1] is not None and got.checks.get(prev[0]) != prev[1]:
+                self._drop(pending)
                 return True                              # reorg under us: drop the buffer
             prev = (hi, got.hi_hash)
             ends.append(prev)
             self.step.success(hi - lo + 1, got.items)
-            if hi < target:
-                pending = self._submit(pool, hi + 1, target, prev)
             buffered += self.source.decode_into(got, cols)
             bar.update(task, advance=hi - lo + 1,
                        description=f"{self.ds.name} {self.out.rows + buffered:,} rows "
@@ -161,19 +170,32 @@ class Listener:
                 self._commit(cp, buf_lo, hi, got.hi_hash, cols, buffered, ends)
                 self.out.blocks += hi - buf_lo + 1
                 cols, buffered, buf_lo, ends = self._new_cols(), 0, hi + 1, []
-        return False
+
+    @staticmethod
+    def _drop(pending) -> None:
+        """Forget ranges fetched ahead (wrong size after a split, or from a stale fork)."""
+        while pending:
+            _, _, fut = pending.popleft()
+            fut.cancel()
+            try:
+                fut.result()
+            except Exception:
+                pass
 
     def _new_cols(self) -> dict[str, list]:
         return {c.name: [] for c in self.ds.columns}
 
     def _commit(self, cp, lo, hi, hi_hash, cols, n, ends=()) -> None:
         if n:
-            mixed = getattr(self.source, "decoder", None)
-            sort = mixed is None or mixed.mixed       # one event per range: already in order
-            self.store.write_chunk(self.ds.name, self.chain_id, lo, hi,
-                                   self.ds.table(cols, sort=sort), tag=self.tag)
-            if mixed is not None:
-                mixed.mixed = False
+            if hasattr(self.source, "to_table"):      # decoded elsewhere (worker processes)
+                table = self.source.to_table(cols)
+            else:
+                mixed = getattr(self.source, "decoder", None)
+                sort = mixed is None or mixed.mixed   # one event per range: already in order
+                table = self.ds.table(cols, sort=sort)
+                if mixed is not None:
+                    mixed.mixed = False
+            self.store.write_chunk(self.ds.name, self.chain_id, lo, hi, table, tag=self.tag)
             self.out.rows += n
             self.out.chunks += 1
         for p, h in ends:

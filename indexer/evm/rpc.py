@@ -29,7 +29,7 @@ class Transport(Protocol):
 
 class HttpTransport:
     def __init__(self, url: str, timeout: float = 30.0):
-        self.url = url
+        self.url, self.timeout = url, timeout
         self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
                                     headers={"content-type": "application/json"})
 

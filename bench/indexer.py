@@ -59,29 +59,29 @@ def raw_fetch(url: str, contract: str, first: int, last: int) -> tuple[int, floa
 
 
 CHILD = r"""
-import json, sys, time, resource
+import json, sys, time
 sys.path.insert(0, {repo!r})
+from pathlib import Path
+from indexer.cli import _run
 from indexer.datasets import get
-from indexer.evm.listener import Listener
 from indexer.evm.rpc import connect
-from indexer.evm.sources import LogSource
-from indexer.retry import AdaptiveStep
-from indexer.store import Store
 c = connect({url!r}); ds = get("erc20_transfers"); cid = c.chain_id()
 t0 = time.perf_counter()
-out = Listener(Store({store!r}), ds, cid, [{contract!r}], LogSource(c, ds, cid, [{contract!r}]), c,
-               step=AdaptiveStep({rng})).run({first}, {last}, 0)
+out = _run(c, Path({store!r}), ds, cid, [{contract!r}], {first}, {last}, 0, range_blocks={rng},
+           workers={workers})
 dt = time.perf_counter() - t0
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
-print(json.dumps(dict(rows=out.rows, seconds=dt, peak_mb=int(hwm) / 1024)))
+print(json.dumps(dict(rows=out["rows"], seconds=dt, peak_mb=int(hwm) / 1024)))
 """
 
 
-def ours(url, contract, first, last) -> dict:
+def ours(url, contract, first, last, workers=2) -> dict:
+    """`epochdrop index`'s own code path (indexer.cli._run) in a fresh process; peak RSS is
+    the parent's (workers are separate processes of about the same size)."""
     store = tempfile.mkdtemp(prefix="bench-store-", dir=REPO / ".cache")
     try:
         code = CHILD.format(repo=str(REPO), url=url, store=store, contract=contract, rng=RANGE,
-                            first=first, last=last)
+                            first=first, last=last, workers=workers)
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         return json.loads(out.stdout.strip().splitlines()[-1])
     finally:
@@ -141,9 +141,12 @@ def main() -> None:
         mid = first + (last - first + 1) // 4 - 1
         small = ours(url, contract, first, mid)
         full = min((ours(url, contract, first, last) for _ in range(2)), key=lambda r: r["seconds"])
+        single = ours(url, contract, first, last, workers=0)
         assert full["rows"] == n, (full, n)
         print(f"ours end to end: {full['seconds']:.2f} s  {n / full['seconds']:,.0f} logs/s  "
               f"(overhead over raw {full['seconds'] / raw_s - 1:+.1%})")
+        print(f"ours with --workers 0 (fetch thread + decode in one process): {single['seconds']:.2f} s  "
+              f"{n / single['seconds']:,.0f} logs/s")
         print(f"peak RSS: {small['rows']:,} logs {small['peak_mb']:.0f} MB; "
               f"{full['rows']:,} logs {full['peak_mb']:.0f} MB")
         etl = ethereum_etl(url, first, last)

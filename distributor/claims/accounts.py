@@ -12,18 +12,21 @@ from __future__ import annotations
 import re
 
 import base58
-import numpy as np
 import sha3
 
 _HEX40 = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _HEX64 = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
 
 
-_NIBBLE = np.full(256, 255, dtype=np.uint8)
-for _i, _c in enumerate(b"0123456789abcdef"):
-    _NIBBLE[_c] = _i
-for _i, _c in enumerate(b"ABCDEF"):
-    _NIBBLE[_c] = 10 + _i
+def _nibble_table():
+    import numpy as np
+
+    table = np.full(256, 255, dtype=np.uint8)
+    for i, c in enumerate(b"0123456789abcdef"):
+        table[c] = i
+    for i, c in enumerate(b"ABCDEF"):
+        table[c] = 10 + i
+    return table
 
 
 class BadAccount(ValueError):
@@ -77,20 +80,24 @@ def checksum(hex40: str) -> str:
     return "".join(c.upper() if int(d, 16) >= 8 else c for c, d in zip(lower, digest))
 
 
-def evm_keys(ascii42: bytes, n: int) -> np.ndarray:
+def evm_keys(ascii42: bytes, n: int):
     """n concatenated `0x…` addresses -> (n, 20) uint8 in one numpy pass (no per-row objects)."""
+    import numpy as np
+
     if n == 0:
         return np.zeros((0, 20), dtype=np.uint8)
     text = np.frombuffer(ascii42, dtype=np.uint8)
     if text.size != 42 * n:
         raise BadAccount("an account in proofs.parquet is not a 42-character EVM address")
-    nib = _NIBBLE[text.reshape(n, 42)[:, 2:]]
+    nib = _nibble_table()[text.reshape(n, 42)[:, 2:]]
     if (nib == 255).any():
         raise BadAccount("an account in proofs.parquet has a non-hex digit")
     return (nib[:, 0::2] << 4) | nib[:, 1::2]
 
 
-def other_keys(accounts: list[str], kind: str) -> np.ndarray:
+def other_keys(accounts: list[str], kind: str):
     """Solana or integer accounts -> (N, 32) keys (per row; such epochs are small)."""
+    import numpy as np
+
     raw = b"".join(parse_account(a, kind) for a in accounts)
     return np.frombuffer(raw, dtype=np.uint8).reshape(len(accounts), 32)

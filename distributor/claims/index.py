@@ -4,7 +4,7 @@ Why not load proofs.parquet: a million claims with ~20-node proofs are ~20 milli
 objects (seconds to load, gigabytes of RSS per worker). The index instead keeps the Arrow
 buffers of proofs.parquet as they are (account text, amount text, proof nodes) behind small
 offset tables, plus the account keys sorted with the row each one came from. A lookup is a
-numpy `searchsorted` over the keys and three `os.pread`s; nothing but the key and offset tables
+binary search over the mapped keys and three `os.pread`s; nothing but the key and offset tables
 (~60 bytes a claim) is held in memory, and the big buffers stay in the page cache, not in RSS.
 
 Where: beside the folder, never inside it (the folder's bytes are in its manifest, D7):
@@ -23,10 +23,10 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 
 from distributor.claims.accounts import evm_keys, key_width, other_keys
 from epochdrop.errors import UserError
@@ -61,8 +61,9 @@ def ensure_index(folder: Path, kind: str, proofs_sha256: str | None = None,
     return path
 
 
-def _strings(col) -> tuple[np.ndarray, memoryview]:
+def _strings(col):
     """(offsets int64[n+1] starting at 0, data bytes) of a column as large_string."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -76,9 +77,10 @@ def _strings(col) -> tuple[np.ndarray, memoryview]:
     return (offs - offs[0]).astype(np.int64), data
 
 
-def _sections(proofs_file: Path, kind: str) -> tuple[int, int, list[tuple[str, object]]]:
+def _sections(proofs_file: Path, kind: str) -> tuple[int, int, list[tuple[str, object]]]:  # noqa: C901
     """Read proofs.parquet once and return (n, key width, [(section, bytes-like)])."""
-    import pyarrow as pa  # only index building needs Arrow; server workers stay small
+    import numpy as np
+    import pyarrow as pa  # only index building needs Arrow/numpy; server workers stay small
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
@@ -182,9 +184,14 @@ class Claim:
 
 
 class ClaimIndex:
-    """Read side of one index file. Safe to share between threads (pread, no seek)."""
+    """Read side of one index file. Safe to share between threads (pread, no seek).
+
+    Plain `mmap` slices and `memoryview` casts, no numpy: a server worker then imports
+    less (start-up) and holds less (RSS) for the same ~3 µs binary search."""
 
     def __init__(self, path: Path):
+        if sys.byteorder != "little":
+            raise UserError("the claims index is little-endian; this machine is not")
         self.path = Path(path)
         self.fd = os.open(self.path, os.O_RDONLY)
         head = os.pread(self.fd, 16, 0)
@@ -200,51 +207,52 @@ class ClaimIndex:
         end = max(self._sec[k][0] + self._sec[k][1] for k in
                   ("keys", "order", "index", "proof_offsets", "amount_offsets", "account_offsets",
                    "locked_offsets") if k in self._sec)
-        self._map = mmap.mmap(self.fd, end, prot=mmap.PROT_READ)
-        self.keys = self._array("keys", f"S{self.width}")
-        self._keys_raw = self._array("keys", np.uint8)
-        self.order = self._array("order", "<u4")
-        self.index = self._array("index", "<i8")
-        self.proof_offsets = self._array("proof_offsets", "<i8")
-        self.amount_offsets = self._array("amount_offsets", "<i8")
-        self.account_offsets = self._array("account_offsets", "<i8")
+        self._map = mmap.mmap(self.fd, end, prot=mmap.PROT_READ) if end else b""
+        self._keys_at = self._sec["keys"][0]
+        self.order = self._view("order", "I")
+        self.index = self._view("index", "q")
+        self.proof_offsets = self._view("proof_offsets", "q")
+        self.amount_offsets = self._view("amount_offsets", "q")
+        self.account_offsets = self._view("account_offsets", "q")
         self.has_locked = "locked_offsets" in self._sec
         if self.has_locked:
-            self.locked_offsets = self._array("locked_offsets", "<i8")
+            self.locked_offsets = self._view("locked_offsets", "q")
 
-    def _array(self, name: str, dtype) -> np.ndarray:
+    def _view(self, name: str, fmt: str) -> memoryview:
         off, length = self._sec[name]
-        if length == 0:
-            return np.zeros(0, dtype=dtype)
-        return np.frombuffer(self._map, dtype=dtype, count=length // np.dtype(dtype).itemsize,
-                             offset=off)
+        return memoryview(self._map)[off:off + length].cast(fmt)
 
     def _blob(self, name: str, start: int, end: int) -> bytes:
         return os.pread(self.fd, end - start, self._sec[name][0] + start)
 
     def row_of(self, key: bytes) -> int | None:
         """Row of `key` in proofs.parquet, or None when the account has no claim."""
-        if self.n == 0:
-            return None
-        i = int(np.searchsorted(self.keys, key))
-        w = self.width
-        if i < self.n and self._keys_raw[i * w:(i + 1) * w].tobytes() == key:
-            return int(self.order[i])
+        m, w, base = self._map, self.width, self._keys_at
+        lo, hi = 0, self.n
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            at = base + mid * w
+            if m[at:at + w] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < self.n and m[base + lo * w:base + lo * w + w] == key:
+            return self.order[lo]
         return None
 
     def claim_at(self, row: int) -> Claim:
         a0, a1 = self.account_offsets[row], self.account_offsets[row + 1]
         m0, m1 = self.amount_offsets[row], self.amount_offsets[row + 1]
         p0, p1 = self.proof_offsets[row], self.proof_offsets[row + 1]
-        idx = int(self.index[row])
+        idx = self.index[row]
         locked = None
         if self.has_locked:
             l0, l1 = self.locked_offsets[row], self.locked_offsets[row + 1]
-            locked = self._blob("locked", int(l0), int(l1)).decode()
-        return Claim(locked=locked, account=self._blob("accounts", int(a0), int(a1)).decode(),
-                     amount=self._blob("amounts", int(m0), int(m1)).decode(),
+            locked = self._blob("locked", l0, l1).decode()
+        return Claim(locked=locked, account=self._blob("accounts", a0, a1).decode(),
+                     amount=self._blob("amounts", m0, m1).decode(),
                      index=None if idx < 0 else idx,
-                     nodes=self._blob("nodes", int(p0) * 32, int(p1) * 32))
+                     nodes=self._blob("nodes", p0 * 32, p1 * 32))
 
     def get(self, key: bytes) -> Claim | None:
         row = self.row_of(key)

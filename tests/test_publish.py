@@ -86,6 +86,14 @@ def test_publish_claim_cumulative_and_refusals(chain):
     assert "0x" + bytes(dist.functions.merkleRoot().call()).hex() == m1["root"]
     assert f"holds root {m1['root']}" in out
 
+    # Only a first epoch (no --previous): the configured contract makes it cumulative.
+    with Serve(base / "out", extra=("--rpc", node.url, "--contract", f"drop={dist.address}")) as srv:
+        a = Web3.to_checksum_address(rows[5][0])
+        live = srv.get(f"/v1/programs/drop/claimable/{a}").json()
+        assert (live["cumulative"], live["claimed"], live["claimable"]) == \
+            (str(rows[5][1] * 10**18), "0", str(rows[5][1] * 10**18))
+        assert live["contract"] == dist.address
+
     # Same root twice: refused, no transaction.
     before = state(node, dist)
     assert "already set" in publish(e1, dist.address, node, "--send", code=2)

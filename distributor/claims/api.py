@@ -94,6 +94,12 @@ def _has_if_none_match(scope) -> bool:
 
 def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
                reader: ClaimedReader | None = None) -> FastAPI:
+    if reader is not None:
+        # A program paid by a CumulativeMerkleDistributor is cumulative even while it has
+        # only a first epoch (built without --previous, so its manifest cannot say so).
+        for program in reader.contracts:
+            for ep in catalog.epochs(program):
+                ep.cumulative = True
     app = FastAPI(title="epochdrop proof API", version=__version__,
                   description="Roots, amounts and Merkle proofs of reward epochs. Amounts are "
                               "decimal strings in base units. Epoch data is immutable.")

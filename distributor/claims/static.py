@@ -38,9 +38,9 @@ def export_static(folders: list[Path], out: Path) -> dict:
     catalog = load_catalog(folders, open_index=False, ensure=False)
     out = Path(out).resolve()
     for ep in catalog.all():
-        if out == ep.folder or out in ep.folder.parents:
-            raise UserError(f"--out {out} contains the output folder {ep.folder}; choose "
-                            "another place")
+        if out == ep.folder or out in ep.folder.parents or ep.folder in out.parents:
+            raise UserError(f"--out {out} overlaps the output folder {ep.folder} (whose bytes "
+                            "its manifest covers); choose another place")
     files = 0
     with atomic_dir(out) as tmp:
         shutil.copyfile(PAGE, tmp / "index.html")

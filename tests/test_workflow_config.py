@@ -73,7 +73,7 @@ def test_bad_input_value_found_while_scoring_leaves_nothing(tmp_path: Path) -> N
         if f.name == "dhedge_vdht.csv":
             head, first, *rest = text.splitlines()
             cells = first.split(",")
-            cells[-1] = "1e3"          # an exponent: not an exact decimal
+            cells[-1] = "1.2.3"        # not a number at all
             text = "\n".join([head, ",".join(cells), *rest]) + "\n"
         (data / f.name).write_text(text)
     r = cli("run", config(tmp_path, "dhedge", data=str(data)), "--epoch", "2024-01")

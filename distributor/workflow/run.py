@@ -107,8 +107,7 @@ def input_files(job: Job) -> list[dict[str, Any]]:
 def fingerprint(job: Job, files: list[dict[str, Any]], previous: Path | None) -> dict[str, Any]:
     """What decides the output bytes; stored in the manifest and compared on a re-run."""
     prev_root = read_manifest(previous).get("root") if previous else None
-    return {"tool_version": __version__, "code": code_sha256(),
-            "params": params_json(job.prep.params),
+    return {"tool_version": __version__, "params": params_json(job.prep.params),
             "inputs": [{"table": e["table"], "files": e["files"]} for e in files],
             "tree": tree_options(job), "previous": {
                 "epoch": epochs.label_of(previous) if previous else None, "root": prev_root}}
@@ -118,7 +117,8 @@ def fingerprint(job: Job, files: list[dict[str, Any]], previous: Path | None) ->
 def code_sha256() -> str:
     """sha256 of the code that decides output bytes (every .py/.sql/.toml of the three
     packages): a re-run after a code change rebuilds even when the version string did not
-    move, so "up to date" never means "built by older code"."""
+    move, so "up to date" never means "built by older code". Kept in a sidecar beside the
+    folder (`built_by`), not in the manifest, so manifests stay equal across checkouts."""
     import hashlib
 
     import distributor
@@ -138,8 +138,25 @@ def tree_options(job: Job) -> dict[str, Any]:
     return {"scheme": job.scheme, "cumulative": job.cumulative, "expiry_days": job.expiry_days}
 
 
+def built_by_path(out: Path) -> Path:
+    from epochdrop.runreport import runs_dir_for_output
+
+    return runs_dir_for_output(out) / "built_by.json"
+
+
+def record_built_by(out: Path) -> None:
+    """After the swap: which code built the folder whose manifest has this hash."""
+    from epochdrop.fsio import atomic_write_json
+
+    atomic_write_json(built_by_path(out), {"code": code_sha256(),
+                                           "manifest_sha256": sha256_file(out / MANIFEST)})
+
+
 def up_to_date(job: Job, fp: dict[str, Any]) -> bool:
-    """True when the folder exists, is intact, and was built from exactly `fp`."""
+    """True when the folder exists, is intact, was built from exactly `fp`, and by this code
+    (a missing or stale sidecar just means: rebuild)."""
+    import json
+
     from distributor.workflow.compare import integrity
 
     recover_dir(job.out)
@@ -147,9 +164,12 @@ def up_to_date(job: Job, fp: dict[str, Any]) -> bool:
         return False
     try:
         m = read_manifest(job.out)
-    except UserError:
+        built = json.loads(built_by_path(job.out).read_text())
+    except (UserError, OSError, ValueError):
         return False
-    return m.get("fingerprint") == fp and not integrity(job.out, m)
+    return (m.get("fingerprint") == fp and not integrity(job.out, m)
+            and built.get("code") == code_sha256()
+            and built.get("manifest_sha256") == sha256_file(job.out / MANIFEST))
 
 
 def content_hashes(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, str]:
@@ -255,4 +275,5 @@ def run_epoch(config: str | Path, epoch: str | None = None, *, data: str | Path 
         computed = compute(job, stages)
         with atomic_dir(job.out) as tmp:
             manifest = write(job, tmp, computed, stages, previous, fp)
+        record_built_by(job.out)
     return Outcome(job, manifest, True, stages)

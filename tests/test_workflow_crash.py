@@ -59,7 +59,7 @@ def test_sigkill_at_random_points_never_leaves_half_a_folder(tmp_path: Path) -> 
 
     target = tmp_path / "crash" / "0"
     rng = random.Random(20261124)
-    killed = attempts = 0
+    killed = attempts = mid_build = 0
     while killed < KILLS and attempts < 2 * KILLS:
         attempts += 1
         # --force: every run rebuilds, so kills land in every stage, including the swap
@@ -69,10 +69,13 @@ def test_sigkill_at_random_points_never_leaves_half_a_folder(tmp_path: Path) -> 
             os.kill(p.pid, signal.SIGKILL)
             killed += 1
         p.wait(timeout=60)
+        mid_build += any(x.name.startswith(".tmp-") for x in target.parent.glob(".*")) \
+            if target.parent.exists() else 0
         _assert_whole(target)
         if target.exists():
             assert _deterministic(target) == reference
     assert killed >= 10, f"only {killed} of {attempts} runs were still running when killed"
+    assert mid_build >= 1, "no kill landed while a folder was being built"
 
     p = _run(cfg, "--out", str(target))
     assert p.wait(timeout=300) == 0, p.stderr.read()

@@ -97,6 +97,7 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
     with atomic_dir(out) as tmp:
         # Shard formatting is pure Python: a forked child writes 3 of every 4 shards while
         # this process writes proofs.parquet, the native file and the remaining shards.
+        (tmp / outputs.SHARDS).mkdir()
         plan = outputs.ShardPlan(built, tmp, head)
         forked = len(built.claims) >= FORK_MIN
 

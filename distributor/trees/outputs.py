@@ -212,7 +212,6 @@ class ShardPlan:
         cuts = np.flatnonzero(sorted_p[1:] != sorted_p[:-1]) + 1
         self.groups = [(str(prefixes[g[0]]) or "all", g) for g in np.split(order, cuts) if len(g)]
         self.head = head
-        (out / SHARDS).mkdir(exist_ok=True)
 
     def write(self, sink: OutputSink, take=lambda i: True) -> None:
         """Write the shards whose position i in the plan satisfies `take(i)`."""
@@ -244,6 +243,7 @@ class ShardPlan:
 
 def write_shards(built: Built, out: Path, head: dict, sink: OutputSink) -> int:
     """`proofs/<prefix>.json` keyed by lowercase account hex, plus `proofs/index.json`."""
+    (out / SHARDS).mkdir(exist_ok=True)
     plan = ShardPlan(built, out, head)
     plan.write(sink)
     plan.write_index(sink)

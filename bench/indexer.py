@@ -71,11 +71,12 @@ out = _run(c, Path({store!r}), ds, cid, [{contract!r}], {first}, {last}, 0, rang
            workers={workers})
 dt = time.perf_counter() - t0
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
-print(json.dumps(dict(rows=out["rows"], seconds=dt, peak_mb=int(hwm) / 1024)))
+print(json.dumps(dict(rows=out["rows"], seconds=dt, peak_mb=int(hwm) / 1024,
+                      worker_peak_mb=out.get("worker_peak_mb") or 0)))
 """
 
 
-def ours(url, contract, first, last, workers=0) -> dict:
+def ours(url, contract, first, last, workers=2) -> dict:
     """`epochdrop index`'s own code path (indexer.cli._run) in a fresh process; peak RSS is
     the parent's (workers are separate processes of about the same size)."""
     store = tempfile.mkdtemp(prefix="bench-store-", dir=REPO / ".cache")
@@ -141,14 +142,15 @@ def main() -> None:
         mid = first + (last - first + 1) // 4 - 1
         small = ours(url, contract, first, mid)
         full = min((ours(url, contract, first, last) for _ in range(2)), key=lambda r: r["seconds"])
-        par = ours(url, contract, first, last, workers=2)
+        single = ours(url, contract, first, last, workers=0)
         assert full["rows"] == n, (full, n)
         print(f"ours end to end: {full['seconds']:.2f} s  {n / full['seconds']:,.0f} logs/s  "
               f"(overhead over raw {full['seconds'] / raw_s - 1:+.1%})")
-        print(f"ours with --workers 2 (fetch + decode in 2 forked processes): {par['seconds']:.2f} s  "
-              f"{n / par['seconds']:,.0f} logs/s")
-        print(f"peak RSS: {small['rows']:,} logs {small['peak_mb']:.0f} MB; "
-              f"{full['rows']:,} logs {full['peak_mb']:.0f} MB")
+        print(f"ours with --workers 0 (fetch threads + decode in one process): {single['seconds']:.2f} s  "
+              f"{n / single['seconds']:,.0f} logs/s")
+        print(f"peak RSS: {small['rows']:,} logs {small['peak_mb']:.0f} MB (+ each worker "
+              f"{small['worker_peak_mb']:.0f} MB); {full['rows']:,} logs {full['peak_mb']:.0f} MB "
+              f"(+ each worker {full['worker_peak_mb']:.0f} MB); --workers 0: {single['peak_mb']:.0f} MB")
         etl = ethereum_etl(url, first, last)
         cr = cryo(url, contract, first, last)
         etl_rate = etl[0] / etl[1] if etl else None
@@ -167,7 +169,8 @@ def main() -> None:
             "overhead": round(full["seconds"] / raw_s - 1, 4),
             "vs_ethereum_etl": round(ours_rate / etl_rate, 2) if etl_rate else None,
             "vs_cryo": round(ours_rate / cryo_rate, 2) if cryo_rate else None,
-            "peak_mb_50k": round(small["peak_mb"]), "peak_mb_200k": round(full["peak_mb"]),
+            "peak_mb_50k": round(small["peak_mb"] + 2 * small["worker_peak_mb"]),
+            "peak_mb_200k": round(full["peak_mb"] + 2 * full["worker_peak_mb"]),
         }))
     finally:
         node.__exit__(None, None, None)

@@ -83,7 +83,7 @@ def index(
     retries: int = typer.Option(8, "--retries", min=1, help="Attempts per RPC request."),
     chunk_rows: int = typer.Option(25_000, "--chunk-rows", min=1, help="Rows per Parquet chunk (memory bound)."),
     range_blocks: int = typer.Option(2000, "--range", min=1, help="Initial blocks per eth_getLogs (adapts)."),
-    workers: int = typer.Option(0, "--workers", min=0, help="Fetch+decode worker processes (0: in-process; see docs)."),
+    workers: int = typer.Option(2, "--workers", min=0, help="Fetch+decode worker processes (0: in-process; see docs)."),
     dry: bool = typer.Option(False, "--dry", help="Print the plan and stop."),
 ) -> None:
     from indexer import checkpoint as ckpt
@@ -144,7 +144,7 @@ def index(
 
 
 def _run(client, store, ds, chain_id, addrs, start, end, confirmations, *,
-         chunk_rows: int = 25_000, range_blocks: int = 2000, workers: int = 0) -> dict:
+         chunk_rows: int = 25_000, range_blocks: int = 2000, workers: int = 2) -> dict:
     from dataclasses import asdict
 
     from indexer.evm.listener import Listener
@@ -174,7 +174,8 @@ def _run(client, store, ds, chain_id, addrs, start, end, confirmations, *,
     finally:
         if hasattr(source, "close"):
             source.close()
-    return dict(asdict(res), retries=client.retries, unmatched=dict(source.unmatched))
+    return dict(asdict(res), retries=client.retries, unmatched=dict(source.unmatched),
+                worker_peak_mb=getattr(source, "worker_peak_mb", None))
 
 
 def decode(

@@ -22,9 +22,11 @@ def test_faulty_rpc_gives_the_clean_store(tmp_path):
                            "--contracts", ",".join(cs)).returncode == 0
         assert run_cli("index", "blocks", "--rpc", w.node.url, "--store", str(clean)).returncode == 0
         with FaultProxy(w.node.url, rate=0.3, seed=5, stall=1.5, max_range=150) as proxy:
-            for ds, cs in sets.items():
+            for k, (ds, cs) in enumerate(sets.items()):
+                workers = ["--workers", "2"] if k % 2 == 0 else []   # both decode paths
                 proc = run_cli("index", ds, "--rpc", proxy.url, "--store", str(faulty),
-                               "--contracts", ",".join(cs), "--timeout", "1", "--retries", "12")
+                               "--contracts", ",".join(cs), "--timeout", "1", "--retries", "12",
+                               *workers)
                 assert proc.returncode == 0, proc.stderr
             proc = run_cli("index", "blocks", "--rpc", proxy.url, "--store", str(faulty),
                            "--timeout", "1", "--retries", "12")

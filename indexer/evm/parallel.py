@@ -51,7 +51,16 @@ def _work(lo: int, hi: int, checks: list[int]):
     unmatched = dict(src.decoder.unmatched)
     src.decoder.unmatched.clear()
     retries, _W["retries"] = client.retries - _W["retries"], client.retries
-    return got.hi_hash, got.checks, got.items, sink.getvalue().to_pybytes(), unmatched, retries
+    return (got.hi_hash, got.checks, got.items, sink.getvalue().to_pybytes(), unmatched, retries,
+            _peak_mb())
+
+
+def _peak_mb() -> float:
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM")) / 1024
+    except (OSError, StopIteration):
+        return 0.0
 
 
 class ProcessLogSource:
@@ -60,6 +69,7 @@ class ProcessLogSource:
     def __init__(self, client, ds: Dataset, chain_id: int, contracts: list[str], workers: int = 2):
         self.client, self.ds, self.depth = client, ds, workers
         self.unmatched: Counter[str] = Counter()
+        self.worker_peak_mb = 0.0
         t = client.transport
         self.pool = ProcessPoolExecutor(
             workers, mp_context=multiprocessing.get_context("fork"), initializer=_init,
@@ -68,7 +78,9 @@ class ProcessLogSource:
             f.result()                     # fork now, while this process has no threads
 
     def fetch(self, lo: int, hi: int, checks: list[int]) -> Fetched:
-        hi_hash, chk, items, ipc, unmatched, retries = self.pool.submit(_work, lo, hi, checks).result()
+        hi_hash, chk, items, ipc, unmatched, retries, peak = self.pool.submit(
+            _work, lo, hi, checks).result()
+        self.worker_peak_mb = max(self.worker_peak_mb, peak)
         self.unmatched.update(unmatched)
         self.client.retries += retries
         return Fetched(lo, hi, hi_hash, chk, ipc, items)

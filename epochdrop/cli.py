@@ -67,11 +67,18 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # click usage errors and the like
         import click
 
-        if isinstance(exc, click.exceptions.ClickException):
+        usage_errors: tuple[type, ...] = (click.exceptions.ClickException,)
+        exits: tuple[type, ...] = (click.exceptions.Exit, typer.Exit)
+        try:  # typer >= 0.17 vendors click as typer._click: its errors are not click's
+            from typer._click.exceptions import ClickException as _TyperClickException
+            usage_errors += (_TyperClickException,)
+        except ImportError:
+            pass
+        if isinstance(exc, usage_errors):
             exc.show()
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
+        if isinstance(exc, exits):
+            sys.exit(getattr(exc, "exit_code", 0))
         raise
     # With standalone_mode=False click returns an Exit's code instead of raising it.
     sys.exit(result if isinstance(result, int) else 0)

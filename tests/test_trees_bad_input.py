@@ -136,3 +136,11 @@ def test_exit_code_through_console_entry_point(tmp_path):
     assert proc.stderr.strip().splitlines() == [
         "error: in.csv, row 1, field 'amount': '-1' is negative; amounts must be >= 0"]
     assert not (tmp_path / "o").exists()
+
+
+def test_missing_option_is_a_usage_error(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text(f"account,amount\n{GOOD},1\n")
+    proc = run_cli("tree", "build", src, "--scheme", "oz", check=False)
+    assert proc.returncode == 2
+    assert "Missing option '--out'" in proc.stderr and "Traceback" not in proc.stderr

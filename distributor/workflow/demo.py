@@ -199,11 +199,13 @@ def _short_units(amount: int, decimals: int) -> str:
 
 def summary_table(rows: list[dict], seconds: float) -> Table:
     t = Table(title=f"epochdrop demo — {len(rows)} epochs in {seconds:.0f} s", title_justify="left")
-    for col in ("program", "epoch", "accounts", "paid", "root", "verify", "report"):
-        t.add_column(col, no_wrap=True, justify="right" if col in ("accounts", "paid") else "left")
+    for col in ("program", "epoch", "accounts", "paid", "root", "verify", "output"):
+        # roots and paths fold onto a second line in a narrow terminal, never get cut
+        t.add_column(col, no_wrap=col not in ("root", "output"), overflow="fold",
+                     justify="right" if col in ("accounts", "paid") else "left")
     for r in rows:
         t.add_row(r["program"], r["epoch"], str(r["accounts"]),
                   f"{_short_units(int(r['paid']), int(r['decimals']))} {r['token']}",
                   r["root"] or f"— ({r['scheme']})", "OK" if r.get("verified") else "MISMATCH",
-                  f"{r['out']}/report.html")
+                  f"{r['out']}/")
     return t

@@ -19,7 +19,7 @@ from epochdrop.progress import progress
 
 # Wide enough for a full 0x root in a table when stdout is a file or a pipe (Rich's default
 # there is 80 columns, which folds roots and paths into unreadable stacks).
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 180)
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 
 
 class Stages:

@@ -20,6 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts cite config sections like [sources] literally
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -69,18 +69,22 @@ def base_units(amount: Decimal, decimals: int, key: str) -> int:
     return int(scaled)
 
 
-def validate_params(model: type[BaseModel], values: dict[str, Any], where: str) -> BaseModel:
-    """Build the params model; the first problem becomes one line naming the key."""
+def validate_params(model: type[BaseModel], values: dict[str, Any], where: str,
+                    section: str = "params") -> BaseModel:
+    """Build a config section's model; the first problem becomes one line naming the key.
+
+    Shared by `[params]` here and `run`'s `[sources]` / `[tree]` (distributor/workflow/config.py).
+    """
     try:
         return model.model_validate(values)
     except ValidationError as exc:
         e = exc.errors()[0]
-        key = ".".join(str(p) for p in e["loc"]) or "(params)"
+        key = ".".join(str(p) for p in e["loc"]) or f"({section})"
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             allowed = ", ".join(sorted(model.model_fields))
             msg = f"unknown key (allowed: {allowed})"
-        raise ConfigError(f"{where}: params.{key}: {msg}") from None
+        raise ConfigError(f"{where}: {section}.{key}: {msg}") from None
 
 
 def read_config(path: Path, program: str) -> dict[str, Any]:

@@ -29,8 +29,9 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from distributor.programs.params import validate_params
 from epochdrop.errors import ConfigError
 
 # D20: the default scheme per program; dYdX's MD1 pays cumulative amounts.
@@ -128,12 +129,4 @@ def load_run_config(path: str | Path) -> RunConfig:
 def _model(model: type[BaseModel], values: Any, path: Path, section: str) -> Any:
     if not isinstance(values, dict):
         raise ConfigError(f"{path}: [{section}] must be a table")
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        key = ".".join(str(p) for p in e["loc"]) or "(table)"
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = f"unknown key (allowed: {', '.join(sorted(model.model_fields))})"
-        raise ConfigError(f"{path}: {section}.{key}: {msg}") from None
+    return validate_params(model, values, str(path), section)

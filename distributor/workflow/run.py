@@ -172,18 +172,6 @@ def up_to_date(job: Job, fp: dict[str, Any]) -> bool:
             and built.get("manifest_sha256") == sha256_file(job.out / MANIFEST))
 
 
-def content_hashes(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, str]:
-    """sha256 of each loaded table's rows, in sorted order: equal for equal rows, however
-    the store happens to cut its files (D10), so a re-indexed store verifies the same."""
-    out = {}
-    for t in tables:
-        q = '"' + t.replace('"', '""') + '"'
-        out[t] = con.execute(
-            f"SELECT sha256(coalesce(string_agg(CAST(x AS VARCHAR), chr(10) "
-            f"ORDER BY CAST(x AS VARCHAR)), '')) FROM {q} x").fetchone()[0]
-    return out
-
-
 @dataclass
 class Computed:
     """Scores and payouts in memory: everything up to the first byte written."""
@@ -198,8 +186,8 @@ def compute(job: Job, stages: Stages) -> Computed:
     con = duckdb.connect(":memory:")
     try:
         with stages.stage("load"):
+            # Each entry carries the table's order-independent content_sha256 (D10).
             inputs = load_inputs(con, job.prep.spec.tables, job.data)
-            rows_hash = content_hashes(con, [s.name for s in job.prep.spec.tables])
         with stages.stage("score"):
             result = job.prep.spec.score(con, job.prep.params, job.prep.epoch)
     finally:
@@ -207,8 +195,6 @@ def compute(job: Job, stages: Stages) -> Computed:
     with stages.stage("allocate"):
         allocs = runner.allocate_pools(result)
         fields = runner.manifest_fields(job.prep, result, allocs, inputs)
-    for e in fields["inputs"]:
-        e["content_sha256"] = rows_hash.get(e["table"])
     return Computed(result, allocs, fields)
 
 

@@ -17,6 +17,7 @@ import duckdb
 from epochdrop.errors import InternalError
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_INCLUDE = re.compile(r"^--[ \t]*include[ \t]+(\S+)[ \t]*$", re.MULTILINE)
 _SPLIT = re.compile(r";[ \t]*(?:--[^\n]*)?\n")
 
 
@@ -35,13 +36,23 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, path: str | Path,
                  params: dict[str, Any] | None = None) -> None:
     """Execute every statement of `path`, binding the `$name` parameters each one uses."""
     params = params or {}
-    text = Path(path).read_text()
+    text = read_sql(Path(path))
     for stmt in statements(text):
         names = sorted(set(_PARAM.findall(_strip_comments(stmt))))
         missing = [n for n in names if n not in params]
         if missing:
             raise InternalError(f"{Path(path).name}: no value for ${missing[0]}")
         con.execute(stmt, {n: params[n] for n in names} if names else None)
+
+
+def read_sql(path: Path) -> str:
+    """A SQL file's text with each `-- include RELATIVE.sql` line replaced by that file.
+
+    Lets the order-book programs share one change-point query (distributor/programs/
+    _orderbook/change_points.sql) while each program's SQL still reads top to bottom.
+    """
+    return _INCLUDE.sub(lambda m: read_sql((path.parent / m.group(1)).resolve()),
+                        path.read_text())
 
 
 def _strip_comments(stmt: str) -> str:

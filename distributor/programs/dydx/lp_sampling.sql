@@ -10,7 +10,7 @@
 --
 -- Between two change points of a market every sample sees the same book: each interval is
 -- scored once and weighted by n = the number of sample instants in [t, t_next), counted
--- exactly from the sample-instant table `dx_samples(minute, off_us)`. Work grows with order
+-- exactly from the sample-instant table `ob_samples(minute, off_us)`. Work grows with order
 -- changes (intervals spanned by each order), never with samples x orders.
 --
 -- Exactness (D21): each order's term is quantised to 1e-6 (round half away from zero) and
@@ -24,7 +24,7 @@
 -- Markets and makers are numbered first (integer keys hash faster than text); an
 -- interval is named by one BIGINT key = market number * 2^32 + j.
 --
--- Inputs: dydx_orders (canonical table), dx_samples; parameters $start_us, $end_us,
+-- Inputs: dydx_orders (canonical table), ob_samples; parameters $start_us, $end_us,
 -- $btc_eth (list of market names), $min_depth_be, $min_depth_other, $max_spread_be,
 -- $max_spread_other. Outputs: dx_lp(market, maker, q_bid_u, q_ask_u, q_epoch_u,
 -- uptime_samples) and dx_live(market, live_samples).
@@ -56,35 +56,16 @@ FROM o
 WHERE t0 < t1
   AND depth > CASE WHEN be THEN $min_depth_be ELSE $min_depth_other END;
 
--- Change points per market, the sample instants before each (exact, via the minute's
--- offset), and a dense index over the intervals that hold at least one sample; the key
--- m * 2^32 + j names an interval by one integer.
-CREATE OR REPLACE TEMP TABLE dx_cp AS
-WITH pts AS (
-    SELECT m, t0 AS t FROM dx_orders
-    UNION
-    SELECT m, t1 AS t FROM dx_orders
-), before AS (
-    SELECT p.m, p.t,
-           (p.t - $start_us) // 60000000
-             + CASE WHEN s.off_us < (p.t - $start_us) % 60000000 THEN 1 ELSE 0 END AS nb
-    FROM pts p LEFT JOIN dx_samples s ON s.minute = (p.t - $start_us) // 60000000
-), iv AS (
-    SELECT m, t, coalesce(lead(nb) OVER (PARTITION BY m ORDER BY t), nb) - nb AS n
-    FROM before
-)
-SELECT m, t, CAST(n AS BIGINT) AS n,
-       m * 4294967296 + CAST(coalesce(sum(CASE WHEN n > 0 THEN 1 ELSE 0 END)
-                OVER (PARTITION BY m ORDER BY t
-                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT) AS key
-FROM iv;
+-- Change points and sample counts per interval: ob_cp(m, t, n, key).
+CREATE OR REPLACE TEMP VIEW ob_orders AS SELECT m, t0, t1 FROM dx_orders;
+-- include ../_orderbook/change_points.sql
 
 -- Each order rests over the sampled intervals with keys in [key(t0), key(t1)).
 CREATE OR REPLACE TEMP TABLE dx_span AS
 SELECT o.k, o.is_bid, o.price, o.depth, o.max_spread, unnest(range(a.key, b.key)) AS key
 FROM dx_orders o
-JOIN dx_cp a ON a.m = o.m AND a.t = o.t0
-JOIN dx_cp b ON b.m = o.m AND b.t = o.t1
+JOIN ob_cp a ON a.m = o.m AND a.t = o.t0
+JOIN ob_cp b ON b.m = o.m AND b.t = o.t1
 WHERE b.key > a.key;
 
 CREATE OR REPLACE TEMP TABLE dx_book AS
@@ -95,7 +76,7 @@ WITH tops AS (
     FROM dx_span GROUP BY key
 )
 SELECT t.key, (t.best_bid + t.best_ask) / 2 AS mid, c.n
-FROM tops t JOIN dx_cp c ON c.key = t.key AND c.n > 0
+FROM tops t JOIN ob_cp c ON c.key = t.key AND c.n > 0
 WHERE t.best_bid < t.best_ask;
 
 CREATE OR REPLACE TEMP TABLE dx_live AS

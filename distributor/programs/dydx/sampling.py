@@ -52,7 +52,7 @@ def from_orders(con, params, epoch: Epoch) -> tuple[dict, dict[str, int]]:
     """Run the interval-weighted sampling SQL; returns (aggregates, live samples)."""
     check_orders(con)
     minutes = minutes_in(epoch.start, epoch.end)  # 40,320 for a real epoch
-    con.register("dx_samples", sample_table("dydx", epoch.index, minutes, params.sample_offset))
+    con.register("ob_samples", sample_table("dydx", epoch.index, minutes, params.sample_offset))
     run_sql_file(con, SQL, {
         "start_us": to_us(epoch.start), "end_us": to_us(epoch.end),
         "btc_eth": list(params.btc_eth_markets),

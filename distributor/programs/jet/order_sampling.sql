@@ -10,7 +10,7 @@
 --
 -- Interval weighting as in dydx/lp_sampling.sql: each interval between change points is
 -- scored once and weighted by the exact number of sample instants it holds (table
--- `jt_samples(minute, off_us)`). Terms are quantised to 1e-9 (round half away from zero)
+-- `ob_samples(minute, off_us)`). Terms are quantised to 1e-9 (round half away from zero)
 -- and summed as HUGEINT, so sums are exact in any order (D21).
 --
 -- DuckDB-only functions (Spark equivalents in brackets): epoch_us [unix_micros],
@@ -20,7 +20,7 @@
 -- Markets and owners are numbered first (integer keys hash faster than text); an
 -- interval is named by one BIGINT key = market number * 2^32 + j.
 --
--- Inputs: jet_orders, jt_samples; $start_us, $end_us. Outputs: jt_q(market, owner, side,
+-- Inputs: jet_orders, ob_samples; $start_us, $end_us. Outputs: jt_q(market, owner, side,
 -- q_u, order_samples) and jt_live(market, live_samples).
 
 CREATE OR REPLACE TEMP TABLE jt_markets AS
@@ -44,31 +44,15 @@ WITH o AS (
 )
 SELECT * FROM o WHERE t0 < t1;
 
-CREATE OR REPLACE TEMP TABLE jt_cp AS
-WITH pts AS (
-    SELECT m, t0 AS t FROM jt_orders
-    UNION
-    SELECT m, t1 AS t FROM jt_orders
-), before AS (
-    SELECT p.m, p.t,
-           (p.t - $start_us) // 60000000
-             + CASE WHEN s.off_us < (p.t - $start_us) % 60000000 THEN 1 ELSE 0 END AS nb
-    FROM pts p LEFT JOIN jt_samples s ON s.minute = (p.t - $start_us) // 60000000
-), iv AS (
-    SELECT m, t, coalesce(lead(nb) OVER (PARTITION BY m ORDER BY t), nb) - nb AS n
-    FROM before
-)
-SELECT m, t, CAST(n AS BIGINT) AS n,
-       m * 4294967296 + CAST(coalesce(sum(CASE WHEN n > 0 THEN 1 ELSE 0 END)
-                OVER (PARTITION BY m ORDER BY t
-                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT) AS key
-FROM iv;
+-- Change points and sample counts per interval: ob_cp(m, t, n, key).
+CREATE OR REPLACE TEMP VIEW ob_orders AS SELECT m, t0, t1 FROM jt_orders;
+-- include ../_orderbook/change_points.sql
 
 CREATE OR REPLACE TEMP TABLE jt_span AS
 SELECT o.k, o.is_lend, o.rate, o.size, unnest(range(a.key, b.key)) AS key
 FROM jt_orders o
-JOIN jt_cp a ON a.m = o.m AND a.t = o.t0
-JOIN jt_cp b ON b.m = o.m AND b.t = o.t1
+JOIN ob_cp a ON a.m = o.m AND a.t = o.t0
+JOIN ob_cp b ON b.m = o.m AND b.t = o.t1
 WHERE b.key > a.key;
 
 CREATE OR REPLACE TEMP TABLE jt_book AS
@@ -86,7 +70,7 @@ WITH tops AS (
     FROM tops
 )
 SELECT d.key, d.mid, c.n
-FROM mids d JOIN jt_cp c ON c.key = d.key AND c.n > 0
+FROM mids d JOIN ob_cp c ON c.key = d.key AND c.n > 0
 WHERE d.mid > 0;
 
 CREATE OR REPLACE TEMP TABLE jt_live AS

@@ -89,7 +89,7 @@ def tenor_bias(tenor_seconds: int) -> float:
 def score(con, p: JetParams, epoch: Epoch) -> ScoreResult:
     tenors = _check(con)
     minutes = minutes_in(epoch.start, epoch.end)  # 43,200 for a real epoch
-    con.register("jt_samples", sample_table("jet", epoch.index, minutes, p.sample_offset))
+    con.register("ob_samples", sample_table("jet", epoch.index, minutes, p.sample_offset))
     run_sql_file(con, SQL, {"start_us": to_us(epoch.start), "end_us": to_us(epoch.end)})
     rows = con.execute("SELECT market, owner, side, q_u, order_samples FROM jt_q "
                        "ORDER BY side, owner, market").fetchall()

@@ -3,7 +3,6 @@ CSV, loaded into DuckDB the way `epochdrop score` loads them."""
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +11,7 @@ import duckdb
 
 from distributor.inputs import load_inputs
 from distributor.programs import load_program
+from tests.support.program_data import write_table
 
 US = 1_000_000
 
@@ -27,13 +27,7 @@ def iso(t: datetime | int | None) -> str:
 
 
 def write_csv(folder: Path, table: str, header: list[str], rows: list[list]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{table}.csv"
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
+    return write_table(folder, table, header, rows)
 
 
 def loaded(program: str, folder: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:

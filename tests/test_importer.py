@@ -6,7 +6,6 @@ exactly as it was (a previous import is already in it).
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq

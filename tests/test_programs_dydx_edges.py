@@ -6,7 +6,6 @@ import csv
 import random
 import shutil
 from datetime import timedelta
-from fractions import Fraction
 
 import pyarrow.parquet as pq
 import pytest

@@ -18,7 +18,7 @@ Order of operations (DESIGN "The store"; acceptance 4 and 5):
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from epochdrop.errors import UserError

@@ -6,7 +6,6 @@ the API's JSON shapes."""
 from __future__ import annotations
 
 import functools
-import json
 import re
 import subprocess
 import tempfile

@@ -64,7 +64,6 @@ def mint(node, token, to, amount):
 
 def test_publish_claim_cumulative_and_refusals(chain):
     base, node, arts, token, dist = chain
-    w3 = node.w3
     rows = write_claims_csv(base / "e1.csv", 300, seed=1, max_amount=10**6)
     e1 = tree_build(base / "e1.csv", base / "out" / "drop" / "1", "packed", chain_id=31337,
                     token=token.address, decimals=18, program="drop", epoch="1")

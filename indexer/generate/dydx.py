@@ -3,8 +3,17 @@
 30 markets (BTC-USD and ETH-USD busiest), many makers with EIP-55 addresses, orders that are
 placed, partly filled, cancelled or left open, and on purpose: quiet periods with no new
 orders, markets that open mid-epoch, one-sided stretches (only bids or only asks) and a few
-orders priced through the mid (crossed books). Sizes are mostly above MinDepth (USD 1,000 /
-5,000) so that the scoring has work to do, with some dust below it.
+orders priced through the mid (crossed books).
+
+The books are meant to score under the LP rules (MinDepth USD 5,000 BTC/ETH, 1,000 others;
+MaxSpread 20 / 40 bps): makers place bid/ask pairs around a calm mid, and each maker has a
+seeded profile (`_maker_profiles`, the same every epoch): most quote both sides inside
+MaxSpread with depth 1.2-20x MinDepth, some quote wide (1.5-8x MaxSpread) or one side only,
+a few only dust below MinDepth. Twelve large makers and a long tail spread the maker volume,
+so several makers pass the previous epoch's volume threshold. Order lifetimes scale with the
+market's order count (about a dozen resting orders per market, 1-48 hours); crossing orders
+(1%) live minutes, deep orders (3%, 3-15% from the mid) live days and are often left open;
+4% of all orders are dust.
 """
 
 from __future__ import annotations
@@ -48,6 +57,28 @@ def _makers(seed: int, n: int) -> list[str]:
     return [to_checksum_address("0x" + h) for h in hex_ids(rng_for(seed, "dydx-makers"), n, 20)]
 
 
+# maker profiles: most quote both sides inside MaxSpread above MinDepth
+QUOTING, WIDE, ONE_SIDED, DUST = 0, 1, 2, 3
+TAIL_SHARES = (0.60, 0.16, 0.14, 0.10)     # profiles of the small makers
+
+
+def _maker_profiles(seed: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(activity weight, profile, side of a one-sided maker) per maker, fixed by the seed.
+
+    Activity is two-tier log-normal: twelve large makers (at most 60% of them) and a
+    long tail of small ones, so maker volumes are spread and several makers pass the 5%
+    previous-epoch volume threshold whatever `n`. The large makers are professional quoters;
+    the tail mixes quoters with wide, one-sided and dust makers (TAIL_SHARES), so overall
+    about 70% of makers quote both sides inside MaxSpread.
+    """
+    rng = rng_for(seed, "dydx-maker-profiles")
+    big = np.zeros(n, dtype=bool)
+    big[rng.permutation(n)[:max(1, min(round(0.6 * n), 12))]] = True
+    weight = np.where(big, np.exp(rng.normal(np.log(12), 0.35, n)), np.exp(rng.normal(0, 0.8, n)))
+    kind = np.where(big, QUOTING, rng.choice(4, n, p=TAIL_SHARES))
+    return weight, kind, rng.integers(0, 2, n)
+
+
 def generate_dydx_order_events(seed: int = 0, scale: float = 1.0, epoch: int = 0,
                                n_makers: int = 50) -> pa.Table:
     """`clob_order_events` rows for one 28-day dYdX epoch (chain `dydx-v3`)."""
@@ -57,42 +88,69 @@ def generate_dydx_order_events(seed: int = 0, scale: float = 1.0, epoch: int = 0
     n = max(1, int(round(ORDERS_PER_SCALE * scale)))
     nm = len(MARKETS)
     weight = np.array([m[4] for m in MARKETS])
-    market = rng.choice(nm, n, p=weight / weight.sum())
+    # orders come in pairs (a maker's bid and ask placed together in one market)
+    pairs = (n + 1) // 2
+    market = np.repeat(rng.choice(nm, pairs, p=weight / weight.sum()), 2)[:n]
     # markets 20% of the time open mid-epoch (never BTC/ETH)
     opens = np.where(rng.random(nm) < 0.2, (rng.random(nm) * 0.6 * span).astype(np.int64), 0)
     opens[:2] = 0
     # quiet periods: three windows of 2-8 hours with no new orders anywhere
     q_start = (rng.random(3) * (span - 8 * 3600e6)).astype(np.int64)
     q_len = rng.integers(2, 9, 3) * 3_600_000_000
-    t_rel = opens[market] + (rng.random(n) * (span - opens[market])).astype(np.int64)
+    t_rel = opens[market] + (np.repeat(rng.random(pairs), 2)[:n]
+                             * (span - opens[market])).astype(np.int64)
     for s, ln in zip(q_start, q_len):
         inside = (t_rel >= s) & (t_rel < s + ln)
         t_rel = np.where(inside, s + ln + (t_rel - s) % (span - s - ln), t_rel)
     t_place = t0 + (t_rel // 1000) * 1000                   # millisecond times, like dYdX
-    # mids: an hourly random walk per market
+    # mids: a calm hourly random walk per market (a few bps an hour, so that resting quotes
+    # stay near the mid for the hours they live)
     hours = span // 3_600_000_000 + 1
-    walk = np.cumsum(rng.normal(0, 0.004, (nm, hours)), axis=1)
+    walk = np.cumsum(rng.normal(0, 0.0003, (nm, hours)), axis=1)
     base = np.array([m[1] for m in MARKETS], dtype=float)
     mid = base[market] * np.exp(walk[market, (t_place - t0) // 3_600_000_000])
+    # makers: a seeded profile per maker, the same in every epoch (see _maker_profiles)
+    weight_k, kind_k, side_k = _maker_profiles(seed, n_makers)
+    maker = np.repeat(rng.choice(n_makers, pairs, p=weight_k / weight_k.sum()), 2)[:n]
+    mkind = kind_k[maker]
     # one-sided stretches: per market a 12-hour window where only one side quotes
     os_start = (rng.random(nm) * (span - 12 * 3600e6)).astype(np.int64)
     os_side = rng.integers(0, 2, nm)
-    side = rng.integers(0, 2, n)                             # 0 BUY, 1 SELL
+    side = np.arange(n) % 2                                  # 0 BUY, 1 SELL
+    side = np.where(mkind == ONE_SIDED, side_k[maker], side)
     in_os = (t_rel >= os_start[market]) & (t_rel < os_start[market] + 12 * 3_600_000_000)
     side = np.where(in_os, os_side[market], side)
-    # prices: a few bps to ~1% from mid; 3% of orders cross the mid
-    off = np.abs(rng.normal(0, 0.003, n)) + 0.0001
-    cross = rng.random(n) < 0.03
+    # prices: quoting makers inside MaxSpread (1-75% of it), wide makers 1.5-8x outside it;
+    # 1% of orders cross the mid (short-lived: the book is crossed for minutes, not hours);
+    # 3% are deep resting orders 3-15% away that are often left open past the epoch end
+    be = market < 2
+    max_spread = np.where(be, 0.0020, 0.0040)
+    off = max_spread * rng.uniform(0.01, 0.75, n)
+    off = np.where(mkind == WIDE, max_spread * rng.uniform(1.5, 8.0, n), off)
+    u = rng.random(n)
+    cross = u < 0.01
+    deep = (u >= 0.01) & (u < 0.04)
+    off = np.where(deep, rng.uniform(0.03, 0.15, n), off)
     sign = np.where(side == 0, -1.0, 1.0) * np.where(cross, -1.0, 1.0)
     pdec = np.array([m[2] for m in MARKETS])[market]
     price_ticks = np.maximum(np.round(mid * (1 + sign * off) * 10.0 ** pdec), 1).astype(np.int64)
-    # sizes: mostly USD 2k-200k of depth, 5% dust below USD 1,000
-    usd = np.exp(rng.normal(np.log(20_000), 1.0, n))
-    usd = np.where(rng.random(n) < 0.05, rng.random(n) * 900 + 10, usd)
+    # sizes: USD 1.2-20x MinDepth of depth; dust makers and 4% of everyone's orders below
+    # MinDepth (USD 10-900, under both the USD 1,000 and the USD 5,000 line)
+    min_depth = np.where(be, 5_000.0, 1_000.0)
+    usd = min_depth * np.exp(rng.uniform(np.log(1.2), np.log(20.0), n))
+    dust = (mkind == DUST) | (rng.random(n) < 0.04)
+    usd = np.where(dust, rng.random(n) * 890 + 10, usd)
     sdec = np.array([m[3] for m in MARKETS])[market]
     size_steps = np.maximum(np.round(usd / mid * 10.0 ** sdec), 1).astype(np.int64)
-    maker = rng.integers(0, n_makers, n)
-    idx, kind, time, permille = order_life_cycles(rng, t_place, t1 - 1000, 3 * 3600e6, 0.72, 0.1)
+    # lifetimes: long enough that each market keeps about a dozen resting orders (fewer
+    # orders, longer lives), 1-48 hours; crossing orders live minutes, deep ones days
+    per_market = np.bincount(market, minlength=nm)
+    life_m = np.clip(12 * span / np.maximum(per_market, 1), 3_600e6, 48 * 3_600e6)
+    mean_life = np.where(cross, 300e6, np.where(deep, 10 * 24 * 3_600e6, life_m[market]))
+    p_cancel = np.where(cross, 0.5, np.where(deep, 0.3, 0.85))
+    p_fill = np.where(cross, 0.5, np.where(deep, 0.0, 0.15))
+    idx, kind, time, permille = order_life_cycles(rng, t_place, t1 - 1000, mean_life,
+                                                  p_cancel, p_fill)
     time = (time // 1000) * 1000
     steps = fill_steps(size_steps, idx, kind, permille)
     makers = np.array(_makers(seed, n_makers), dtype=object)
@@ -129,6 +187,7 @@ def generate_dydx_maker_volume(events: pa.Table, epoch: int = 0, seed: int = 0) 
 
     This epoch's volume is the makers' filled size × price from `events`; the previous epoch's
     is the same figure scaled by a seeded factor per maker (0.3-1.7), so eligibility varies.
+    Epoch > 0 therefore always carries the `epoch − 1` rows the eligibility rule reads.
     """
     con = duckdb.connect()
     con.register("ev", events)

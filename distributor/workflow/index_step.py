@@ -1,6 +1,5 @@
 """The index stage of `run` (and `verify --rpc`): bring the store up to the chain head for the
-datasets a program reads, through the real listener (indexer/evm), then derive the program
-tables that are not one listener dataset.
+datasets a program reads, through the real listener (indexer/evm).
 
 Which datasets, from which contracts (`[sources] contracts`, DESIGN "The store"):
 - dhedge: pools → dhedge_deposits, dhedge_withdrawals, pool_token_transfers, pool_snapshots;
@@ -8,16 +7,14 @@ Which datasets, from which contracts (`[sources] contracts`, DESIGN "The store")
 - curve: pools → curve_swaps, curve_liquidity.
 Event datasets are indexed before the snapshots that read who to snapshot from them.
 
-Derived tables (written as `<store>/<table>.parquet`, which the loader prefers to a dataset):
-snapshots store raw uint256 base units (balanceOf × tokenPrice / 1e18, balanceOfAt), while the
-programs read token / USD units (programs.md: value_usd, vdht are `dec`); and `curve_coins` is
-the distinct (pool, i, decimals) of curve_liquidity. The conversion is exact (÷ 10^18 in
-Decimal) and done here, once, in SQL over the store.
+The program tables that are not one listener dataset (dHEDGE values in USD and vDHT in DHT
+from the raw uint256 snapshots, Curve's coin decimals) are views the loader builds over the
+store (distributor/store_map.py, DECISIONS D8), so a store indexed here, by `epochdrop index`
+or by a reviewer's `verify --rpc` reads the same way.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +26,6 @@ PLAN = {
                ("pool_snapshots", "pools"), ("vdht_snapshots", "lockup")],
     "curve": [("curve_swaps", "pools"), ("curve_liquidity", "pools")],
 }
-
-# table → (source dataset, columns kept, column scaled by 10^-18 or None)
-DERIVED = {
-    "dhedge": {"dhedge_pool_values": ("pool_snapshots", ("day", "pool", "investor"), "value_usd"),
-               "dhedge_vdht": ("vdht_snapshots", ("day", "investor"), "vdht")},
-    "curve": {"curve_coins": ("curve_liquidity", ("pool", "i", "decimals"), None)},
-}
-
 
 def _addresses(contracts: dict[str, Any], role: str, program: str) -> list[str]:
     v = contracts.get(role)
@@ -67,51 +56,11 @@ def index_store(program: str, rpc: str, store: Path, contracts: dict[str, Any],
         addrs = _contracts(_addresses(contracts, role, program))
         out = _run(client, Path(store), get(dataset), chain_id, addrs, from_block, end, conf)
         done[dataset] = {"rows": out.get("rows"), "last": out.get("last")}
-    derive(program, Path(store))
     return {"chain_id": chain_id, "from_block": from_block, "to_block": end,
             "confirmations": conf,
             "contracts": {k: sorted([v] if isinstance(v, str) else v) for k, v in
                           sorted(contracts.items())},
             "datasets": [d for d, _ in PLAN[program]]}
-
-
-def _shift18(text: str | None) -> str | None:
-    """Base units (decimal string, maybe with a fraction) → units, exact to 18 decimals
-    (the canonical `dec` type; anything finer than 10^-18 of a unit is truncated)."""
-    if text is None:
-        return None
-    with localcontext() as ctx:
-        ctx.prec = 120
-        v = (Decimal(text).scaleb(-18)).quantize(Decimal(1).scaleb(-18), rounding=ROUND_DOWN)
-    return format(v, "f")
-
-
-def derive(program: str, store: Path) -> list[str]:
-    """Write the derived program tables of `program` from the store's datasets."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from epochdrop.fsio import TMP_PREFIX
-    from indexer.store import Store
-
-    written = []
-    st = Store(store)
-    for table, (dataset, keep, scaled) in DERIVED.get(program, {}).items():
-        src = st.read(dataset)
-        if src is None:
-            continue
-        cols = {c: src.column(c).to_pylist() for c in keep}
-        if scaled:
-            cols[scaled] = [_shift18(v) for v in src.column(scaled).to_pylist()]
-        rows = sorted(set(zip(*cols.values()))) if not scaled else sorted(
-            zip(*cols.values()), key=lambda r: tuple(str(x) for x in r))
-        names = list(cols)
-        out = pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})
-        tmp = store / f"{TMP_PREFIX}{table}.parquet.partial"
-        pq.write_table(out, tmp, compression="zstd", write_statistics=False)
-        tmp.replace(store / f"{table}.parquet")
-        written.append(table)
-    return written
 
 
 def reachable(rpc: str) -> bool:

@@ -10,7 +10,7 @@ written down in `distributor/programs/README.md`; keep the two in step.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Callable, Literal
 
 import pyarrow as pa
@@ -52,6 +52,16 @@ class Epoch:
     def to_json(self) -> dict[str, Any]:
         return {"label": self.label, "start": self.start.isoformat() + "Z",
                 "end": self.end.isoformat() + "Z", "index": self.index}
+
+
+def day_label(label: str, expected: str) -> date:
+    """An epoch label that names a day (`YYYY-MM-DD`); `expected` completes the error."""
+    from epochdrop.errors import ConfigError
+
+    try:
+        return date.fromisoformat(label)
+    except ValueError:
+        raise ConfigError(f"--epoch {label!r}: {expected}") from None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ the week is excluded; all U = 0 → nothing allocated.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -18,7 +18,8 @@ import pyarrow as pa
 from pydantic import Field
 
 from distributor.programs.params import CommonParams, Dec, base_units
-from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec
+from distributor.programs.spec import (Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec,
+                                       day_label)
 from distributor.programs.sql import run_sql_file
 from epochdrop.errors import ConfigError, InputError
 
@@ -32,11 +33,7 @@ class CurveParams(CommonParams):
 
 
 def curve_epoch(label: str, params: CurveParams) -> Epoch:
-    try:
-        day = date.fromisoformat(label)
-    except ValueError:
-        raise ConfigError(f"--epoch {label!r}: curve epochs are the week's first day, "
-                          f"YYYY-MM-DD (a Thursday)") from None
+    day = day_label(label, "curve epochs are the week's first day, YYYY-MM-DD (a Thursday)")
     if day.weekday() != 3:
         raise ConfigError(f"--epoch {label}: is a {day.strftime('%A')}; curve weeks start "
                           f"on Thursday 00:00 UTC")

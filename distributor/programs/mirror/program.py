@@ -11,7 +11,7 @@ stakers (DECISIONS D19).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,9 +20,10 @@ from pydantic import Field, field_validator
 
 from distributor.programs.mirror.replay import Replay
 from distributor.programs.params import CommonParams, Dec
-from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec
+from distributor.programs.spec import (Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec,
+                                       day_label)
 from distributor.programs.sql import run_sql_file
-from epochdrop.errors import ConfigError, InputError
+from epochdrop.errors import InputError
 
 HERE = Path(__file__).parent
 # cap → D: deployed (0.4, 5), PR #98 (0.8, 2.5), SIMP-3 as proposed (1.0, 2).
@@ -44,11 +45,7 @@ class MirrorParams(CommonParams):
 
 
 def mirror_epoch(label: str, params: MirrorParams) -> Epoch:
-    try:
-        day = date.fromisoformat(label)
-    except ValueError:
-        raise ConfigError(f"--epoch {label!r}: mirror epochs are the window's first day, "
-                          f"YYYY-MM-DD") from None
+    day = day_label(label, "mirror epochs are the window's first day, YYYY-MM-DD")
     start = datetime(day.year, day.month, day.day)
     return Epoch(label=day.isoformat(), start=start,
                  end=start + timedelta(days=params.epoch_days))

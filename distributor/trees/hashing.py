@@ -1,28 +1,56 @@
-"""Bulk hashing over contiguous byte arrays: one C call per hash, no Python object per node.
+"""Bulk hashing over contiguous byte arrays: one C call per level, no Python object per node.
 
-A million-claim tree needs ~3 million keccak calls (OZ double-hashes leaves). Building each
-node as a Python object costs more than the hash itself (FACTS.md "Merkle": a per-leaf
-Python tree builds 100k leaves in ~8 s), so every level here is one numpy `(M, 32)` uint8
-array and the hash loop is a single comprehension over slices of one `bytes` buffer.
-safe-pysha3's `keccak_256` is the fastest per-call keccak available from PyPI.
+A million-claim tree needs ~4 million keccak calls (OZ double-hashes leaves; EIP-55
+checksums hash every address). Building each node as a Python object costs more than the
+hash itself (FACTS.md "Merkle": a per-leaf Python tree builds 100k leaves in ~8 s), so
+every level here is one numpy `(M, 32)` uint8 array, hashed by `_keccak.c` in one call
+that releases the GIL, split over the cores by threads. Where the extension was not built
+(no C compiler at install), the same bytes come from safe-pysha3, one call per row, with
+the second half hashed in a forked child.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
 
 import numpy as np
 import sha3
 
-_keccak = sha3.keccak_256
+try:
+    from distributor.trees import _keccak
+except ImportError:  # built optionally (pyproject `ext-modules`); same results, slower
+    _keccak = None
+
 _sha256 = hashlib.sha256
 _CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+PARALLEL_MIN = 1 << 15  # rows; below this a second thread (or fork) costs more than it saves
 
 
 def keccak_rows(rows: np.ndarray) -> np.ndarray:
     """keccak256 of every row of a 2-D uint8 array -> (M, 32) uint8."""
-    return _hash_rows(rows, _keccak)
+    rows = np.ascontiguousarray(rows, dtype=np.uint8)
+    m, width = rows.shape
+    if _keccak is None:
+        return _hash_rows(rows, sha3.keccak_256)
+    out = np.empty((m, 32), dtype=np.uint8)
+    _split(m, lambda a, b: _keccak.keccak256_rows(rows[a:b], width, out[a:b]))
+    return out
+
+
+def pair_rows(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """keccak256(min(l, r) || max(l, r)) for every pair of (M, 32) rows: the sorted-pair
+    hash of OpenZeppelin's MerkleProof.sol (`_hashPair`), Uniswap's merkle-tree.ts
+    (`sortAndConcat`) and Balancer, so a proof needs no left/right flags."""
+    if _keccak is None:
+        return keccak_rows(order_pairs(left, right))
+    left = np.ascontiguousarray(left, dtype=np.uint8)
+    right = np.ascontiguousarray(right, dtype=np.uint8)
+    out = np.empty(left.shape, dtype=np.uint8)
+    _split(len(out), lambda a, b: _keccak.pair_rows(left[a:b], right[a:b], out[a:b]))
+    return out
 
 
 def sha256_rows(rows: np.ndarray) -> np.ndarray:
@@ -30,10 +58,32 @@ def sha256_rows(rows: np.ndarray) -> np.ndarray:
     return _hash_rows(rows, _sha256)
 
 
-PARALLEL_MIN = 1 << 16  # rows; below this a fork costs more than it saves
+def _split(m: int, job) -> None:
+    """Run `job(a, b)` over row ranges covering 0..m, one per core when m is large."""
+    if m < PARALLEL_MIN or _CPUS < 2:
+        job(0, m)
+        return
+    cuts = [m * k // _CPUS for k in range(_CPUS + 1)]
+    errors: list[BaseException] = []
+
+    def run(a: int, b: int) -> None:
+        try:
+            job(a, b)
+        except BaseException as exc:  # re-raised in the caller below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(a, b)) for a, b in zip(cuts[1:-1], cuts[2:])]
+    for t in threads:
+        t.start()
+    run(cuts[0], cuts[1])
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
 
 
 def _hash_rows(rows: np.ndarray, fn) -> np.ndarray:
+    """One Python-level hash call per row (sha256, or keccak without the extension)."""
     m, width = rows.shape
     if m == 0:
         return np.zeros((0, 32), dtype=np.uint8)
@@ -79,12 +129,8 @@ def _hash_forked(data: bytes, width: int, m: int, fn) -> bytes:
 
 
 def order_pairs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """(M, 64) rows holding min(left, right) || max(left, right) in byte order.
-
-    Sorted-pair hashing is what OpenZeppelin's MerkleProof.sol (`_hashPair`), Uniswap's
-    merkle-tree.ts (`sortAndConcat`) and Jito's merkle_tree.rs (`lsib <= rsib`) all do, so
-    a proof needs no left/right flags.
-    """
+    """(M, 64) rows holding min(left, right) || max(left, right) in byte order (the input
+    of `pair_rows`; Jito's merkle_tree.rs sorts its sha256 pairs the same way, `lsib <= rsib`)."""
     swap = left.view("S32").ravel() > right.view("S32").ravel()
     first = np.where(swap[:, None], right, left)
     second = np.where(swap[:, None], left, right)

@@ -14,7 +14,7 @@ from typing import IO
 import numpy as np
 
 from distributor.trees.claims import AccountKind, Claims
-from distributor.trees.hashing import keccak_rows, order_pairs
+from distributor.trees.hashing import pair_rows
 from epochdrop.errors import UserError
 
 
@@ -73,7 +73,7 @@ class Scheme(ABC):
     @staticmethod
     def pair_hash(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Sorted-pair keccak (OpenZeppelin MerkleProof `_hashPair`); Jito overrides."""
-        return keccak_rows(order_pairs(a, b))
+        return pair_rows(a, b)
 
     def write_native(self, built: Built, fh: IO[bytes], proofs_json) -> None:
         """Stream the scheme's native file; `proofs_json(idx)` yields JSON proof arrays."""

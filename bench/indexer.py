@@ -61,13 +61,12 @@ CHILD = r"""
 import json, sys, time
 sys.path.insert(0, {repo!r})
 from pathlib import Path
-from indexer.cli import _run
+from indexer.api import connect, index_dataset
 from indexer.datasets import get
-from indexer.evm.rpc import connect
 c = connect({url!r}); ds = get("erc20_transfers"); cid = c.chain_id()
 t0 = time.perf_counter()
-out = _run(c, Path({store!r}), ds, cid, [{contract!r}], {first}, {last}, 0, range_blocks={rng},
-           workers={workers})
+out = index_dataset(c, Path({store!r}), ds, cid, [{contract!r}], {first}, {last}, 0,
+                    range_blocks={rng}, workers={workers})
 dt = time.perf_counter() - t0
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
 print(json.dumps(dict(rows=out["rows"], seconds=dt, peak_mb=int(hwm) / 1024,
@@ -76,8 +75,8 @@ print(json.dumps(dict(rows=out["rows"], seconds=dt, peak_mb=int(hwm) / 1024,
 
 
 def ours(url, contract, first, last, workers=2) -> dict:
-    """`epochdrop index`'s own code path (indexer.cli._run) in a fresh process; peak RSS is
-    the parent's (workers are separate processes of about the same size)."""
+    """`epochdrop index`'s own code path (indexer.api.index_dataset) in a fresh process; peak
+    RSS is the parent's (workers are separate processes of about the same size)."""
     store = tempfile.mkdtemp(prefix="bench-store-", dir=REPO / ".cache")
     try:
         code = CHILD.format(repo=str(REPO), url=url, store=store, contract=contract, rng=RANGE,

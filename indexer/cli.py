@@ -9,7 +9,6 @@ and an RPC whose chain is not the one the store holds. Each is one line and a no
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 from typing import Optional
 
@@ -18,8 +17,8 @@ import typer
 from epochdrop.errors import InputError, UserError
 from rich.console import Console
 from epochdrop.runreport import RunReport, runs_dir_for_store
+from indexer.api import checksum_contracts, default_confirmations, index_dataset
 
-LOCAL_CHAINS = {31337, 1337, 0x776562337079}
 console = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
@@ -56,19 +55,6 @@ def _block_arg(name: str, v: str) -> int | None:
     return int(v)
 
 
-def _contracts(text: list[str]) -> list[str]:
-    from eth_utils import to_checksum_address
-    out = []
-    for part in ",".join(text).split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if not re.fullmatch(r"0x[0-9a-fA-F]{40}", part):
-            raise UserError(f"--contracts {part!r} is not an address (0x + 40 hex digits)")
-        out.append(to_checksum_address(part))
-    return sorted(set(out))
-
-
 def index(
     dataset: str = typer.Argument(..., help="Dataset name (see docs/indexer.md)."),
     rpc: str = typer.Option(..., "--rpc", help="JSON-RPC URL, or `embedded`."),
@@ -97,7 +83,7 @@ def index(
         raise UserError("--from latest: give a block number")
     if end is not None and start > end:
         raise UserError(f"--from {start} is after --to {end}")
-    addrs = _contracts(contracts)
+    addrs = checksum_contracts(contracts)
     if ds.kind == "snapshot" and not addrs:
         raise UserError(f"{ds.name} reads contracts: give them with --contracts")
     if ds.kind not in ("events", "blocks", "snapshot"):
@@ -121,7 +107,7 @@ def index(
             raise UserError(f"--contracts {a}: no contract code at this address on chain "
                             f"{chain_id} (is it an EOA, or on another chain?)")
     if confirmations is None:
-        confirmations = 0 if chain_id in LOCAL_CHAINS else 64
+        confirmations = default_confirmations(chain_id)
     console.print(f"plan: {ds.name} ({ds.kind}) on chain {chain_id} via {client.url}, blocks "
                   f"{start}–{end} (head {head}, {confirmations} confirmations), "
                   f"{len(addrs) or 'all'} contract(s) → {store}/{ds.name}/chain={chain_id}/",
@@ -131,8 +117,8 @@ def index(
     args = dict(dataset=ds.name, rpc=rpc, start=start, end=end, store=str(store),
                 contracts=addrs, confirmations=confirmations, chain_id=chain_id)
     with RunReport(runs_dir_for_store(store), "index", args) as report:
-        out = _run(client, store, ds, chain_id, addrs, start, end, confirmations,
-                   chunk_rows=chunk_rows, range_blocks=range_blocks, workers=workers)
+        out = index_dataset(client, store, ds, chain_id, addrs, start, end, confirmations,
+                            chunk_rows=chunk_rows, range_blocks=range_blocks, workers=workers)
         report.done(out)
     console.print(f"done: {ds.name} chain {chain_id}: {out['rows']:,} new rows in {out['chunks']} "
                   f"chunk(s), final block {out['last']}, {out['retries']} retries, "
@@ -141,41 +127,6 @@ def index(
     if out["unmatched"]:
         console.print(f"note: {sum(out['unmatched'].values())} log(s) matched no {ds.name} event: "
                       f"{out['unmatched']}", markup=False, highlight=False)
-
-
-def _run(client, store, ds, chain_id, addrs, start, end, confirmations, *,
-         chunk_rows: int = 25_000, range_blocks: int = 2000, workers: int = 2) -> dict:
-    from dataclasses import asdict
-
-    from indexer.evm.listener import Listener
-    from indexer.evm.parallel import ProcessLogSource
-    from indexer.evm.rpc import HttpTransport
-    from indexer.evm.sources import HeaderSource, LogSource
-    from indexer.retry import AdaptiveStep
-    from indexer.store import Store
-
-    st = Store(store)
-    if ds.kind == "snapshot":
-        from indexer.evm.snapshots import run_snapshots
-        out = run_snapshots(client, st, ds, chain_id, addrs, start, end, confirmations)
-        return dict(out, retries=client.retries, unmatched={})
-    if ds.kind == "blocks":
-        source = HeaderSource(client, ds, chain_id)
-        step = AdaptiveStep(min(range_blocks, 200), 1, 1000, 10_000)
-    elif workers > 0 and isinstance(client.transport, HttpTransport) and threading.active_count() == 1:
-        # worker processes are forked: only from a process without threads (fork copies
-        # no other thread, and a lock one of them held would stay locked in the child)
-        source, step = ProcessLogSource(client, ds, chain_id, addrs, workers), AdaptiveStep(range_blocks)
-    else:
-        source, step = LogSource(client, ds, chain_id, addrs), AdaptiveStep(range_blocks)
-    try:
-        res = Listener(st, ds, chain_id, addrs, source, client, step=step,
-                       flush_rows=chunk_rows).run(start, end, confirmations)
-    finally:
-        if hasattr(source, "close"):
-            source.close()
-    return dict(asdict(res), retries=client.retries, unmatched=dict(source.unmatched),
-                worker_peak_mb=getattr(source, "worker_peak_mb", None))
 
 
 def decode(

@@ -39,9 +39,7 @@ def index_store(program: str, rpc: str, store: Path, contracts: dict[str, Any],
                 from_block: int = 0, to_block: int | None = None,
                 confirmations: int | None = None) -> dict[str, Any]:
     """Index every dataset `program` needs into `store`; return the public facts of the run."""
-    from indexer.cli import LOCAL_CHAINS, _contracts, _run
-    from indexer.datasets import get
-    from indexer.evm.rpc import connect
+    from indexer.api import checksum_contracts, connect, default_confirmations, index_dataset
 
     if program not in PLAN:
         raise ConfigError(f"[sources] rpc: {program} has no EVM sources (its inputs are "
@@ -50,11 +48,11 @@ def index_store(program: str, rpc: str, store: Path, contracts: dict[str, Any],
     chain_id = client.chain_id()
     head = client.block_number()
     end = head if to_block is None else min(to_block, head)
-    conf = confirmations if confirmations is not None else (0 if chain_id in LOCAL_CHAINS else 64)
+    conf = confirmations if confirmations is not None else default_confirmations(chain_id)
     done = {}
     for dataset, role in PLAN[program]:
-        addrs = _contracts(_addresses(contracts, role, program))
-        out = _run(client, Path(store), get(dataset), chain_id, addrs, from_block, end, conf)
+        addrs = checksum_contracts(_addresses(contracts, role, program))
+        out = index_dataset(client, Path(store), dataset, chain_id, addrs, from_block, end, conf)
         done[dataset] = {"rows": out.get("rows"), "last": out.get("last")}
     return {"chain_id": chain_id, "from_block": from_block, "to_block": end,
             "confirmations": conf,
@@ -69,9 +67,9 @@ def reachable(rpc: str) -> bool:
     store. Then the store is used as it was indexed. Any other RPC is always tried."""
     if rpc != "embedded":
         return True
-    from indexer.evm import embedded
+    from indexer.api import embedded_chain_live
 
-    return embedded._CHAIN is not None and embedded._CHAIN.w3.eth.block_number > 0
+    return embedded_chain_live()
 
 
 def recorded(out: Path) -> dict[str, Any]:

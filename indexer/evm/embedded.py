@@ -183,3 +183,8 @@ def embedded_chain(*, fresh: bool = False) -> EmbeddedChain:
     if _CHAIN is None or fresh:
         _CHAIN = EmbeddedChain()
     return _CHAIN
+
+
+def current_chain() -> EmbeddedChain | None:
+    """The process's embedded chain if one was created, else None (creates nothing)."""
+    return _CHAIN

@@ -1,0 +1,106 @@
+"""The indexer's public API: what other parts of epochdrop (the `run` workflow's index stage,
+`verify --rpc`, the benches) use to index a store, without reaching into `indexer.cli`.
+
+`epochdrop index` is argument checks around these same functions, so a store indexed through
+them is the one `epochdrop index` would write (DESIGN "The store"). Heavy imports (web3 helpers,
+pyarrow, httpx) happen inside the functions: importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from epochdrop.errors import UserError
+
+# Chain ids of local development nodes: anvil/hardhat (31337), ganache (1337), the embedded
+# eth-tester chain (0x776562337079, "web3py").
+LOCAL_CHAINS = frozenset({31337, 1337, 0x776562337079})
+
+
+def default_confirmations(chain_id: int) -> int:
+    """Blocks behind the head that count as final when none are given (DECISIONS D10):
+    0 on local chains, 64 elsewhere."""
+    return 0 if chain_id in LOCAL_CHAINS else 64
+
+
+def checksum_contracts(addresses: Iterable[str]) -> list[str]:
+    """Contract addresses (each item may be comma-separated) → sorted, de-duplicated EIP-55
+    addresses. A malformed address is a UserError naming it."""
+    from eth_utils import to_checksum_address
+
+    out = []
+    for part in ",".join(addresses).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not re.fullmatch(r"0x[0-9a-fA-F]{40}", part):
+            raise UserError(f"--contracts {part!r} is not an address (0x + 40 hex digits)")
+        out.append(to_checksum_address(part))
+    return sorted(set(out))
+
+
+def connect(rpc: str, **kwargs: Any):
+    """An RPC client for an http(s) URL or `embedded` (indexer.evm.rpc.connect; same keywords)."""
+    from indexer.evm.rpc import connect as _connect
+
+    return _connect(rpc, **kwargs)
+
+
+def embedded_chain_live() -> bool:
+    """Whether this process holds an embedded chain with blocks beyond genesis (the demo builds
+    one; a fresh process has none, and `--rpc embedded` there would start an empty chain)."""
+    from indexer.evm.embedded import current_chain
+
+    chain = current_chain()
+    return chain is not None and chain.w3.eth.block_number > 0
+
+
+def index_dataset(client, store: Path | str, dataset, chain_id: int, contracts: list[str],
+                  start: int, end: int, confirmations: int, *, chunk_rows: int = 25_000,
+                  range_blocks: int = 2000, workers: int = 2) -> dict[str, Any]:
+    """Index blocks `start`..`end` (inclusive) of one EVM dataset (a name or a Dataset) into
+    `store`, resuming from its checkpoint. `contracts` must already be checksummed
+    (checksum_contracts). Returns the listener's counts: rows, chunks, last, retries, splits,
+    reorgs, seconds, unmatched (logs no event matched), worker_peak_mb."""
+    from dataclasses import asdict
+
+    from indexer.datasets import get
+    from indexer.evm.listener import Listener
+    from indexer.evm.parallel import ProcessLogSource
+    from indexer.evm.rpc import HttpTransport
+    from indexer.evm.sources import HeaderSource, LogSource
+    from indexer.retry import AdaptiveStep
+    from indexer.store import Store
+
+    ds = get(dataset) if isinstance(dataset, str) else dataset
+    st = Store(Path(store))
+    if ds.kind == "snapshot":
+        from indexer.evm.snapshots import run_snapshots
+        out = run_snapshots(client, st, ds, chain_id, contracts, start, end, confirmations)
+        return dict(out, retries=client.retries, unmatched={})
+    if ds.kind == "blocks":
+        source = HeaderSource(client, ds, chain_id)
+        step = AdaptiveStep(min(range_blocks, 200), 1, 1000, 10_000)
+    elif workers > 0 and isinstance(client.transport, HttpTransport) and threading.active_count() == 1:
+        # worker processes are forked: only from a process without threads (fork copies
+        # no other thread, and a lock one of them held would stay locked in the child)
+        source = ProcessLogSource(client, ds, chain_id, contracts, workers)
+        step = AdaptiveStep(range_blocks)
+    else:
+        source, step = LogSource(client, ds, chain_id, contracts), AdaptiveStep(range_blocks)
+    try:
+        res = Listener(st, ds, chain_id, contracts, source, client, step=step,
+                       flush_rows=chunk_rows).run(start, end, confirmations)
+    finally:
+        if hasattr(source, "close"):
+            source.close()
+    return dict(asdict(res), retries=client.retries, unmatched=dict(source.unmatched),
+                worker_peak_mb=getattr(source, "worker_peak_mb", None))
+
+
+__all__ = ["LOCAL_CHAINS", "checksum_contracts", "connect", "default_confirmations",
+           "embedded_chain_live", "index_dataset"]

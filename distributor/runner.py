@@ -9,7 +9,7 @@ the program and its params (DECISIONS D7, D21): score tables are sorted, floats 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,11 +104,10 @@ def manifest_fields(prep: Prepared, result: ScoreResult, allocs: dict[str, PoolA
     total = {k: str(sum(getattr(a, k) for a in allocs.values()))
              for k in ("budget", "allocated", "dust", "unpaid", "unallocated")}
     notes = list(result.notes)
-    if all(a.unallocated == a.budget for a in allocs.values()) and allocs:
+    if allocs and all(a.unallocated == a.budget and not a.removed for a in allocs.values()):
         notes.insert(0, ZERO_NOTE)
     else:
-        notes += [f"pool {n or '(all)'}: {ZERO_NOTE}" for n, a in allocs.items()
-                  if a.unallocated and a.budget]
+        notes += unallocated_notes(result, allocs)
     return {
         "program": prep.spec.name,
         "token": prep.spec.token,
@@ -122,6 +121,28 @@ def manifest_fields(prep: Prepared, result: ScoreResult, allocs: dict[str, PoolA
         "notes": notes,
         "facts": result.extra,
     }
+
+
+def unallocated_notes(result: ScoreResult, allocs: dict[str, PoolAllocation]) -> list[str]:
+    """One note per pool whose budget went to nobody (`unallocated`: no account with a positive
+    score was left), saying why: no account scored in it, every account was removed, or the
+    scores left were all zero. Reserve pools (spec.Pool) are skipped: nobody can score there
+    and the program's own notes explain their budget."""
+    rows = Counter(result.table.column("pool").to_pylist())
+    reserve = {p.name for p in result.pools if p.reserve}
+    out = []
+    for name, a in allocs.items():
+        if not a.unallocated or name in reserve:
+            continue
+        removed = ", ".join(f"{n} {why}" for why, n in sorted(Counter(a.removed.values()).items()))
+        if not rows[name]:
+            why = "no account scored"
+        elif len(a.removed) == rows[name]:
+            why = f"every account was removed ({removed})"
+        else:
+            why = f"{removed} removed, the others scored zero" if removed else "all scores zero"
+        out.append(f"pool {name or '(all)'}: {why} → {a.unallocated} base units not allocated")
+    return out
 
 
 def score_epoch(program: str, data: str | Path, epoch: str, out: str | Path,

@@ -87,6 +87,25 @@ def test_lp_ineligible_from_previous_epoch(tmp_path):
     assert paid(out) == {A: EMISSION // 5}  # A alone takes the whole BTC-USD pool
 
 
+def test_pool_notes_name_what_happened_and_skip_the_unassigned_remainder(tmp_path):
+    """Only B quotes BTC-USD and B is ineligible; A quotes ETH-USD; no other market is live, so
+    60% of the emission is the `(unassigned)` remainder: the program's own note covers it, and
+    the runner adds no "nobody was paid" note for that pool (nobody can score there)."""
+    orders = quote("BTC-USD", B, "29990", "30010", "1") + quote("ETH-USD", A, "1999", "2001", "10")
+    m, out = run(tmp_path, orders, [[0, "ETH-USD", A, "1000"]])
+    assert paid(out) == {A: EMISSION // 5}
+    assert m["facts"]["market_budgets"]["(unassigned)"] == str(EMISSION - 2 * (EMISSION // 5))
+    assert not any("pool (unassigned)" in n for n in m["notes"]), m["notes"]
+    assert any("went to no market" in n for n in m["notes"])
+    assert (f"pool BTC-USD: every account was removed (1 ineligible) → {EMISSION // 5} "
+            "base units not allocated") in m["notes"]
+    assert not any("all scores zero" in n for n in m["notes"])
+
+    m, _ = run(tmp_path / "eth", quote("BTC-USD", A, "29990", "30010", "1"))
+    assert f"pool ETH-USD: no account scored → {EMISSION // 5} base units not allocated" in m["notes"]
+    assert not any("pool (unassigned)" in n for n in m["notes"])
+
+
 def test_account_below_threshold_epoch_7(tmp_path):
     """From epoch 7 the threshold is 0.25%: 0.24% is out, 0.25% exactly is in."""
     e7 = window("7")

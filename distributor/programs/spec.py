@@ -87,11 +87,17 @@ class Rule:
 
 @dataclass(frozen=True)
 class Pool:
-    """A separately allocated budget (base units): one per market, side, or the whole program."""
+    """A separately allocated budget (base units): one per market, side, or the whole program.
+
+    `reserve`: a pool no account can score in by design (dYdX's `(unassigned)` remainder of the
+    emission). Its budget stays unallocated, the program's own notes say why, and the runner
+    adds no "nobody was paid from this pool" note for it.
+    """
 
     name: str
     budget: int
     rule: Rule
+    reserve: bool = False
 
 
 @dataclass

@@ -141,7 +141,7 @@ def score(con, p: DydxParams, epoch) -> ScoreResult:
     markets = {m for m, _ in aggs} | set(live)
     budgets = market_budgets(p, markets, live)
     rule = Rule(rounding=p.rounding)
-    pools = [Pool(m, b, rule) for m, b in sorted(budgets.items())]
+    pools = [Pool(m, b, rule, reserve=m == UNASSIGNED) for m, b in sorted(budgets.items())]
     notes = [f"formula {p.formula}", elig_note]
     if UNASSIGNED in budgets:
         notes.append(f"{budgets[UNASSIGNED]} base units of the emission went to no market "

@@ -4,6 +4,7 @@ open mid-epoch)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import duckdb
@@ -15,6 +16,7 @@ from indexer.generate import (generate_dydx_maker_volume, generate_dydx_order_ev
                               generate_governance, generate_jet_markets,
                               generate_jet_order_events)
 from indexer.generate.dydx import EPOCH0
+from tests.support.evm import REPO
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +98,19 @@ def test_jet_and_governance_shapes():
     assert sum(p["category"] == "Asset Onboarding" and p["voting_at"] < cutoff for p in props) == 19
     w = [float(x) for x in g["governance_votes"].column("weight").to_pylist()]
     assert min(w) < 1000 < max(w) and 1000.0 in w
+
+
+def test_scale_one_sizes_in_the_docs_are_measured():
+    """docs/solana_orderbook_import.md states what scale 1 generates; hold it to the generators."""
+    text = " ".join((REPO / "docs/solana_orderbook_import.md").read_text().split())
+    m = re.search(r"Scale 1 = ([\d,]+) orders: about ([\d,]+) dYdX order events \(([\d,]+) "
+                  r"with seed 1, epoch 0;.*?\) or about ([\d,]+) Jet order events \(([\d,]+) with seed 1\)",
+                  text)
+    assert m, "the scale-1 sentence of docs/solana_orderbook_import.md changed shape"
+    orders, dydx_about, dydx_1, jet_about, jet_1 = (int(g.replace(",", "")) for g in m.groups())
+    d = generate_dydx_order_events(seed=1, scale=1)
+    j = generate_jet_order_events(seed=1, scale=1)
+    assert (d.num_rows, j.num_rows) == (dydx_1, jet_1)
+    assert len(set(d.column("order_id").to_pylist())) == orders
+    assert abs(dydx_about - d.num_rows) <= 0.01 * d.num_rows
+    assert abs(jet_about - j.num_rows) <= 0.01 * j.num_rows

@@ -98,6 +98,7 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
         # Shard formatting is pure Python: a forked child writes 3 of every 4 shards while
         # this process writes proofs.parquet, the native file and the remaining shards.
         (tmp / outputs.SHARDS).mkdir()
+        built.node_cells  # formatted once, before the fork, so both processes share it
         plan = outputs.ShardPlan(built, tmp, head)
         forked = len(built.claims) >= FORK_MIN
 

@@ -126,8 +126,8 @@ def _read_proofs(source, scheme, types) -> Built:
     nodes = np.frombuffer(flat.buffers()[1], dtype=np.uint8)[flat.offset * 32:(flat.offset + len(flat)) * 32]
     nodes = nodes.reshape(-1, 32)[offsets[0]:]
     offsets = offsets - offsets[0]
-    return Built(scheme.name, types, claims, np.zeros((len(accounts), 32), np.uint8), b"",
-                 nodes, offsets)
+    return Built.from_nodes(scheme.name, types, claims, np.zeros((len(accounts), 32), np.uint8),
+                            b"", nodes, offsets)
 
 
 def _same_claims(a: Built, b: Built) -> bool:

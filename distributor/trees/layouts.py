@@ -8,8 +8,9 @@
   i+1 pairs neighbours of level i; an odd last node is promoted unchanged (Uniswap,
   Balancer) or paired with itself (Jito, D2).
 
-Proofs come back as one flat `(K, 32)` node array plus `(N+1,)` offsets, claim i's
-proof being nodes[offsets[i]:offsets[i+1]] — the layout of an Arrow list column.
+Proofs come back as row numbers into a node table (the heap itself, or the levels
+stacked) plus `(N+1,)` offsets, claim i's proof being table[index[offsets[i]:offsets[i+1]]]
+— the layout of an Arrow list column, with each distinct node stored once.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def heap_tree(leaves: np.ndarray, pair_hash: PairHash) -> np.ndarray:
 
 
 def heap_proofs(tree: np.ndarray, tree_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sibling path of every leaf (`core.ts` getProof): sibling, then parent, up to the root."""
+    """Sibling path of every leaf (`core.ts` getProof): sibling, then parent, up to the root.
+    -> (rows of `tree`, offsets)."""
     def steps():
         idx = np.asarray(tree_index, dtype=np.int64).copy()
         while True:
@@ -46,9 +48,9 @@ def heap_proofs(tree: np.ndarray, tree_index: np.ndarray) -> tuple[np.ndarray, n
             if not active.any():
                 return
             sib = np.where(idx % 2 == 1, idx + 1, idx - 1)
-            yield active, tree, np.where(active, sib, 0)
+            yield active, np.where(active, sib, 0)
             idx = np.where(active, (idx - 1) // 2, 0)
-    return _gather(steps, len(tree_index))
+    return _gather(steps, len(tree_index), len(tree))
 
 
 def level_tree(leaves: np.ndarray, pair_hash: PairHash, *, odd: str) -> list[np.ndarray]:
@@ -68,11 +70,14 @@ def level_tree(leaves: np.ndarray, pair_hash: PairHash, *, odd: str) -> list[np.
 
 
 def level_proofs(levels: list[np.ndarray], position: np.ndarray, *, odd: str
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Uniswap `getProof` skips a missing sibling; Jito's `find_path` uses the node itself."""
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Uniswap `getProof` skips a missing sibling; Jito's `find_path` uses the node itself.
+    -> (node table = the levels stacked, rows of it, offsets)."""
+    base = np.cumsum([0] + [len(level) for level in levels])
+
     def steps():
         pos = np.asarray(position, dtype=np.int64).copy()
-        for level in levels[:-1]:
+        for k, level in enumerate(levels[:-1]):
             m = level.shape[0]
             sib = pos ^ 1
             if odd == "promote":
@@ -81,38 +86,37 @@ def level_proofs(levels: list[np.ndarray], position: np.ndarray, *, odd: str
             else:
                 active = np.ones(len(pos), dtype=bool)
                 sib = np.where(sib < m, sib, pos)
-            yield active, level, sib
+            yield active, sib + base[k]
             pos = pos >> 1
-    return _gather(steps, len(position))
+    table = np.concatenate(levels) if levels else np.zeros((0, 32), dtype=np.uint8)
+    return (table, *_gather(steps, len(position), len(table)))
 
 
-def _gather(steps, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Place each step's sibling at its claim's next free slot of one flat array.
+def _gather(steps, n: int, table_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Place each step's sibling row at its claim's next free slot of one flat array.
 
-    `steps()` is walked twice (lengths first, then nodes) rather than keeping ~9 MB of
-    index arrays per level alive; `np.take` is ~10x faster than fancy row indexing."""
+    `steps()` is walked twice (lengths first, then rows) rather than keeping ~9 MB of
+    index arrays per level alive."""
     lengths = np.zeros(n, dtype=np.int64)
     depth = 0
-    for active, _, _ in steps():
+    for active, _ in steps():
         lengths += active
         depth += 1
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    flat = np.empty((int(offsets[-1]), 32), dtype=np.uint8)
+    flat = np.empty(int(offsets[-1]), dtype=np.int32 if table_rows < 2**31 else np.int64)
     if depth and lengths.min() == depth:  # every path full length: an (N, D) grid
-        grid = flat.reshape(n, depth, 32)
-        for j, (_, nodes, sib) in enumerate(steps()):
-            grid[:, j] = np.take(nodes, sib, axis=0)
+        grid = flat.reshape(n, depth)
+        for j, (_, sib) in enumerate(steps()):
+            grid[:, j] = sib
         return flat, offsets
     slot = offsets[:-1].copy()
-    flat_v = flat.view("V32").ravel()
-    for active, nodes, sib in steps():
-        nodes_v = nodes.view("V32").ravel()
+    for active, sib in steps():
         if active.all():  # most steps: every path still climbing
-            flat_v[slot] = np.take(nodes_v, sib)
+            flat[slot] = sib
             slot += 1
             continue
         rows = np.flatnonzero(active)
-        flat_v[slot[rows]] = np.take(nodes_v, sib[rows])
+        flat[slot[rows]] = sib[rows]
         slot[rows] += 1
     return flat, offsets

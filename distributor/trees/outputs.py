@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from distributor.trees.hexfmt import CELL, hex_digits, node_cells
+from distributor.trees.hexfmt import CELL, hex_digits
 from distributor.trees.schemes import Built, Scheme
 
 PROOFS = "proofs.parquet"
@@ -98,25 +98,34 @@ def _hash(path: Path, data: bytes | None) -> str:
 
 
 class ProofText:
-    """JSON proof arrays (`["0x…",…]`) for any subset of claims, built in bulk."""
+    """JSON proof arrays (`["0x…",…]`) for any subset of claims, gathered from the text of
+    each tree node (`Built.node_cells`, formatted once) rather than formatted per proof."""
 
     def __init__(self, built: Built):
-        self.nodes, self.off = built.proof_nodes, built.proof_offsets
+        self.cells, self.index, self.off = built.node_cells, built.proof_index, built.proof_offsets
 
-    def spans(self, idx: np.ndarray) -> tuple[memoryview, list[int], list[int]]:
-        """One buffer of `"0x…",` cells for the claims `idx`, and where each claim's run of
-        cells starts and ends (claim j's proof text is buf[a[j]:b[j]-1], no copy)."""
+    def spans(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One uint8 buffer of `"0x…",` cells for the claims `idx`, and where each claim's
+        run of cells starts and ends in it (claim j's cells are buf[a[j]:b[j]])."""
         idx = np.asarray(idx, dtype=np.int64)
         starts, lens = self.off[idx], self.off[idx + 1] - self.off[idx]
         ends = np.cumsum(lens)
         total = int(ends[-1]) if len(ends) else 0
         rows = np.repeat(starts - (ends - lens), lens) + np.arange(total)
-        buf = memoryview(node_cells(np.take(self.nodes, rows, axis=0)).reshape(-1))
-        return buf, ((ends - lens) * CELL).tolist(), (ends * CELL).tolist()
+        buf = np.take(self.cells, np.take(self.index, rows), axis=0).reshape(-1)
+        return buf, (ends - lens) * CELL, ends * CELL
+
+    def closed(self, idx: np.ndarray) -> tuple[memoryview, list[int], list[int]]:
+        """`spans` with each claim's last `,` turned into `]`: claim j's proof array is
+        `[` + buf[a[j]:b[j]] (an empty proof has no cells; its `]` is the caller's)."""
+        buf, a, b = self.spans(idx)
+        full = b > a
+        buf[b[full] - 1] = ord("]")
+        return memoryview(buf), a.tolist(), b.tolist()
 
     def __call__(self, idx: np.ndarray) -> list[bytes]:
-        buf, a, b = self.spans(idx)
-        return [b"[" + buf[x:y - 1] + b"]" if y > x else b"[]" for x, y in zip(a, b)]
+        buf, a, b = self.closed(idx)
+        return [b"[" + buf[x:y] if y > x else b"[]" for x, y in zip(a, b)]
 
 
 def account_keys(built: Built) -> list[str]:
@@ -124,7 +133,7 @@ def account_keys(built: Built) -> list[str]:
     keys = built.claims.keys
     text = hex_digits(keys).tobytes().decode()
     w = 2 * keys.shape[1]
-    return [text[i * w:(i + 1) * w] for i in range(keys.shape[0])]
+    return [text[i:i + w] for i in range(0, len(text), w)]
 
 
 def claim_prefix(built: Built, i: int) -> str:
@@ -142,23 +151,34 @@ def claim_object(built: Built, i: int) -> dict:
 
 
 def write_parquet(built: Built, path: Path) -> None:
+    """Row groups of 64k claims, each group's proof nodes gathered into one reused buffer
+    (never all ~640 MB of a million claims' proofs at once)."""
     c = built.claims
-    flat = pa.FixedSizeBinaryArray.from_buffers(
-        pa.binary(32), len(built.proof_nodes),
-        [None, pa.py_buffer(np.ascontiguousarray(built.proof_nodes))])  # zero-copy
-    proofs = pa.ListArray.from_arrays(pa.array(built.proof_offsets.astype(np.int32)), flat)
     cols = {"account": pa.array(c.accounts, pa.string()),
             "index": pa.array(c.indices, pa.uint64()),
             "amount": pa.array(built.amount_text, pa.string())}
     if built.scheme == "solana":
         cols["locked_amount"] = pa.array([str(a) for a in c.locked], pa.string())
-    cols["proof"] = proofs
     table = pa.table(cols)
+    schema = table.schema.append(pa.field("proof", pa.list_(pa.binary(32))))
     # Hashes do not compress: zstd on the proof column costs seconds for nothing.
-    compression = {name: ("none" if name == "proof" else "zstd") for name in table.column_names}
-    # Row groups of 64k claims: the writer buffers one group's pages, not 640 MB of proofs.
-    pq.write_table(table, path, compression=compression, write_statistics=False,
-                   row_group_size=1 << 16)
+    compression = {name: ("none" if name == "proof" else "zstd") for name in schema.names}
+    off = built.proof_offsets
+    group = 1 << 16
+    most = max((int(off[min(a + group, len(c))] - off[a]) for a in range(0, len(c), group)),
+               default=0)
+    nodes = np.empty((most, 32), dtype=np.uint8)
+    with pq.ParquetWriter(path, schema, compression=compression,
+                          write_statistics=False) as writer:
+        for a in range(0, len(c), group):
+            b = min(a + group, len(c))
+            k = int(off[b] - off[a])
+            np.take(built.node_table, built.proof_index[off[a]:off[b]], axis=0, out=nodes[:k])
+            flat = pa.FixedSizeBinaryArray.from_buffers(
+                pa.binary(32), k, [None, pa.py_buffer(nodes[:k])])  # zero-copy
+            proofs = pa.ListArray.from_arrays(pa.array((off[a:b + 1] - off[a]).astype(np.int32)), flat)
+            batch = table.slice(a, b - a).append_column(schema.field("proof"), proofs)
+            writer.write_table(batch, row_group_size=group)
 
 
 def write_native(scheme: Scheme, built: Built, out: Path) -> str | None:
@@ -175,26 +195,33 @@ def shard_digits(built: Built) -> int:
     import math
 
     n = len(built.claims)
-    depth = len(built.proof_nodes) / max(n, 1)
+    depth = len(built.proof_index) / max(n, 1)
     total = n * (140 + 2 * built.claims.keys.shape[1] + CELL * depth)
     best = min(range(0, 2 * built.claims.keys.shape[1] + 1),
                key=lambda d: (abs(math.log(max(total / 16**d, 1) / SHARD_TARGET)), d))
     return min(best, max(0, math.ceil(math.log(max(n, 1), 16))))
 
 
-def claim_prefixes(built: Built, idx: np.ndarray) -> list[str]:
-    """`claim_prefix` for many claims at once (one comprehension, no per-claim call)."""
+def claim_heads(built: Built, keys: list[str], idx: np.ndarray) -> list[bytes]:
+    """`"<key>":` + `claim_prefix` + `[` for many claims at once, each but the first opening
+    with the `},` that closes the claim before it (so a shard is heads and proofs in turn)."""
     c = built.claims
     ii = idx.tolist()
     acc = [c.accounts[i] for i in ii]
     text = built.amount_text
     amt = [text[i] for i in ii]
     ix = [c.indices[i] for i in ii]
+    ks = [keys[i] for i in ii]
     if built.scheme == "solana":
         lk = [c.locked[i] for i in ii]
-        return [f'{{"account":"{a}","amount":"{m}","index":{x},"locked_amount":"{k}","proof":'
-                for a, m, x, k in zip(acc, amt, ix, lk)]
-    return [f'{{"account":"{a}","amount":"{m}","index":{x},"proof":' for a, m, x in zip(acc, amt, ix)]
+        heads = [f'}},"{k}":{{"account":"{a}","amount":"{m}","index":{x},"locked_amount":"{l}","proof":['
+                 for k, a, m, x, l in zip(ks, acc, amt, ix, lk)]
+    else:
+        heads = [f'}},"{k}":{{"account":"{a}","amount":"{m}","index":{x},"proof":['
+                 for k, a, m, x in zip(ks, acc, amt, ix)]
+    if heads:
+        heads[0] = heads[0][2:]
+    return [h.encode() for h in heads]
 
 
 class ShardPlan:
@@ -203,35 +230,36 @@ class ShardPlan:
 
     def __init__(self, built: Built, out: Path, head: dict):
         self.built, self.out = built, out
-        self.digits = shard_digits(built)
+        self.digits = d = shard_digits(built)
         self.keys = account_keys(built)
-        d = self.digits
-        prefixes = np.array([k[:d] for k in self.keys]) if d else np.zeros(len(self.keys), "U1")
-        order = np.argsort(prefixes, kind="stable")  # stable: each group stays in claim order
-        sorted_p = prefixes[order]
+        raw = built.claims.keys
+        prefix = np.zeros(len(raw), dtype=np.int64)  # the first d hex digits as a number
+        for j in range(d):
+            nibble = raw[:, j // 2] >> 4 if j % 2 == 0 else raw[:, j // 2] & 15
+            prefix = prefix * 16 + nibble
+        order = np.argsort(prefix, kind="stable")  # stable: each group stays in claim order
+        sorted_p = prefix[order]
         cuts = np.flatnonzero(sorted_p[1:] != sorted_p[:-1]) + 1
-        self.groups = [(str(prefixes[g[0]]) or "all", g) for g in np.split(order, cuts) if len(g)]
+        self.groups = [(format(int(prefix[g[0]]), f"0{d}x") if d else "all", g)
+                       for g in np.split(order, cuts) if len(g)]
         self.head = head
 
     def write(self, sink: OutputSink, take=lambda i: True) -> None:
-        """Write the shards whose position i in the plan satisfies `take(i)`."""
+        """Write the shards whose position i in the plan satisfies `take(i)`.
+
+        A shard is the head, then for each claim its JSON head and its proof cells (the
+        last cell's comma already a `]`), gathered into one bytes by a single join."""
         built, keys = self.built, self.keys
         proof_text = ProofText(built)
         head_bytes = json.dumps({"format": SHARD_FORMAT, **self.head},
-                                separators=(",", ":"))[:-1].encode()
+                                separators=(",", ":"))[:-1].encode() + b',"claims":{'
         for gi, (name, group) in enumerate(self.groups):
             if not take(gi):
                 continue
-            buf, a, b = proof_text.spans(group)
-            pre = claim_prefixes(built, group)
-            heads = [f'"{keys[i]}":{p}['.encode() for i, p in zip(group.tolist(), pre)]
-            parts = [head_bytes + b',"claims":{']
-            for j, (h, x, y) in enumerate(zip(heads, a, b)):  # memoryview slices: one copy
-                parts.append(h if j == 0 else b"," + h)
-                if y > x:
-                    parts.append(buf[x:y - 1])
-                parts.append(b"]}")
-            parts.append(b"}}\n")
+            buf, a, b = proof_text.closed(group)
+            parts: list = [head_bytes] + [b""] * (2 * len(group)) + [b"}}}\n"]
+            parts[1:-1:2] = claim_heads(built, keys, group)
+            parts[2:-1:2] = [buf[x:y] if y > x else b"]" for x, y in zip(a, b)]
             sink.write(f"{SHARDS}/{name}.json", b"".join(parts))
 
     def write_index(self, sink: OutputSink) -> None:
@@ -239,15 +267,6 @@ class ShardPlan:
                  "count": len(self.keys), "shards": len(self.groups)}
         sink.write(f"{SHARDS}/index.json",
                    json.dumps(index, indent=2, sort_keys=True).encode() + b"\n")
-
-
-def write_shards(built: Built, out: Path, head: dict, sink: OutputSink) -> int:
-    """`proofs/<prefix>.json` keyed by lowercase account hex, plus `proofs/index.json`."""
-    (out / SHARDS).mkdir(exist_ok=True)
-    plan = ShardPlan(built, out, head)
-    plan.write(sink)
-    plan.write_index(sink)
-    return plan.digits
 
 
 _KEY_DOC = ("claims are in proofs/<first `digits` characters of key>.json under `claims[key]`, "

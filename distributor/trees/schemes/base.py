@@ -20,19 +20,48 @@ from epochdrop.errors import UserError
 
 @dataclass
 class Built:
-    """A finished tree: claims in output order, root, and every claim's proof."""
+    """A finished tree: claims in output order, root, and every claim's proof.
+
+    Proofs are kept as row numbers into `node_table` (every node a proof can name: the
+    OZ heap, or the levels stacked), claim i's proof being
+    `node_table[proof_index[proof_offsets[i]:proof_offsets[i + 1]]]`. A million claims'
+    proofs are ~20 million 32-byte nodes but only ~2 million distinct ones, so writers
+    format each node once and gather, and 640 MB of copies are made only on demand."""
     scheme: str
     leaf_types: list[str]
     claims: Claims                 # output order; `indices` always set
     leaves: np.ndarray             # (N, 32) leaf hash of claim i (as the proof starts from)
     root: bytes
-    proof_nodes: np.ndarray        # (K, 32)
+    node_table: np.ndarray         # (T, 32)
+    proof_index: np.ndarray        # (K,) rows of node_table
     proof_offsets: np.ndarray      # (N+1,)
     extra: dict = field(default_factory=dict)
 
+    @classmethod
+    def from_nodes(cls, scheme: str, leaf_types: list[str], claims: Claims, leaves: np.ndarray,
+                   root: bytes, nodes: np.ndarray, offsets: np.ndarray) -> "Built":
+        """From proofs already laid out flat (as proofs.parquet stores them)."""
+        return cls(scheme, leaf_types, claims, leaves, root, nodes,
+                   np.arange(len(nodes), dtype=np.int64), offsets)
+
     def proof(self, i: int) -> list[bytes]:
         a, b = self.proof_offsets[i], self.proof_offsets[i + 1]
-        return [bytes(r) for r in self.proof_nodes[a:b]]
+        return [bytes(self.node_table[r]) for r in self.proof_index[a:b].tolist()]
+
+    @property
+    def proof_nodes(self) -> np.ndarray:
+        """(K, 32) every proof's nodes back to back (made on first use)."""
+        if "proof_nodes" not in self.extra:
+            self.extra["proof_nodes"] = np.take(self.node_table, self.proof_index, axis=0)
+        return self.extra["proof_nodes"]
+
+    @property
+    def node_cells(self) -> np.ndarray:
+        """(T, CELL) `"0x…",` JSON text of every node, made once for all writers."""
+        if "node_cells" not in self.extra:
+            from distributor.trees.hexfmt import node_cells
+            self.extra["node_cells"] = node_cells(self.node_table)
+        return self.extra["node_cells"]
 
     @property
     def amount_text(self) -> list[str]:
@@ -92,7 +121,8 @@ class Scheme(ABC):
             sel = np.flatnonzero(lengths == length)
             h = np.take(built.leaves, sel, axis=0)
             for j in range(length):
-                h = self.pair_hash(h, np.take(built.proof_nodes, off[sel] + j, axis=0))
+                rows = np.take(built.proof_index, off[sel] + j)
+                h = self.pair_hash(h, np.take(built.node_table, rows, axis=0))
             ok[sel] = (h == root).all(axis=1)
         return ok
 

@@ -16,7 +16,6 @@ import numpy as np
 
 from distributor.trees.claims import AccountKind, Claims
 from distributor.trees.hashing import keccak_rows, sort_rows
-from distributor.trees.hexfmt import hex_digits
 from distributor.trees.layouts import heap_proofs, heap_tree
 from distributor.trees.schemes.base import (Built, Scheme, address_words, u256_words,
                                             with_indices)
@@ -85,24 +84,16 @@ class OZ(Scheme):
         tree = heap_tree(np.take(leaves, by_hash, axis=0), self.pair_hash)
         tree_index = np.empty(n, dtype=np.int64)
         tree_index[by_hash] = 2 * n - 2 - np.arange(n)
-        nodes, offsets = heap_proofs(tree, tree_index)
-        return Built(self.name, types, claims, leaves, bytes(tree[0]), nodes, offsets,
-                     {"tree": tree, "tree_index": tree_index})
+        index, offsets = heap_proofs(tree, tree_index)
+        return Built(self.name, types, claims, leaves, bytes(tree[0]), tree, index, offsets,
+                     {"tree_index": tree_index})
 
     def write_native(self, built, fh, proofs_json):
         head = {"format": "standard-v1", "leafEncoding": built.leaf_types}
         fh.write(json.dumps(head, separators=(",", ":"))[:-1].encode())
         fh.write(b',"tree":[')
-        tree = built.extra["tree"]
-        step = 1 << 16
-        for a in range(0, tree.shape[0], step):
-            chunk = hex_digits(tree[a:a + step])
-            rows = np.empty((chunk.shape[0], 69), dtype=np.uint8)
-            rows[:, 0], rows[:, 1], rows[:, 2] = ord('"'), ord("0"), ord("x")
-            rows[:, 3:67] = chunk
-            rows[:, 67], rows[:, 68] = ord('"'), ord(",")
-            data = rows.tobytes()
-            fh.write(data[:-1] if a + step >= tree.shape[0] else data)
+        cells = memoryview(built.node_cells.reshape(-1))  # the heap in order: OZ's `tree`
+        fh.write(cells[:-1])
         fh.write(b'],"values":[')
         c = built.claims
         ti = built.extra["tree_index"].tolist()

@@ -68,8 +68,8 @@ class Solana(Scheme):
         data = sha256_rows(np.concatenate([claims.keys, u64_le(claims.amounts), u64_le(locked)], axis=1))
         leaves = sha256_rows(_prefixed(0, data))
         levels = level_tree(leaves, self.pair_hash, odd="duplicate")
-        nodes, offsets = level_proofs(levels, np.arange(len(claims)), odd="duplicate")
-        return Built(self.name, types, claims, leaves, bytes(levels[-1][0]), nodes, offsets)
+        table, index, offsets = level_proofs(levels, np.arange(len(claims)), odd="duplicate")
+        return Built(self.name, types, claims, leaves, bytes(levels[-1][0]), table, index, offsets)
 
     def write_native(self, built, fh, proofs_json):
         c = built.claims

@@ -58,8 +58,8 @@ class Uniswap(Scheme):
         levels = level_tree(np.take(leaves, by_hash, axis=0), self.pair_hash, odd="promote")
         position = np.empty(len(claims), dtype=np.int64)
         position[by_hash] = np.arange(len(claims))
-        nodes, offsets = level_proofs(levels, position, odd="promote")
-        return Built(self.name, types, claims, leaves, bytes(levels[-1][0]), nodes, offsets)
+        table, index, offsets = level_proofs(levels, position, odd="promote")
+        return Built(self.name, types, claims, leaves, bytes(levels[-1][0]), table, index, offsets)
 
     def write_native(self, built, fh, proofs_json):
         c = built.claims

@@ -17,7 +17,7 @@ from distributor.trees.forked import Forked
 from distributor.trees.claims import Claims, add_previous, load_claims
 from distributor.trees.schemes import Built, get_scheme
 from epochdrop.errors import UserError
-from epochdrop.fsio import atomic_dir, sha256_file
+from epochdrop.fsio import EarlyWriteback, atomic_dir, sha256_file
 from epochdrop.manifest import read_manifest, write_manifest
 
 
@@ -94,7 +94,7 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
     scheme = get_scheme(built.scheme)
     root = "0x" + built.root.hex()
     head = {"scheme": built.scheme, "root": root, "chain_id": opts.chain_id, "token": opts.token}
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out) as tmp, EarlyWriteback(tmp):
         # Shard formatting is pure Python: a forked child writes 3 of every 4 shards while
         # this process writes proofs.parquet, the native file and the remaining shards.
         (tmp / outputs.SHARDS).mkdir()

@@ -17,8 +17,8 @@ import numpy as np
 from distributor.trees.claims import AccountKind, Claims
 from distributor.trees.hashing import keccak_rows, sort_rows
 from distributor.trees.layouts import heap_proofs, heap_tree
-from distributor.trees.schemes.base import (Built, Scheme, address_words, u256_words,
-                                            with_indices)
+from distributor.trees.schemes.base import (Built, Scheme, account_order, address_words,
+                                            u256_words, with_indices)
 from epochdrop.errors import UserError
 
 _UINT = re.compile(r"uint(8|16|24|32|40|48|56|64|72|80|88|96|104|112|120|128|136|144|152|160"
@@ -71,7 +71,7 @@ class OZ(Scheme):
         if claims.indices is not None:
             order = np.argsort(np.array(claims.indices, dtype=object), kind="stable")
         elif types[-2] == "address":
-            order = np.argsort(np.array(claims.accounts, dtype="S42"), kind="stable")
+            order = account_order(claims.accounts)
         else:
             order = np.argsort(claims.keys.view("S32").ravel(), kind="stable")
         return with_indices(claims.take(order))

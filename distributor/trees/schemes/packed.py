@@ -14,7 +14,7 @@ import numpy as np
 from distributor.trees.claims import AccountKind, Claims
 from distributor.trees.hashing import keccak_rows, sort_rows
 from distributor.trees.layouts import level_proofs, level_tree
-from distributor.trees.schemes.base import Built, Scheme, u256_words, with_indices
+from distributor.trees.schemes.base import Built, Scheme, account_order, u256_words, with_indices
 from dataclasses import replace
 
 
@@ -30,7 +30,7 @@ class Packed(Scheme):
         return 2**256 - 1
 
     def build(self, claims: Claims, types):
-        order = np.argsort(np.array(claims.accounts, dtype="S42"), kind="stable")
+        order = account_order(claims.accounts)
         claims = with_indices(replace(claims.take(order), indices=None))
         leaves = keccak_rows(np.concatenate([claims.keys, u256_words(claims.amounts)], axis=1))
         by_hash = sort_rows(leaves)

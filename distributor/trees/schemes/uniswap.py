@@ -19,7 +19,7 @@ import numpy as np
 from distributor.trees.claims import AccountKind, Claims
 from distributor.trees.hashing import keccak_rows, sort_rows
 from distributor.trees.layouts import level_proofs, level_tree
-from distributor.trees.schemes.base import Built, Scheme, u256_words, with_indices
+from distributor.trees.schemes.base import Built, Scheme, account_order, u256_words, with_indices
 from epochdrop.errors import UserError
 
 
@@ -44,7 +44,7 @@ class Uniswap(Scheme):
         if claims.indices is not None:
             order = np.argsort(np.array(claims.indices, dtype=object), kind="stable")
         else:
-            order = np.argsort(np.array(claims.accounts, dtype="S42"), kind="stable")
+            order = account_order(claims.accounts)
         return with_indices(claims.take(order))
 
     def encode(self, claims: Claims) -> np.ndarray:

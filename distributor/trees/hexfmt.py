@@ -19,10 +19,23 @@ CELL = 69  # '"0x' + 64 hex digits + '",'
 _LUT = np.array([int.from_bytes(b"%02x" % i, "little") for i in range(256)], dtype=np.uint16)
 
 
+CHUNK = 1 << 15  # rows per pass: the table lookups stay in cache, no full-size temporaries
+
+
 def hex_digits(rows: np.ndarray) -> np.ndarray:
     """(M, W) uint8 -> (M, 2W) uint8 ASCII lowercase hex (one 256-entry table lookup)."""
     m, w = rows.shape
-    return np.take(_LUT, rows).view(np.uint8).reshape(m, 2 * w)
+    out = np.empty((m, 2 * w), dtype=np.uint8)
+    _fill_hex(out, rows)
+    return out
+
+
+def _fill_hex(dest: np.ndarray, rows: np.ndarray) -> None:
+    """Write the hex of `rows` into `dest` (M, 2W), which may be a column slice of a wider
+    array: each byte's two digits are one uint16 from the table."""
+    pairs = dest.view(np.uint16)
+    for a in range(0, rows.shape[0], CHUNK):
+        np.take(_LUT, rows[a:a + CHUNK], out=pairs[a:a + CHUNK])
 
 
 def node_cells(nodes: np.ndarray) -> np.ndarray:
@@ -32,22 +45,28 @@ def node_cells(nodes: np.ndarray) -> np.ndarray:
     cells[:, 0] = ord('"')
     cells[:, 1] = ord("0")
     cells[:, 2] = ord("x")
-    cells[:, 3:67] = hex_digits(nodes)
+    _fill_hex(cells[:, 3:67], nodes)
     cells[:, 67] = ord('"')
     cells[:, 68] = ord(",")
     return cells
 
 
 def checksum_addresses(raw: np.ndarray) -> list[str]:
-    """(M, 20) address bytes -> EIP-55 checksummed strings."""
+    """(M, 20) address bytes -> EIP-55 checksummed strings: a hex digit is upper case where
+    the matching nibble of keccak256(lowercase hex) is >= 8."""
     m = raw.shape[0]
     if m == 0:
         return []
     lower = hex_digits(raw)  # (M, 40) ASCII
-    digest = keccak_rows(lower)[:, :20]
-    nibbles = np.empty((m, 40), dtype=np.uint8)
-    nibbles[:, 0::2] = digest >> 4
-    nibbles[:, 1::2] = digest & 15
-    upper = (lower >= ord("a")) & (nibbles >= 8)
-    text = np.where(upper, lower - 32, lower).astype(np.uint8).tobytes().decode()
-    return ["0x" + text[i * 40:(i + 1) * 40] for i in range(m)]
+    digest = keccak_rows(lower)
+    text = np.empty((m, 42), dtype=np.uint8)
+    text[:, 0], text[:, 1] = ord("0"), ord("x")
+    for a in range(0, m, CHUNK):
+        low, d = lower[a:a + CHUNK], digest[a:a + CHUNK, :20]
+        nibbles = np.empty(low.shape, dtype=np.uint8)
+        nibbles[:, 0::2] = d >> 4
+        nibbles[:, 1::2] = d & 15
+        upper = (low >= ord("a")) & (nibbles >= 8)
+        text[a:a + CHUNK, 2:] = low - (upper.view(np.uint8) << 5)
+    flat = text.tobytes().decode()
+    return [flat[i:i + 42] for i in range(0, len(flat), 42)]

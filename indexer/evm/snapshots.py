@@ -6,6 +6,15 @@ event datasets already in the store (investors from `dhedge_deposits` and
 `pool_token_transfers`, lockers from `vdht_locks`), so those must be indexed up to the
 snapshot blocks first; the command says so otherwise. Commits, checkpoints and reorg
 handling are the listener's (one chunk and one checkpoint step per day).
+
+Days before a contract's deployment (indexing from block 0 reaches them; eth_call there
+answers "0x": no code, nothing ran): a contract with no code at the day's block held nothing
+that day, so its reads count as zero, as they would from the deployed, empty contract:
+pool_snapshots writes no rows for it (zero balances are never written), vdht_snapshots
+writes vdht = 0 for each account, curve_liquidity writes no rows (its coins are not known
+yet; the Curve program reads a missing day as zero liquidity). Code is looked up with
+eth_getCode at the day's block until first seen; days run forward, so from then on the
+contract counts as deployed.
 """
 
 from __future__ import annotations
@@ -63,6 +72,16 @@ class _Reader:
     def __init__(self, client, store, ds, chain_id, contracts):
         self.client, self.store, self.ds, self.chain_id, self.contracts = client, store, ds, chain_id, contracts
         self.coins: dict[str, list] = {}
+        self.deployed: set[str] = set()
+
+    def live(self, b: int) -> list[str]:
+        """The contracts with code at block `b` (see the module docstring: before deployment
+        a contract reads as empty). Blocks only move forward, so a contract seen once stays."""
+        todo = [c for c in self.contracts if c not in self.deployed]
+        if todo:
+            codes = self.client.batch([("eth_getCode", [c, hex(b)]) for c in todo])
+            self.deployed |= {c for c, code in zip(todo, codes) if code not in (None, "", "0x", "0x0")}
+        return [c for c in self.contracts if c in self.deployed]
 
     def needs(self) -> list[str]:
         return {"pool_snapshots": ["dhedge_deposits", "pool_token_transfers"],
@@ -77,7 +96,7 @@ class _Reader:
                           "to_address", self.contracts).items():
             inv[c] |= s
         out = []
-        for pool in self.contracts:
+        for pool in self.live(b):  # not deployed yet: no balances, no rows
             who = sorted(inv[pool])
             res = self.client.batch([_call(pool, calldata("tokenPrice()"), b)] +
                                     [_call(pool, calldata("balanceOf(address)", ["address"], [w]), b)
@@ -98,9 +117,12 @@ class _Reader:
             if t is not None:
                 extra |= {a for bn, a in zip(t.column("block_number").to_pylist(), t.column(col).to_pylist())
                           if bn <= b and a != "0x0000000000000000000000000000000000000000"}
-        out = []
+        out, live = [], self.live(b)
         for lock in self.contracts:
             accts = sorted(who[lock] | extra)
+            if lock not in live:  # not deployed yet: nobody holds vDHT
+                out += [dict(contract=lock, investor=a, vdht="0") for a in accts]
+                continue
             res = self.client.batch([_call(lock, calldata("balanceOfAt(address,uint256)",
                                                           ["address", "uint256"], [a, b]), b) for a in accts])
             out += [dict(contract=lock, investor=a, vdht=str(_uint(r))) for a, r in zip(accts, res)]
@@ -135,7 +157,7 @@ class _Reader:
 
     def curve_liquidity(self, day, b):
         out = []
-        for pool in self.contracts:
+        for pool in self.live(b):  # not deployed yet: no coins, no rows
             getter, coins = self._pool_coins(pool, b)
             res = self.client.batch([_call(pool, calldata(f"balances({getter})", [getter], [i]), b)
                                      for i, _, _ in coins])

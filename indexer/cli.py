@@ -114,6 +114,9 @@ def index(
                   markup=False, highlight=False)
     if dry:
         return
+    # load the indexing code before the run report opens: the report then marks the start
+    # of the work itself (the crash test kills runs at random moments after it)
+    import indexer.evm.listener, indexer.evm.parallel, indexer.evm.sources  # noqa: E401, F401
     args = dict(dataset=ds.name, rpc=rpc, start=start, end=end, store=str(store),
                 contracts=addrs, confirmations=confirmations, chain_id=chain_id)
     with RunReport(runs_dir_for_store(store), "index", args) as report:

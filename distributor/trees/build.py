@@ -103,22 +103,19 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
         forked = len(built.claims) >= FORK_MIN
 
         def child_shards() -> dict[str, str]:
-            own = outputs.OutputSink(tmp, threaded=False)
+            own = outputs.OutputSink(tmp)
             plan.write(own, (lambda i: i % 4 != 0) if forked else (lambda i: True))
             return own.hashes(check=False)
 
         job = Forked(child_shards, inline=not forked)
         sink = outputs.OutputSink(tmp)
-        outputs.write_parquet(built, tmp / outputs.PROOFS)
-        sink.file(outputs.PROOFS)
-        native = outputs.write_native(scheme, built, tmp)
+        sink.add({outputs.PROOFS: outputs.write_parquet(built, tmp / outputs.PROOFS)})
+        native = scheme.native_file
         if native:
-            sink.file(native)
-        mine = outputs.OutputSink(tmp, threaded=False)
+            sink.add({native: outputs.write_native(scheme, built, tmp)})
         if forked:
-            plan.write(mine, lambda i: i % 4 == 0)
-        plan.write_index(mine)
-        sink.add(mine.hashes(check=False))
+            plan.write(sink, lambda i: i % 4 == 0)
+        plan.write_index(sink)
         sink.add(job.result())
         digits = plan.digits
         fields = {

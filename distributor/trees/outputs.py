@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -30,52 +29,24 @@ INDEX_FORMAT = "epochdrop-proof-index-v1"
 
 
 class OutputSink:
-    """Writes files and hashes them on a background thread.
+    """Writes files and keeps the sha256 of what it wrote, so the manifest gets every
+    output's hash without reading gigabytes back."""
 
-    sha256 releases the GIL, so the second core hashes shard N while the main thread
-    formats shard N+1, and the manifest gets the hashes without re-reading gigabytes."""
-
-    def __init__(self, root: Path, *, max_pending: int = 32, threaded: bool = True):
+    def __init__(self, root: Path):
         self.root = root
-        # threaded=False hashes inline: for many small files (shards, written in their own
-        # forked process) the thread hand-offs cost more than the hashing.
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="sink") if threaded else None
-        self.done: dict[str, Future] = {}
-        self.pending: list[Future] = []
-        self.max_pending = max_pending
-        self.extra: dict[str, str] = {}
+        self.known: dict[str, str] = {}
 
     def write(self, rel: str, data: bytes) -> None:
-        path = os.path.join(self.root, rel)
-        with open(path, "wb") as f:
+        with open(os.path.join(self.root, rel), "wb") as f:
             f.write(data)
-        self._submit(rel, _hash, path, data)
-
-    def file(self, rel: str) -> None:
-        """A file someone else wrote (pyarrow, a streamed writer): read and hash it."""
-        self._submit(rel, _hash, self.root / rel, None)
-
-    def _submit(self, rel: str, fn, *args) -> None:
-        if self.pool is None:
-            fut: Future = Future()
-            fut.set_result(fn(*args))
-            self.done[rel] = fut
-            return
-        fut = self.pool.submit(fn, *args)
-        self.done[rel] = fut
-        self.pending.append(fut)
-        if len(self.pending) > self.max_pending:  # bound the buffers held by the queue
-            self.pending.pop(0).result()
+        self.known[rel] = hashlib.sha256(data).hexdigest()
 
     def add(self, hashes: dict[str, str]) -> None:
-        """Hashes of files another writer (a forked child) wrote into this folder."""
-        self.extra.update(hashes)
+        """Hashes of files another writer (a forked child, pyarrow) wrote into this folder."""
+        self.known.update(hashes)
 
     def hashes(self, *, check: bool = True) -> dict[str, str]:
-        out = {rel: fut.result() for rel, fut in self.done.items()}
-        out.update(self.extra)
-        if self.pool is not None:
-            self.pool.shutdown()
+        out = dict(self.known)
         if not check:
             return out
         on_disk = {p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()}
@@ -85,16 +56,39 @@ class OutputSink:
         return out
 
 
-def _hash(path: Path, data: bytes | None) -> str:
-    """sha256 of what was written (durability is `atomic_dir`'s one syncfs at the end)."""
-    h = hashlib.sha256()
-    if data is None:
-        with open(path, "rb") as f:
-            while block := f.read(1 << 22):
-                h.update(block)
-    else:
-        h.update(data)
-    return h.hexdigest()
+class HashingFile:
+    """A binary file that hashes what is written through it, so the manifest gets the
+    sha256 of proofs.parquet and the native file without reading them back."""
+
+    def __init__(self, path: Path):
+        self.f = open(path, "wb")
+        self.h = hashlib.sha256()
+        self.pos = 0
+        self.closed = False
+
+    def write(self, data) -> int:
+        self.h.update(data)
+        self.pos += self.f.write(data)
+        return len(memoryview(data))
+
+    def tell(self) -> int:
+        return self.pos
+
+    def flush(self) -> None:
+        self.f.flush()
+
+    def close(self) -> None:
+        self.f.close()
+        self.closed = True
+
+    def hexdigest(self) -> str:
+        return self.h.hexdigest()
+
+    def __enter__(self) -> "HashingFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class ProofText:
@@ -151,7 +145,7 @@ def claim_object(built: Built, i: int) -> dict:
     return json.loads(text)
 
 
-def write_parquet(built: Built, path: Path) -> None:
+def write_parquet(built: Built, path: Path) -> str:
     """Row groups of 64k claims, each group's proof nodes gathered into one reused buffer
     (never all ~640 MB of a million claims' proofs at once)."""
     c = built.claims
@@ -170,8 +164,9 @@ def write_parquet(built: Built, path: Path) -> None:
                default=0)
     nodes = np.empty((most, 32), dtype=np.uint8)
     node_v, slots = built.node_table.view("V32").ravel(), nodes.view("V32").ravel()  # ~5x faster take
-    with pq.ParquetWriter(path, schema, compression=compression,
-                          write_statistics=False) as writer:
+    out = HashingFile(path)
+    with out, pq.ParquetWriter(out, schema, compression=compression,
+                               write_statistics=False) as writer:
         for a in range(0, len(c), group):
             b = min(a + group, len(c))
             k = int(off[b] - off[a])
@@ -181,14 +176,16 @@ def write_parquet(built: Built, path: Path) -> None:
             proofs = pa.ListArray.from_arrays(pa.array((off[a:b + 1] - off[a]).astype(np.int32)), flat)
             batch = table.slice(a, b - a).append_column(schema.field("proof"), proofs)
             writer.write_table(batch, row_group_size=group)
+    return out.hexdigest()
 
 
 def write_native(scheme: Scheme, built: Built, out: Path) -> str | None:
+    """-> the native file's sha256 (None for a scheme without one)."""
     if scheme.native_file is None:
         return None
-    with open(out / scheme.native_file, "wb") as fh:
+    with HashingFile(out / scheme.native_file) as fh:
         scheme.write_native(built, fh, ProofText(built))
-    return scheme.native_file
+    return fh.hexdigest()
 
 
 def shard_digits(built: Built) -> int:

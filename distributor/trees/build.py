@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from distributor.trees import outputs
-from distributor.trees.forked import Forked
+from distributor.trees.forked import Forked, SharedRange
 from distributor.trees.claims import Claims, add_previous, load_claims
 from distributor.trees.schemes import Built, get_scheme
 from epochdrop.errors import UserError
@@ -95,26 +95,26 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
     root = "0x" + built.root.hex()
     head = {"scheme": built.scheme, "root": root, "chain_id": opts.chain_id, "token": opts.token}
     with atomic_dir(out) as tmp, EarlyWriteback(tmp):
-        # Shard formatting is pure Python: a forked child writes 3 of every 4 shards while
-        # this process writes proofs.parquet, the native file and the remaining shards.
+        # Two processes share the work: a forked child writes the native file, this one
+        # proofs.parquet, then both take shards from one queue until it is empty (shard
+        # formatting holds the GIL, so threads could not overlap it).
         (tmp / outputs.SHARDS).mkdir()
         built.node_cells  # formatted once, before the fork, so both processes share it
         plan = outputs.ShardPlan(built, tmp, head)
-        forked = len(built.claims) >= FORK_MIN
+        shards = SharedRange(len(plan.groups))
+        native = scheme.native_file
 
-        def child_shards() -> dict[str, str]:
+        def child() -> dict[str, str]:
             own = outputs.OutputSink(tmp)
-            plan.write(own, (lambda i: i % 4 != 0) if forked else (lambda i: True))
+            if native:
+                own.add({native: outputs.write_native(scheme, built, tmp)})
+            plan.write(own, shards)
             return own.hashes(check=False)
 
-        job = Forked(child_shards, inline=not forked)
+        job = Forked(child, inline=len(built.claims) < FORK_MIN)
         sink = outputs.OutputSink(tmp)
         sink.add({outputs.PROOFS: outputs.write_parquet(built, tmp / outputs.PROOFS)})
-        native = scheme.native_file
-        if native:
-            sink.add({native: outputs.write_native(scheme, built, tmp)})
-        if forked:
-            plan.write(sink, lambda i: i % 4 == 0)
+        plan.write(sink, shards)
         plan.write_index(sink)
         sink.add(job.result())
         digits = plan.digits

@@ -8,6 +8,7 @@ pipe. Where `fork` does not exist, or for small jobs, the job simply runs inline
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import sys
@@ -56,3 +57,22 @@ class Forked:
             raise InternalError(f"forked job failed:\n{value}")
         self.value = value
         return value
+
+
+class SharedRange:
+    """0..n-1 handed out in batches to whichever process asks next, through a counter in
+    shared memory made before the fork: parent and child both drain one queue of shards,
+    so neither waits for the other whatever else each had to write first."""
+
+    def __init__(self, n: int, batch: int = 16):
+        self.n, self.batch = n, batch
+        self.next = multiprocessing.Value("q", 0)
+
+    def __iter__(self):
+        while True:
+            with self.next.get_lock():
+                a = self.next.value
+                self.next.value = a + self.batch
+            if a >= self.n:
+                return
+            yield from range(a, min(a + self.batch, self.n))

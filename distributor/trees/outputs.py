@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -243,8 +244,8 @@ class ShardPlan:
                        for g in np.split(order, cuts) if len(g)]
         self.head = head
 
-    def write(self, sink: OutputSink, take=lambda i: True) -> None:
-        """Write the shards whose position i in the plan satisfies `take(i)`.
+    def write(self, sink: OutputSink, which: Iterable[int] | None = None) -> None:
+        """Write the shards at positions `which` of the plan (all by default).
 
         A shard is the head, then for each claim its JSON head and its proof cells (the
         last cell's comma already a `]`), gathered into one bytes by a single join."""
@@ -252,9 +253,8 @@ class ShardPlan:
         proof_text = ProofText(built)
         head_bytes = json.dumps({"format": SHARD_FORMAT, **self.head},
                                 separators=(",", ":"))[:-1].encode() + b',"claims":{'
-        for gi, (name, group) in enumerate(self.groups):
-            if not take(gi):
-                continue
+        for gi in range(len(self.groups)) if which is None else which:
+            name, group = self.groups[gi]
             buf, a, b = proof_text.closed(group)
             parts: list = [head_bytes] + [b""] * (2 * len(group)) + [b"}}}\n"]
             parts[1:-1:2] = claim_heads(built, keys, group)

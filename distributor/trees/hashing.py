@@ -138,8 +138,25 @@ def order_pairs(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 def sort_rows(rows: np.ndarray) -> np.ndarray:
-    """Stable permutation that sorts (M, 32) rows as big-endian byte strings."""
-    return np.argsort(rows.view("S32").ravel(), kind="stable")
+    """Stable permutation that sorts (M, W) uint8 rows as byte strings (memcmp order).
+
+    Hashes and account bytes practically never share their first 8 bytes, so the rows are
+    sorted by those as one big-endian integer (2-4x faster than numpy's string sort), and
+    the string sort only decides where two of them do."""
+    rows = np.ascontiguousarray(rows, dtype=np.uint8)
+    m, w = rows.shape
+    full = lambda: np.argsort(rows.view(f"S{w}").ravel() if w else np.zeros(m), kind="stable")  # noqa: E731
+    if w < 8:
+        return full()
+    return order_by_prefix(np.ascontiguousarray(rows[:, :8]).view(">u8").ravel().astype(np.uint64), full)
+
+
+def order_by_prefix(key: np.ndarray, full) -> np.ndarray:
+    """Stable order by an order-preserving integer prefix `key`; `full()` (the exact
+    stable order) is used only when two keys tie."""
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    return full() if np.any(k[1:] == k[:-1]) else order
 
 
 def u256_be(values: list[int]) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import IO
 import numpy as np
 
 from distributor.trees.claims import AccountKind, Claims
-from distributor.trees.hashing import pair_rows
+from distributor.trees.hashing import order_by_prefix, pair_rows
 from epochdrop.errors import UserError
 
 
@@ -128,13 +128,26 @@ class Scheme(ABC):
         return ok
 
 
+_RANK = np.zeros(256, dtype=np.uint64)  # hex characters in ASCII order: 0-9 < A-F < a-f
+for _i, _c in enumerate(b"0123456789ABCDEFabcdef"):
+    _RANK[_c] = _i
+
+
 def account_order(accounts: list[str]) -> np.ndarray:
-    """Stable permutation sorting EIP-55 addresses as text (the D1 order): the strings are
-    joined into one `S42` array (one copy) instead of converted one by one."""
+    """Stable permutation sorting EIP-55 addresses as text (the D1 order).
+
+    The strings are joined into one (M, 42) byte array; the first 12 hex characters, each
+    ranked in ASCII order (22 symbols, 5 bits), make one integer key, and only where two
+    addresses share it does numpy's string sort decide."""
     text = "".join(accounts).encode("ascii")
+    full = lambda: np.argsort(np.array(accounts, dtype="S42"), kind="stable")  # noqa: E731
     if len(text) != 42 * len(accounts):
-        return np.argsort(np.array(accounts, dtype="S42"), kind="stable")
-    return np.argsort(np.frombuffer(text, dtype="S42"), kind="stable")
+        return full()
+    chars = np.frombuffer(text, dtype=np.uint8).reshape(len(accounts), 42)
+    key = np.zeros(len(accounts), dtype=np.uint64)
+    for j in range(2, 14):
+        key = (key << np.uint64(5)) | np.take(_RANK, chars[:, j])
+    return order_by_prefix(key, full)
 
 
 def with_indices(claims: Claims) -> Claims:

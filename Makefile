@@ -19,8 +19,8 @@ install: $(STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || (apt-get update -q && apt-get install -y -q nodejs npm)
-	# `npm ci` rejects this lock (npm 11 and anvil's per-platform optional packages); `npm install` keeps it.
-	npm install --no-audit --no-fund --loglevel=error
+	# `npm ci`: exactly the versions in package-lock.json (which lists anvil's per-platform optional packages)
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 node: $(NODE_STAMP)

@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test bench install node clean
 
-$(STAMP): pyproject.toml distributor/trees/_keccak.c
+$(STAMP): pyproject.toml setup.py distributor/trees/_keccak.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'

@@ -19,7 +19,7 @@ def reference(rows: np.ndarray) -> np.ndarray:
 
 
 def test_extension_is_built():
-    # `pip install -e .` compiles it (pyproject ext-modules); CI has a compiler.
+    # `pip install -e .` compiles it (setup.py); CI has a compiler.
     assert hashing._keccak is not None
 
 

@@ -20,7 +20,7 @@ import sha3
 
 try:
     from distributor.trees import _keccak
-except ImportError:  # built optionally (pyproject `ext-modules`); same results, slower
+except ImportError:  # built optionally (setup.py); same results, slower
     _keccak = None
 
 _sha256 = hashlib.sha256

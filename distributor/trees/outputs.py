@@ -132,18 +132,10 @@ def account_keys(built: Built) -> list[str]:
     return [text[i:i + w] for i in range(0, len(text), w)]
 
 
-def claim_prefix(built: Built, i: int) -> str:
-    """The claim object minus its proof: one shape for `tree proof`, shards and serve (D6)."""
-    c = built.claims
-    s = f'{{"account":"{c.accounts[i]}","amount":"{built.amount_text[i]}","index":{c.indices[i]},'
-    if built.scheme == "solana":
-        s += f'"locked_amount":"{c.locked[i]}",'
-    return s + '"proof":'
-
-
 def claim_object(built: Built, i: int) -> dict:
-    text = claim_prefix(built, i).encode() + ProofText(built)(np.array([i]))[0] + b"}"
-    return json.loads(text)
+    heads = claim_heads(built, np.array([i]))
+    buf, a, b = ProofText(built).closed(np.array([i]))
+    return json.loads(heads[0] + (bytes(buf[a[0]:b[0]]) if b[0] > a[0] else b"]") + b"}")
 
 
 def write_parquet(built: Built, path: Path) -> str:
@@ -202,24 +194,26 @@ def shard_digits(built: Built) -> int:
     return min(best, max(0, math.ceil(math.log(max(n, 1), 16))))
 
 
-def claim_heads(built: Built, keys: list[str], idx: np.ndarray) -> list[bytes]:
-    """`"<key>":` + `claim_prefix` + `[` for many claims at once, each but the first opening
-    with the `},` that closes the claim before it (so a shard is heads and proofs in turn)."""
+def claim_heads(built: Built, idx: np.ndarray, keys: list[str] | None = None) -> list[bytes]:
+    """Each claim object up to its proof array's `[`, for many claims at once: one shape
+    for `tree proof`, shards and serve (D6). With shard `keys`, each is preceded by
+    `"<key>":` and, all but the first, by the `},` that closes the claim before it (a
+    shard is then heads and proofs in turn)."""
     c = built.claims
     ii = idx.tolist()
     acc = [c.accounts[i] for i in ii]
     text = built.amount_text
     amt = [text[i] for i in ii]
     ix = [c.indices[i] for i in ii]
-    ks = [keys[i] for i in ii]
+    lead = [f'}},"{keys[i]}":' for i in ii] if keys is not None else [""] * len(ii)
     if built.scheme == "solana":
         lk = [c.locked[i] for i in ii]
-        heads = [f'}},"{k}":{{"account":"{a}","amount":"{m}","index":{x},"locked_amount":"{l}","proof":['
-                 for k, a, m, x, l in zip(ks, acc, amt, ix, lk)]
+        heads = [f'{p}{{"account":"{a}","amount":"{m}","index":{x},"locked_amount":"{l}","proof":['
+                 for p, a, m, x, l in zip(lead, acc, amt, ix, lk)]
     else:
-        heads = [f'}},"{k}":{{"account":"{a}","amount":"{m}","index":{x},"proof":['
-                 for k, a, m, x in zip(ks, acc, amt, ix)]
-    if heads:
+        heads = [f'{p}{{"account":"{a}","amount":"{m}","index":{x},"proof":['
+                 for p, a, m, x in zip(lead, acc, amt, ix)]
+    if heads and keys is not None:
         heads[0] = heads[0][2:]
     return [h.encode() for h in heads]
 
@@ -257,7 +251,7 @@ class ShardPlan:
             name, group = self.groups[gi]
             buf, a, b = proof_text.closed(group)
             parts: list = [head_bytes] + [b""] * (2 * len(group)) + [b"}}}\n"]
-            parts[1:-1:2] = claim_heads(built, keys, group)
+            parts[1:-1:2] = claim_heads(built, group, keys)
             parts[2:-1:2] = [buf[x:y] if y > x else b"]" for x, y in zip(a, b)]
             sink.write(f"{SHARDS}/{name}.json", b"".join(parts))
 

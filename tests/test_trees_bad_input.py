@@ -84,6 +84,13 @@ def test_above_uint256(tmp_path):
            words=["2^256-1"])
 
 
+def test_index_above_u64(tmp_path):
+    """proofs.parquet's index column is uint64: a larger index is refused up front, not
+    met as a crash while writing."""
+    _fails(tmp_path, f"account,amount,index\n{GOOD},5,{2**64}\n", "--leaf",
+           "uint256,address,uint256", row=1, field="index", words=["2^64-1"])
+
+
 def test_above_u64_for_solana(tmp_path):
     key = "11111111111111111111111111111112"
     _fails(tmp_path, f"account,amount\n{key},{2**64}\n", scheme="solana", row=1,

@@ -69,6 +69,10 @@ def parse_amounts(cells: list[str | None], *, decimals: int | None, limit: int, 
 
 
 def parse_indices(cells: list[str | None], *, file: str) -> list[int]:
-    """The optional `index` column: non-negative decimal integers below 2**256."""
-    return [parse_amount(c, decimals=None, limit=UINT256_MAX, file=file, row=i + 1,
+    """The optional `index` column: non-negative decimal integers up to 2^64-1.
+
+    proofs.parquet stores the index as uint64, and an index numbers a claim (a bit in
+    the distributor's claimed-bitmap), so a larger one is a mistake in the file rather
+    than a claim to encode."""
+    return [parse_amount(c, decimals=None, limit=UINT64_MAX, file=file, row=i + 1,
                          field="index") for i, c in enumerate(cells)]

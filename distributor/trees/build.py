@@ -99,7 +99,7 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
         # proofs.parquet, then both take shards from one queue until it is empty (shard
         # formatting holds the GIL, so threads could not overlap it).
         (tmp / outputs.SHARDS).mkdir()
-        built.node_cells  # formatted once, before the fork, so both processes share it
+        built.node_cells, built.text  # made once, before the fork, so both processes share them
         plan = outputs.ShardPlan(built, tmp, head)
         shards = SharedRange(len(plan.groups))
         native = scheme.native_file

@@ -16,8 +16,10 @@ from typing import Iterable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from distributor.trees import jsontext
 from distributor.trees.hexfmt import CELL, hex_digits
 from distributor.trees.schemes import Built, Scheme
 
@@ -111,17 +113,22 @@ class ProofText:
         buf = np.take(self.cells.view(f"V{w}").ravel(), np.take(self.index, rows)).view(np.uint8)
         return buf, (ends - lens) * CELL, ends * CELL
 
-    def closed(self, idx: np.ndarray) -> tuple[memoryview, list[int], list[int]]:
+    def closed(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """`spans` with each claim's last `,` turned into `]`: claim j's proof array is
         `[` + buf[a[j]:b[j]] (an empty proof has no cells; its `]` is the caller's)."""
         buf, a, b = self.spans(idx)
         full = b > a
         buf[b[full] - 1] = ord("]")
-        return memoryview(buf), a.tolist(), b.tolist()
+        return buf, a, b
 
-    def __call__(self, idx: np.ndarray) -> list[bytes]:
+    def array(self, idx: np.ndarray):
+        """Claim j's proof array after its `[` (`"0x…","0x…"]`, or `]` when empty) as
+        row j of a text column (`jsontext`)."""
         buf, a, b = self.closed(idx)
-        return [b"[" + buf[x:y] if y > x else b"[]" for x, y in zip(a, b)]
+        rows = jsontext.spans(buf, a, b)
+        if (a == b).any():
+            rows = pc.if_else(pc.equal(pc.binary_length(rows), 0), pa.scalar(b"]", jsontext.TEXT), rows)
+        return rows
 
 
 def account_keys(built: Built) -> list[str]:
@@ -133,20 +140,22 @@ def account_keys(built: Built) -> list[str]:
 
 
 def claim_object(built: Built, i: int) -> dict:
-    heads = claim_heads(built, np.array([i]))
-    buf, a, b = ProofText(built).closed(np.array([i]))
-    return json.loads(heads[0] + (bytes(buf[a[0]:b[0]]) if b[0] > a[0] else b"]") + b"}")
+    one = np.array([i])
+    text = jsontext.join(claim_heads(built, one), ProofText(built).array(one), "}")
+    return json.loads(bytes(jsontext.data(text)))
 
 
 def write_parquet(built: Built, path: Path) -> str:
     """Row groups of 64k claims, each group's proof nodes gathered into one reused buffer
     (never all ~640 MB of a million claims' proofs at once)."""
     c = built.claims
-    cols = {"account": pa.array(c.accounts, pa.string()),
+    text = built.text
+    as_string = lambda col: col.view(pa.large_string()).cast(pa.string())  # noqa: E731
+    cols = {"account": as_string(text.account),
             "index": pa.array(c.indices, pa.uint64()),
-            "amount": pa.array(built.amount_text, pa.string())}
+            "amount": as_string(text.amount)}
     if built.scheme == "solana":
-        cols["locked_amount"] = pa.array([str(a) for a in c.locked], pa.string())
+        cols["locked_amount"] = as_string(text.locked)
     table = pa.table(cols)
     schema = table.schema.append(pa.field("proof", pa.list_(pa.binary(32))))
     # Hashes do not compress: zstd on the proof column costs seconds for nothing.
@@ -194,28 +203,15 @@ def shard_digits(built: Built) -> int:
     return min(best, max(0, math.ceil(math.log(max(n, 1), 16))))
 
 
-def claim_heads(built: Built, idx: np.ndarray, keys: list[str] | None = None) -> list[bytes]:
-    """Each claim object up to its proof array's `[`, for many claims at once: one shape
-    for `tree proof`, shards and serve (D6). With shard `keys`, each is preceded by
-    `"<key>":` and, all but the first, by the `},` that closes the claim before it (a
-    shard is then heads and proofs in turn)."""
-    c = built.claims
-    ii = idx.tolist()
-    acc = [c.accounts[i] for i in ii]
-    text = built.amount_text
-    amt = [text[i] for i in ii]
-    ix = [c.indices[i] for i in ii]
-    lead = [f'}},"{keys[i]}":' for i in ii] if keys is not None else [""] * len(ii)
+def claim_heads(built: Built, idx: np.ndarray):
+    """Each claim object up to its proof array's `[`, as a text column (`jsontext`): the
+    one shape for `tree proof`, shards and serve (D6)."""
+    t = built.text.take(idx)
     if built.scheme == "solana":
-        lk = [c.locked[i] for i in ii]
-        heads = [f'{p}{{"account":"{a}","amount":"{m}","index":{x},"locked_amount":"{l}","proof":['
-                 for p, a, m, x, l in zip(lead, acc, amt, ix, lk)]
-    else:
-        heads = [f'{p}{{"account":"{a}","amount":"{m}","index":{x},"proof":['
-                 for p, a, m, x in zip(lead, acc, amt, ix)]
-    if heads and keys is not None:
-        heads[0] = heads[0][2:]
-    return [h.encode() for h in heads]
+        return jsontext.join('{"account":"', t.account, '","amount":"', t.amount, '","index":',
+                             t.index, ',"locked_amount":"', t.locked, '","proof":[')
+    return jsontext.join('{"account":"', t.account, '","amount":"', t.amount, '","index":',
+                         t.index, ',"proof":[')
 
 
 class ShardPlan:
@@ -225,7 +221,6 @@ class ShardPlan:
     def __init__(self, built: Built, out: Path, head: dict):
         self.built, self.out = built, out
         self.digits = d = shard_digits(built)
-        self.keys = account_keys(built)
         raw = built.claims.keys
         prefix = np.zeros(len(raw), dtype=np.int64)  # the first d hex digits as a number
         for j in range(d):
@@ -234,30 +229,34 @@ class ShardPlan:
         order = np.argsort(prefix, kind="stable")  # stable: each group stays in claim order
         sorted_p = prefix[order]
         cuts = np.flatnonzero(sorted_p[1:] != sorted_p[:-1]) + 1
-        self.groups = [(format(int(prefix[g[0]]), f"0{d}x") if d else "all", g)
-                       for g in np.split(order, cuts) if len(g)]
+        starts = [0, *cuts.tolist()]
+        ends = [*cuts.tolist(), len(order)]
+        self.groups = [(format(int(prefix[order[a]]), f"0{d}x") if d else "all", order[a:b])
+                       for a, b in zip(starts, ends) if b > a]
+        self.bounds = [(a, b) for a, b in zip(starts, ends) if b > a]
+        # `"<key>":{"account":…,"proof":[` for every claim in shard order, made once (before
+        # a fork, so both writers share it); each shard is then a slice of it.
+        keys = jsontext.fixed_width(hex_digits(np.take(raw, order, axis=0)))
+        self.leads = jsontext.join('"', keys, '":', claim_heads(built, order))
         self.head = head
 
     def write(self, sink: OutputSink, which: Iterable[int] | None = None) -> None:
         """Write the shards at positions `which` of the plan (all by default).
 
-        A shard is the head, then for each claim its JSON head and its proof cells (the
-        last cell's comma already a `]`), gathered into one bytes by a single join."""
-        built, keys = self.built, self.keys
-        proof_text = ProofText(built)
+        A shard is the head, then per claim its lead (`"<key>":` and the claim object up to
+        its proof) and proof, glued for the whole shard at once (`jsontext`)."""
+        proof_text = ProofText(self.built)
         head_bytes = json.dumps({"format": SHARD_FORMAT, **self.head},
                                 separators=(",", ":"))[:-1].encode() + b',"claims":{'
         for gi in range(len(self.groups)) if which is None else which:
-            name, group = self.groups[gi]
-            buf, a, b = proof_text.closed(group)
-            parts: list = [head_bytes] + [b""] * (2 * len(group)) + [b"}}}\n"]
-            parts[1:-1:2] = claim_heads(built, group, keys)
-            parts[2:-1:2] = [buf[x:y] if y > x else b"]" for x, y in zip(a, b)]
-            sink.write(f"{SHARDS}/{name}.json", b"".join(parts))
+            (name, group), (a, b) = self.groups[gi], self.bounds[gi]
+            rows = jsontext.join(self.leads[a:b], proof_text.array(group), "},")
+            body = jsontext.data(rows)[:-1]  # the last claim's `,`
+            sink.write(f"{SHARDS}/{name}.json", b"".join((head_bytes, body, b"}}\n")))
 
     def write_index(self, sink: OutputSink) -> None:
         index = {"format": INDEX_FORMAT, **self.head, "digits": self.digits, "key": _KEY_DOC,
-                 "count": len(self.keys), "shards": len(self.groups)}
+                 "count": len(self.built.claims), "shards": len(self.groups)}
         sink.write(f"{SHARDS}/index.json",
                    json.dumps(index, indent=2, sort_keys=True).encode() + b"\n")
 

@@ -65,16 +65,37 @@ class Built:
         return self.extra["node_cells"]
 
     @property
-    def amount_text(self) -> list[str]:
-        """Decimal strings of the amounts, made once and shared by every writer."""
-        if "amount_text" not in self.extra:
-            self.extra["amount_text"] = list(map(str, self.claims.amounts))
-        return self.extra["amount_text"]
+    def text(self) -> "ClaimText":
+        """The claims' fields as JSON-ready text columns, made once and shared by every
+        writer (and, made before the fork, by both writing processes)."""
+        if "text" not in self.extra:
+            from distributor.trees import jsontext as jt
+            c = self.claims
+            self.extra["text"] = ClaimText(
+                account=jt.strings(c.accounts), amount=jt.decimal(c.amounts),
+                index=jt.unsigned(np.array(c.indices, dtype=np.uint64)),  # < 2^64 (parse_indices)
+                locked=None if c.locked is None else jt.decimal(c.locked))
+        return self.extra["text"]
 
     @property
     def total(self) -> int:
-        locked = self.claims.locked or []
-        return sum(self.claims.amounts) + sum(locked)
+        if "total" not in self.extra:
+            self.extra["total"] = sum(self.claims.amounts) + sum(self.claims.locked or [])
+        return self.extra["total"]
+
+
+@dataclass(frozen=True)
+class ClaimText:
+    """Each claim's account, amount, index (and locked amount) as text columns
+    (`distributor.trees.jsontext`), in claim order."""
+    account: object
+    amount: object
+    index: object
+    locked: object | None
+
+    def take(self, idx: np.ndarray) -> "ClaimText":
+        pick = lambda col: None if col is None else col.take(idx)  # noqa: E731
+        return ClaimText(pick(self.account), pick(self.amount), pick(self.index), pick(self.locked))
 
 
 class Scheme(ABC):
@@ -105,8 +126,9 @@ class Scheme(ABC):
         """Sorted-pair keccak (OpenZeppelin MerkleProof `_hashPair`); Jito overrides."""
         return pair_rows(a, b)
 
-    def write_native(self, built: Built, fh: IO[bytes], proofs_json) -> None:
-        """Stream the scheme's native file; `proofs_json(idx)` yields JSON proof arrays."""
+    def write_native(self, built: Built, fh: IO[bytes], proofs) -> None:
+        """Stream the scheme's native file; `proofs.array(idx)` (`outputs.ProofText`) gives
+        the claims' JSON proof arrays as a text column."""
 
     def read_native(self, path) -> dict:
         """-> {"root": bytes, "claims": {account: (index, amount, [proof bytes])}}."""

@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 
+from distributor.trees import jsontext
 from distributor.trees.claims import AccountKind, Claims
 from distributor.trees.hashing import keccak_rows, sort_rows
 from distributor.trees.layouts import heap_proofs, heap_tree
@@ -88,27 +89,23 @@ class OZ(Scheme):
         return Built(self.name, types, claims, leaves, bytes(tree[0]), tree, index, offsets,
                      {"tree_index": tree_index})
 
-    def write_native(self, built, fh, proofs_json):
+    def write_native(self, built, fh, proofs):
         head = {"format": "standard-v1", "leafEncoding": built.leaf_types}
         fh.write(json.dumps(head, separators=(",", ":"))[:-1].encode())
         fh.write(b',"tree":[')
         cells = memoryview(built.node_cells.reshape(-1))  # the heap in order: OZ's `tree`
         fh.write(cells[:-1])
         fh.write(b'],"values":[')
-        c = built.claims
-        ti = built.extra["tree_index"].tolist()
-        amt = built.amount_text
+        t = built.text
+        tree_index = jsontext.unsigned(built.extra["tree_index"])
         three = len(built.leaf_types) == 3
-        step = 1 << 16  # write in chunks: a million values as one string is ~150 MB
-        for s0 in range(0, len(c), step):
-            s1 = min(len(c), s0 + step)
-            if three:
-                parts = [f'{{"value":["{x}","{a}","{m}"],"treeIndex":{t}}}' for x, a, m, t in
-                         zip(c.indices[s0:s1], c.accounts[s0:s1], amt[s0:s1], ti[s0:s1])]
-            else:
-                parts = [f'{{"value":["{a}","{m}"],"treeIndex":{t}}}' for a, m, t in
-                         zip(c.accounts[s0:s1], amt[s0:s1], ti[s0:s1])]
-            fh.write(((b"," if s0 else b"") + ",".join(parts).encode()))
+        step = 1 << 16  # in chunks: a million values are ~100 MB of text
+        for s0 in range(0, len(built.claims), step):
+            s1 = min(len(built.claims), s0 + step)
+            index = (t.index[s0:s1], '","') if three else ()
+            rows = jsontext.join(',{"value":["', *index, t.account[s0:s1], '","', t.amount[s0:s1],
+                                 '"],"treeIndex":', tree_index[s0:s1], "}")
+            fh.write(jsontext.data(rows)[0 if s0 else 1:])  # the first value has no `,`
         fh.write(b"]}\n")
 
     def read_native(self, path):

@@ -71,7 +71,7 @@ class Solana(Scheme):
         table, index, offsets = level_proofs(levels, np.arange(len(claims)), odd="duplicate")
         return Built(self.name, types, claims, leaves, bytes(levels[-1][0]), table, index, offsets)
 
-    def write_native(self, built, fh, proofs_json):
+    def write_native(self, built, fh, proofs):
         c = built.claims
         out = {"merkle_root": list(built.root), "max_num_nodes": len(c),
                "max_total_claim": built.total, "tree_nodes": []}

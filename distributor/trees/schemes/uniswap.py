@@ -16,6 +16,7 @@ import json
 
 import numpy as np
 
+from distributor.trees import jsontext
 from distributor.trees.claims import AccountKind, Claims
 from distributor.trees.hashing import keccak_rows, sort_rows
 from distributor.trees.layouts import level_proofs, level_tree
@@ -61,18 +62,18 @@ class Uniswap(Scheme):
         table, index, offsets = level_proofs(levels, position, odd="promote")
         return Built(self.name, types, claims, leaves, bytes(levels[-1][0]), table, index, offsets)
 
-    def write_native(self, built, fh, proofs_json):
+    def write_native(self, built, fh, proofs):
         c = built.claims
         head = {"merkleRoot": "0x" + built.root.hex(), "tokenTotal": ethers_hex(built.total)}
         fh.write(json.dumps(head, separators=(",", ":"))[:-1].encode() + b',"claims":{')
-        n = len(c)
+        accounts, indices = built.text.account, built.text.index
+        amounts = jsontext.strings([ethers_hex(a) for a in c.amounts])
         step = 1 << 15
-        for a in range(0, n, step):
-            idx = np.arange(a, min(n, a + step))
-            proofs = proofs_json(idx)
-            parts = [f'"{c.accounts[i]}":{{"index":{c.indices[i]},"amount":"{ethers_hex(c.amounts[i])}","proof":'.encode()
-                     + p + b"}" for i, p in zip(idx.tolist(), proofs)]
-            fh.write((b"," if a else b"") + b",".join(parts))
+        for a in range(0, len(c), step):
+            b = min(len(c), a + step)
+            rows = jsontext.join(',"', accounts[a:b], '":{"index":', indices[a:b], ',"amount":"',
+                                 amounts[a:b], '","proof":[', proofs.array(np.arange(a, b)), "}")
+            fh.write(jsontext.data(rows)[0 if a else 1:])  # the first claim has no `,`
         fh.write(b"}}\n")
 
     def read_native(self, path):

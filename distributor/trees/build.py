@@ -6,6 +6,7 @@ temp folder (`epochdrop.fsio.atomic_dir`), so bad input leaves nothing behind.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,8 +100,14 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
         # proofs.parquet, then both take shards from one queue until it is empty (shard
         # formatting holds the GIL, so threads could not overlap it).
         (tmp / outputs.SHARDS).mkdir()
-        built.node_cells, built.text  # made once, before the fork, so both processes share them
-        plan = outputs.ShardPlan(built, tmp, head)
+        # Made once, before the fork, so both processes share them. The node cells are
+        # numpy work that releases the GIL: a thread makes them while this one makes the
+        # claims' text (interpreter-bound) and the shard plan.
+        with ThreadPoolExecutor(1) as pool:
+            cells = pool.submit(lambda: built.node_cells)
+            built.text
+            plan = outputs.ShardPlan(built, tmp, head)
+            cells.result()
         shards = SharedRange(len(plan.groups))
         native = scheme.native_file
 

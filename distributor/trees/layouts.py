@@ -50,7 +50,10 @@ def heap_proofs(tree: np.ndarray, tree_index: np.ndarray) -> tuple[np.ndarray, n
             sib = np.where(idx % 2 == 1, idx + 1, idx - 1)
             yield active, np.where(active, sib, 0)
             idx = np.where(active, (idx - 1) // 2, 0)
-    return _gather(steps, len(tree_index), len(tree))
+    # A node's heap depth is its proof length: bit_length(i + 1) - 1, which frexp's
+    # exponent gives exactly (integers below 2^53 are exact in float64).
+    lengths = np.frexp(np.asarray(tree_index, dtype=np.float64) + 1)[1].astype(np.int64) - 1
+    return _gather(steps, len(tree_index), len(tree), lengths)
 
 
 def level_tree(leaves: np.ndarray, pair_hash: PairHash, *, odd: str) -> list[np.ndarray]:
@@ -92,16 +95,17 @@ def level_proofs(levels: list[np.ndarray], position: np.ndarray, *, odd: str
     return (table, *_gather(steps, len(position), len(table)))
 
 
-def _gather(steps, n: int, table_rows: int) -> tuple[np.ndarray, np.ndarray]:
+def _gather(steps, n: int, table_rows: int, lengths: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
     """Place each step's sibling row at its claim's next free slot of one flat array.
 
-    `steps()` is walked twice (lengths first, then rows) rather than keeping ~9 MB of
-    index arrays per level alive."""
-    lengths = np.zeros(n, dtype=np.int64)
-    depth = 0
-    for active, _ in steps():
-        lengths += active
-        depth += 1
+    Without the proof `lengths`, `steps()` is walked twice (lengths first, then rows)
+    rather than keeping ~9 MB of index arrays per level alive."""
+    if lengths is None:
+        lengths = np.zeros(n, dtype=np.int64)
+        for active, _ in steps():
+            lengths += active
+    depth = int(lengths.max()) if n else 0
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     flat = np.empty(int(offsets[-1]), dtype=np.int32 if table_rows < 2**31 else np.int64)

@@ -12,39 +12,49 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from distributor.trees.hexfmt import checksum_addresses
+from distributor.trees.hexfmt import checksum_addresses, hex_bytes
 from epochdrop.errors import InputError
 
 _ADDR_RE = r"^0x[0-9a-fA-F]{40}$"
 
 
-def parse_evm(cells: list[str | None], *, file: str) -> tuple[np.ndarray, list[str]]:
-    """-> ((N, 20) uint8 address bytes, EIP-55 strings)."""
-    arr = pa.array(cells, type=pa.string())
-    ok = pc.fill_null(pc.match_substring_regex(arr, _ADDR_RE), False)
+def parse_evm(cells: pa.Array, *, file: str) -> tuple[np.ndarray, list[str]]:
+    """Arrow strings -> ((N, 20) uint8 address bytes, EIP-55 strings)."""
+    ok = pc.fill_null(pc.match_substring_regex(cells, _ADDR_RE), False)
     if not pc.all(ok).as_py():
         row = pc.index(ok, False).as_py()
-        cell = cells[row]
+        cell = cells[row].as_py()
         what = "empty account" if not cell else (
             f"{cell!r} is not an address (0x followed by 40 hex digits)")
         raise InputError(what, file=file, row=row + 1, field="account")
-    raw = np.frombuffer(bytes.fromhex("".join([c[2:] for c in cells])),
-                        dtype=np.uint8).reshape(len(cells), 20)
+    digits = pc.utf8_slice_codeunits(cells, 2)
+    raw = hex_bytes(_text_rows(digits, 40))
     checked = checksum_addresses(raw)
-    lower = pc.equal(arr, pc.utf8_lower(arr))
-    upper = pc.equal(pc.utf8_slice_codeunits(arr, 2), pc.utf8_upper(pc.utf8_slice_codeunits(arr, 2)))
-    plain = pc.or_(lower, upper)
+    lower = pc.equal(cells, pc.utf8_lower(cells))
+    plain = pc.or_(lower, pc.equal(digits, pc.utf8_upper(digits)))
     if not pc.all(plain).as_py():
         for i in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)):
-            if cells[i] != checked[i]:
-                raise InputError(f"{cells[i]!r} fails its EIP-55 checksum (expected "
+            cell = cells[int(i)].as_py()
+            if cell != checked[i]:
+                raise InputError(f"{cell!r} fails its EIP-55 checksum (expected "
                                  f"{checked[i]}); check the address or write it in lower case",
                                  file=file, row=int(i) + 1, field="account")
     return raw, checked
 
 
-def parse_solana(cells: list[str | None], *, file: str) -> tuple[np.ndarray, list[str]]:
+def _text_rows(col: pa.Array, width: int) -> np.ndarray:
+    """A string column whose every value is `width` ASCII bytes -> (N, width) uint8."""
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if len(col) == 0:
+        return np.zeros((0, width), dtype=np.uint8)
+    start = int(np.frombuffer(col.buffers()[1], dtype=np.int32, count=1, offset=4 * col.offset)[0])
+    data = np.frombuffer(col.buffers()[2], dtype=np.uint8)
+    return data[start:start + width * len(col)].reshape(len(col), width)
+
+
+def parse_solana(cells: pa.Array, *, file: str) -> tuple[np.ndarray, list[str]]:
     """-> ((N, 32) uint8 pubkey bytes, canonical base58 strings)."""
+    cells = cells.to_pylist()
     out = bytearray()
     for i, cell in enumerate(cells):
         try:
@@ -58,10 +68,11 @@ def parse_solana(cells: list[str | None], *, file: str) -> tuple[np.ndarray, lis
     return np.frombuffer(bytes(out), dtype=np.uint8).reshape(len(cells), 32), list(cells)
 
 
-def parse_uint_accounts(cells: list[str | None], *, bits: int, file: str) -> tuple[np.ndarray, list[str]]:
+def parse_uint_accounts(cells: pa.Array, *, bits: int, file: str) -> tuple[np.ndarray, list[str]]:
     """For OZ leaves whose first type is uintN (e.g. Lido's `uint256,uint256`, D4)."""
     from distributor.trees.amounts import parse_amount
 
+    cells = cells.to_pylist()
     vals = [parse_amount(c, decimals=None, limit=2**bits - 1, file=file, row=i + 1,
                          field="account") for i, c in enumerate(cells)]
     raw = np.frombuffer(b"".join(v.to_bytes(32, "big") for v in vals),

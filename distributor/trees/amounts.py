@@ -52,27 +52,27 @@ def parse_amount(text: str | None, *, decimals: int | None, limit: int, file: st
     return value
 
 
-def parse_amounts(cells: list[str | None], *, decimals: int | None, limit: int, file: str,
+def parse_amounts(cells: pa.Array, *, decimals: int | None, limit: int, file: str,
                   field: str = "amount") -> list[int]:
-    """A whole column. Plain digit strings (the common case) are checked in one vectorised
-    regex pass and converted with `int`; anything else goes through `parse_amount`, which
-    is the authority on what is accepted."""
-    arr = pa.array(cells, type=pa.string())
-    plain = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]{1,78}$"), False)
+    """A whole column (Arrow strings). Plain digit strings (the common case) are checked in
+    one vectorised regex pass and converted with `int`; anything else goes through
+    `parse_amount`, which is the authority on what is accepted."""
+    plain = pc.fill_null(pc.match_substring_regex(cells, r"^[0-9]{1,78}$"), False)
+    texts = cells.to_pylist()
     if pc.all(plain).as_py():
         scale = 10 ** (decimals or 0)
-        values = [int(c) * scale for c in cells] if scale != 1 else list(map(int, cells))
+        values = [int(c) * scale for c in texts] if scale != 1 else list(map(int, texts))
         if max(values) <= limit:
             return values
     return [parse_amount(c, decimals=decimals, limit=limit, file=file, row=i + 1, field=field)
-            for i, c in enumerate(cells)]
+            for i, c in enumerate(texts)]
 
 
-def parse_indices(cells: list[str | None], *, file: str) -> list[int]:
+def parse_indices(cells: pa.Array, *, file: str) -> list[int]:
     """The optional `index` column: non-negative decimal integers up to 2^64-1.
 
     proofs.parquet stores the index as uint64, and an index numbers a claim (a bit in
     the distributor's claimed-bitmap), so a larger one is a mistake in the file rather
     than a claim to encode."""
     return [parse_amount(c, decimals=None, limit=UINT64_MAX, file=file, row=i + 1,
-                         field="index") for i, c in enumerate(cells)]
+                         field="index") for i, c in enumerate(cells.to_pylist())]

@@ -82,7 +82,10 @@ def read_previous(folder: Path, scheme: str, types: list[str], kind) -> tuple[Cl
 
 
 def _keys_for(accounts: list[str], kind) -> np.ndarray:
+    import pyarrow as pa
+
     from distributor.trees import accounts as acc
+    accounts = pa.array(accounts, pa.string())
     if kind.kind == "address":
         return acc.parse_evm(accounts, file="previous")[0]
     if kind.kind == "solana":

@@ -4,7 +4,7 @@ Writing a million proofs means ~20 million hex strings; making each one a Python
 costs seconds, so nodes are turned into fixed-width ASCII cells in one numpy pass and
 claims slice their proof out of one buffer. EIP-55 checksums (https://eips.ethereum.org/EIPS/eip-55)
 are computed the same way: one keccak per address, then nibble arithmetic over the whole
-batch; `tests/test_trees_claims.py` checks it against eth-utils' `to_checksum_address`.
+batch; `tests/test_trees_hexfmt.py` checks it against eth-utils' `to_checksum_address`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,17 @@ def hex_digits(rows: np.ndarray) -> np.ndarray:
     out = np.empty((m, 2 * w), dtype=np.uint8)
     _fill_hex(out, rows)
     return out
+
+
+_NIBBLE = np.zeros(256, dtype=np.uint8)  # ASCII hex digit -> its value (either case)
+for _i, _c in enumerate(b"0123456789abcdef"):
+    _NIBBLE[_c] = _NIBBLE[ord(chr(_c).upper())] = _i
+
+
+def hex_bytes(text: np.ndarray) -> np.ndarray:
+    """(M, 2W) uint8 ASCII hex digits (already validated) -> (M, W) bytes."""
+    nibbles = np.take(_NIBBLE, text)
+    return (nibbles[:, 0::2] << 4) | nibbles[:, 1::2]
 
 
 def _fill_hex(dest: np.ndarray, rows: np.ndarray) -> None:

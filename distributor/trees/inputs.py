@@ -1,4 +1,4 @@
-"""Read a claims file (CSV, Parquet or JSON) into text columns, before any validation.
+"""Read a claims file (CSV, Parquet or JSON) into Arrow text columns, before any validation.
 
 Every cell is kept as the text the user wrote (DECISIONS D3) so that amounts are parsed
 exactly by one grammar in `amounts.py`: no float ever touches a value. JSON is either an
@@ -18,8 +18,10 @@ from epochdrop.errors import InputError, UserError
 COLUMNS = ("account", "amount", "index", "locked_amount")
 
 
-def read_table(path: str | Path) -> dict[str, list[str | None]]:
-    """Return {column: [cell text or None]} for the known columns present in `path`."""
+def read_table(path: str | Path) -> dict[str, pa.Array]:
+    """Return {column: Arrow string array of the cells' text (null where absent)} for the
+    known columns present in `path`. Arrow, not lists: a million-row column is then
+    checked and decoded in bulk by the parsers, never made into a million objects first."""
     path = Path(path)
     name = path.name
     if not path.is_file():
@@ -43,14 +45,15 @@ def read_table(path: str | Path) -> dict[str, list[str | None]]:
     n = len(cols["account"])
     if n == 0:
         raise InputError("no claims in the input (empty file)", file=name)
-    return cols
+    return {name: col if isinstance(col, pa.Array) else pa.array(col, pa.string())
+            for name, col in cols.items()}
 
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:200]
 
 
-def _read_csv(path: Path) -> dict[str, list[str | None]]:
+def _read_csv(path: Path) -> dict[str, pa.Array]:
     import pyarrow.csv as pcsv
 
     raw = path.read_bytes()
@@ -67,7 +70,7 @@ def _read_csv(path: Path) -> dict[str, list[str | None]]:
     out = {}
     for raw_name, name in zip(table.column_names, names):
         if name in COLUMNS:
-            out[name] = table.column(raw_name).to_pylist()
+            out[name] = table.column(raw_name).combine_chunks()
     return out
 
 
@@ -89,7 +92,7 @@ def _read_parquet(path: Path) -> dict[str, list[str | None]]:
         elif pa.types.is_binary(t) or pa.types.is_fixed_size_binary(t):
             out[name] = [None if v is None else "0x" + v.hex() for v in col.to_pylist()]
         else:
-            out[name] = col.cast(pa.string()).to_pylist()
+            out[name] = col.cast(pa.string()).combine_chunks()
     return out
 
 

@@ -3,11 +3,19 @@ formatting gives (the writers' bytes depend on it; test_trees_golden.py checks w
 
 from __future__ import annotations
 
+import json
+import random
+
+import base58
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from distributor.trees import jsontext as jt
+from distributor.trees.claims import Claims
+from distributor.trees.outputs import ProofText
+from distributor.trees.schemes import get_scheme
 
 texts = st.lists(st.text(max_size=12), max_size=30)
 
@@ -52,3 +60,27 @@ def test_fixed_width_and_spans_share_memory_and_cut_right():
     buf[2] = ord("J")  # no copy was made
     assert cut[0].as_py() == b"Jello"
     assert jt.spans(buf, np.array([], np.int64), np.array([], np.int64)).to_pylist() == []
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 8, 8193])
+def test_solana_native_file_is_the_pretty_json_of_the_tree(tmp_path, n):
+    """merkle_tree.json is streamed column-wise; it must be byte for byte what
+    `json.dumps(tree, indent=2)` prints for the same tree (one claim: an empty proof;
+    8,193: two chunks)."""
+    rng = random.Random(n)
+    keys = [rng.randbytes(32) for _ in range(n)]
+    amounts = [rng.randrange(2**40) for _ in range(n)]
+    locked = [rng.choice([0, rng.randrange(2**40)]) for _ in range(n)]
+    claims = Claims([base58.b58encode(k).decode() for k in keys],
+                    np.frombuffer(b"".join(keys), np.uint8).reshape(n, 32), amounts, None, locked)
+    scheme = get_scheme("solana")
+    built = scheme.build(claims, scheme.leaf_types(None))
+    path = tmp_path / "merkle_tree.json"
+    with open(path, "wb") as fh:
+        scheme.write_native(built, fh, ProofText(built))
+    tree = {"merkle_root": list(built.root), "max_num_nodes": n,
+            "max_total_claim": sum(amounts) + sum(locked),
+            "tree_nodes": [{"claimant": list(keys[i]), "amount": amounts[i],
+                            "locked_amount": locked[i],
+                            "proof": [list(p) for p in built.proof(i)]} for i in range(n)]}
+    assert path.read_bytes() == json.dumps(tree, indent=2).encode() + b"\n"

@@ -74,3 +74,20 @@ def spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
         else np.zeros(1, np.int64)
     return pa.Array.from_buffers(TEXT, len(ends), [None, pa.py_buffer(offsets),
                                                    pa.py_buffer(buf)])
+
+
+def byte_lists(rows: np.ndarray, indent: int) -> pa.Array:
+    """(M, W>0) uint8 -> each row as `json.dumps(list(row), indent=2)` prints it at
+    nesting `indent` (serde's `[u8; 32]` in pretty JSON): `[`, one number per line, `]`."""
+    inner = pa.array([f"\n{' ' * (indent + 2)}{b}".encode() for b in range(256)], TEXT)
+    pieces: list = ["["]
+    for j in range(rows.shape[1]):
+        pieces += [inner.take(rows[:, j]), ","]
+    pieces[-1] = f"\n{' ' * indent}]"
+    return join(*pieces)
+
+
+def lists(offsets: np.ndarray, items: pa.Array, separator: str) -> pa.Array:
+    """Row i = items[offsets[i]:offsets[i+1]] joined by `separator`."""
+    nested = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), items)
+    return pc.binary_join(nested, pa.scalar(separator.encode(), TEXT))

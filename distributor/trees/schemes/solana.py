@@ -14,7 +14,10 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from distributor.trees import jsontext
 from distributor.trees.claims import AccountKind, Claims
 from distributor.trees.hashing import sha256_rows, u64_le
 from distributor.trees.layouts import level_proofs, level_tree
@@ -72,16 +75,28 @@ class Solana(Scheme):
         return Built(self.name, types, claims, leaves, bytes(levels[-1][0]), table, index, offsets)
 
     def write_native(self, built, fh, proofs):
+        """`json.dumps(tree, indent=2)` of the whole tree, streamed: ~9 KB of text per
+        claim (one line per byte), so it is made 8k claims at a time, each node's text
+        built column-wise (`jsontext`), never as Python lists of numbers."""
         c = built.claims
-        out = {"merkle_root": list(built.root), "max_num_nodes": len(c),
-               "max_total_claim": built.total, "tree_nodes": []}
-        nodes = built.proof_nodes.tolist()
-        off = built.proof_offsets.tolist()
-        for i in range(len(c)):
-            out["tree_nodes"].append({"claimant": c.keys[i].tolist(), "amount": c.amounts[i],
-                                      "locked_amount": c.locked[i],
-                                      "proof": nodes[off[i]:off[i + 1]]})
-        fh.write(json.dumps(out, indent=2).encode() + b"\n")
+        head = json.dumps({"merkle_root": list(built.root), "max_num_nodes": len(c),
+                           "max_total_claim": built.total}, indent=2)
+        fh.write(head[:-2].encode() + b',\n  "tree_nodes": [\n')
+        t, off = built.text, built.proof_offsets
+        step = 1 << 13
+        for a in range(0, len(c), step):
+            b = min(len(c), a + step)
+            rows = np.take(built.node_table, built.proof_index[off[a]:off[b]], axis=0)
+            nodes = jsontext.join(" " * 8, jsontext.byte_lists(rows, 8))
+            path = jsontext.lists(off[a:b + 1] - off[a], nodes, ",\n")
+            path = pc.if_else(pc.equal(pc.binary_length(path), 0), pa.scalar(b"[]", jsontext.TEXT),
+                              jsontext.join("[\n", path, "\n      ]"))
+            text = jsontext.join(
+                ',\n    {\n      "claimant": ', jsontext.byte_lists(c.keys[a:b], 6),
+                ',\n      "amount": ', t.amount[a:b], ',\n      "locked_amount": ', t.locked[a:b],
+                ',\n      "proof": ', path, "\n    }")
+            fh.write(jsontext.data(text)[0 if a else 2:])  # the first node has no `,\n`
+        fh.write(b"\n  ]\n}\n")
 
     def read_native(self, path):
         data = json.loads(open(path, "rb").read())

@@ -7,6 +7,8 @@ address is caught by it; all-lower or all-upper addresses carry none, as in eth-
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import base58
 import numpy as np
 import pyarrow as pa
@@ -15,7 +17,20 @@ import pyarrow.compute as pc
 from distributor.trees.hexfmt import checksum_addresses, hex_bytes
 from epochdrop.errors import InputError
 
+if TYPE_CHECKING:
+    from distributor.trees.claims import AccountKind
+
 _ADDR_RE = r"^0x[0-9a-fA-F]{40}$"
+
+
+def parse_accounts(cells: pa.Array, kind: AccountKind, *, file: str) -> tuple[np.ndarray, list[str]]:
+    """The account column read as the scheme's leaf says (D4): EVM addresses, Solana
+    pubkeys or uintN numbers. -> (account bytes (N, W), canonical account text)."""
+    if kind.kind == "address":
+        return parse_evm(cells, file=file)
+    if kind.kind == "solana":
+        return parse_solana(cells, file=file)
+    return parse_uint_accounts(cells, bits=kind.bits, file=file)
 
 
 def parse_evm(cells: pa.Array, *, file: str) -> tuple[np.ndarray, list[str]]:

@@ -10,10 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from distributor.trees import outputs
+from distributor.trees.accounts import parse_accounts
 from distributor.trees.forked import Forked, SharedRange
 from distributor.trees.claims import Claims, add_previous, load_claims
 from distributor.trees.schemes import Built, get_scheme
@@ -75,22 +76,10 @@ def read_previous(folder: Path, scheme: str, types: list[str], kind) -> tuple[Cl
     amounts = [int(a) for a in t.column("amount").to_pylist()]
     locked = ([int(a) for a in t.column("locked_amount").to_pylist()]
               if "locked_amount" in t.column_names else None)
-    keys = _keys_for(accounts, kind)
+    keys = parse_accounts(pa.array(accounts, pa.string()), kind, file=f"{path} (previous epoch)")[0]
     return Claims(accounts, keys, amounts, None, locked), {
         "root": man["root"], "manifest_sha256": sha256_file(folder / "manifest.json"),
         "total": man["total"], "count": man["count"]}
-
-
-def _keys_for(accounts: list[str], kind) -> np.ndarray:
-    import pyarrow as pa
-
-    from distributor.trees import accounts as acc
-    accounts = pa.array(accounts, pa.string())
-    if kind.kind == "address":
-        return acc.parse_evm(accounts, file="previous")[0]
-    if kind.kind == "solana":
-        return acc.parse_solana(accounts, file="previous")[0]
-    return acc.parse_uint_accounts(accounts, bits=kind.bits, file="previous")[0]
 
 
 def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,

@@ -27,7 +27,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from distributor.trees import outputs
-from distributor.trees.build import FORK_MIN, _keys_for
+from distributor.trees.accounts import parse_accounts
+from distributor.trees.build import FORK_MIN
 from distributor.trees.claims import Claims
 from distributor.trees.forked import Forked
 from distributor.trees.schemes import Built, get_scheme
@@ -181,7 +182,8 @@ def _claims_of(column, names: list[str], scheme, types) -> Claims:
     (so the first bad value found is the same one)."""
     accounts = column("account")
     kind = scheme.account_kind(types)
-    return Claims(accounts, _keys_for(accounts, kind),
+    keys = parse_accounts(pa.array(accounts, pa.string()), kind, file=outputs.PROOFS)[0]
+    return Claims(accounts, keys,
                   [int(a) for a in column("amount")],
                   column("index"),
                   [int(a) for a in column("locked_amount")] if "locked_amount" in names else None)

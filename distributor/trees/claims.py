@@ -54,12 +54,7 @@ def load_claims(path: str | Path, *, kind: AccountKind, limit: int, decimals: in
                 merge_duplicates: bool, allow_locked: bool) -> Claims:
     name = Path(path).name
     cols = read_table(path)
-    if kind.kind == "address":
-        keys, accounts = acc.parse_evm(cols["account"], file=name)
-    elif kind.kind == "solana":
-        keys, accounts = acc.parse_solana(cols["account"], file=name)
-    else:
-        keys, accounts = acc.parse_uint_accounts(cols["account"], bits=kind.bits, file=name)
+    keys, accounts = acc.parse_accounts(cols["account"], kind, file=name)
     amounts = parse_amounts(cols["amount"], decimals=decimals, limit=limit, file=name)
     indices = parse_indices(cols["index"], file=name) if "index" in cols else None
     locked = None

@@ -10,7 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import distributor.trees.check as check
-from distributor.trees.check import SameBytes, check_folder
+import distributor.trees.regenerate as regenerate
+from distributor.trees.check import check_folder
+from distributor.trees.regenerate import SameBytes
 from tests.trees_support import random_claims, run_cli, write_csv
 
 DATA = bytes(range(256)) * 40 + b"end\n"  # 10,244 bytes
@@ -34,7 +36,7 @@ def _pieces(data: bytes) -> list:
 
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(check, "CHUNK", 1000)  # several chunks per write
+    monkeypatch.setattr(regenerate, "CHUNK", 1000)  # several chunks per write
 
 
 def test_same_bytes_accepts_an_identical_file(tmp_path):
@@ -127,7 +129,7 @@ def test_clean_folder_never_holds_every_proof_at_once(tmp_path, monkeypatch):
 def test_forked_shard_comparison_reports_shards_in_plan_order(tmp_path, monkeypatch):
     """5,000 claims make 16 shards; the child and this process share them, and the
     differing ones (first and last) come back in plan order either way."""
-    monkeypatch.setattr(check, "FORK_MIN", 1)
+    monkeypatch.setattr(regenerate, "FORK_MIN", 1)
     out = _folder(tmp_path, "oz", 5000)
     assert check_folder(out)[0] == []
     shards = sorted(p for p in (out / "proofs").iterdir() if p.name != "index.json")
@@ -142,9 +144,22 @@ def test_forked_shard_comparison_reports_shards_in_plan_order(tmp_path, monkeypa
 
 
 def test_forked_native_comparison_reports_a_changed_native_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(check, "FORK_MIN", 1)
+    monkeypatch.setattr(regenerate, "FORK_MIN", 1)
     out = _folder(tmp_path, "uniswap", 300)
     path = out / "claims.json"
     path.write_bytes(path.read_bytes()[:-1])
     assert check_folder(out)[0] == ["claims.json: sha256 differs from the manifest",
                                     "claims.json: differs from what proofs.parquet implies"]
+
+
+@pytest.mark.parametrize("on_disk, differs", [(b"head|body|tail", False), (b"head|BODY|tail", True),
+                                              (b"head|body|tail+", True), (b"head|body|tai", True),
+                                              (None, True)])
+def test_shard_comparer_takes_a_file_in_parts(tmp_path, on_disk, differs):
+    """The shard writer hands a file over as parts (head, claims, tail); the comparer must
+    judge their concatenation, including a file on disk that is longer or shorter."""
+    if on_disk is not None:
+        (tmp_path / "s.json").write_bytes(on_disk)
+    cmp = regenerate._Compare(tmp_path)
+    cmp.write("s.json", b"head|", memoryview(b"body|"), b"tail")
+    assert cmp.differ == (["s.json"] if differs else [])

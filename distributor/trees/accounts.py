@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from distributor.trees.hexfmt import checksum_addresses, hex_bytes
+from distributor.trees.hexfmt import checksum_text, hex_bytes, row_strings
 from epochdrop.errors import InputError
 
 if TYPE_CHECKING:
@@ -42,19 +42,19 @@ def parse_evm(cells: pa.Array, *, file: str) -> tuple[np.ndarray, list[str]]:
         what = "empty account" if not cell else (
             f"{cell!r} is not an address (0x followed by 40 hex digits)")
         raise InputError(what, file=file, row=row + 1, field="account")
-    digits = pc.utf8_slice_codeunits(cells, 2)
-    raw = hex_bytes(_text_rows(digits, 40))
-    checked = checksum_addresses(raw)
-    lower = pc.equal(cells, pc.utf8_lower(cells))
-    plain = pc.or_(lower, pc.equal(digits, pc.utf8_upper(digits)))
-    if not pc.all(plain).as_py():
-        for i in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)):
-            cell = cells[int(i)].as_py()
-            if cell != checked[i]:
-                raise InputError(f"{cell!r} fails its EIP-55 checksum (expected "
-                                 f"{checked[i]}); check the address or write it in lower case",
-                                 file=file, row=int(i) + 1, field="account")
-    return raw, checked
+    digits = _text_rows(cells, 42)[:, 2:]  # every cell is `0x` + 40 hex digits: a view
+    raw = hex_bytes(digits)
+    checked = checksum_text(raw)
+    # Only mixed-case addresses carry a checksum (all-lower and all-upper ones do not).
+    mixed = ((digits >= ord("a")).any(axis=1)
+             & ((digits >= ord("A")) & (digits <= ord("F"))).any(axis=1))
+    wrong = np.flatnonzero(mixed & (digits != checked[:, 2:]).any(axis=1))
+    if len(wrong):
+        i = int(wrong[0])
+        raise InputError(f"{cells[i].as_py()!r} fails its EIP-55 checksum (expected "
+                         f"{checked[i].tobytes().decode()}); check the address or write it "
+                         "in lower case", file=file, row=i + 1, field="account")
+    return raw, row_strings(checked)
 
 
 def _text_rows(col: pa.Array, width: int) -> np.ndarray:

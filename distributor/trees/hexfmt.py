@@ -63,14 +63,26 @@ def node_cells(nodes: np.ndarray) -> np.ndarray:
 
 
 def checksum_addresses(raw: np.ndarray) -> list[str]:
-    """(M, 20) address bytes -> EIP-55 checksummed strings: a hex digit is upper case where
+    """(M, 20) address bytes -> EIP-55 checksummed strings."""
+    return row_strings(checksum_text(raw))
+
+
+def row_strings(rows: np.ndarray) -> list[str]:
+    """(M, W) ASCII rows -> M Python strings (one decode, then slices)."""
+    w = rows.shape[1]
+    flat = rows.tobytes().decode()
+    return [flat[i:i + w] for i in range(0, len(flat), w)] if w else [""] * rows.shape[0]
+
+
+def checksum_text(raw: np.ndarray) -> np.ndarray:
+    """(M, 20) address bytes -> (M, 42) ASCII EIP-55 text: a hex digit is upper case where
     the matching nibble of keccak256(lowercase hex) is >= 8."""
     m = raw.shape[0]
+    text = np.empty((m, 42), dtype=np.uint8)
     if m == 0:
-        return []
+        return text
     lower = hex_digits(raw)  # (M, 40) ASCII
     digest = keccak_rows(lower)
-    text = np.empty((m, 42), dtype=np.uint8)
     text[:, 0], text[:, 1] = ord("0"), ord("x")
     for a in range(0, m, CHUNK):
         low, d = lower[a:a + CHUNK], digest[a:a + CHUNK, :20]
@@ -79,5 +91,4 @@ def checksum_addresses(raw: np.ndarray) -> list[str]:
         nibbles[:, 1::2] = d & 15
         upper = (low >= ord("a")) & (nibbles >= 8)
         text[a:a + CHUNK, 2:] = low - (upper.view(np.uint8) << 5)
-    flat = text.tobytes().decode()
-    return [flat[i:i + 42] for i in range(0, len(flat), 42)]
+    return text

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from distributor.trees import jsontext
-from distributor.trees.hexfmt import CELL, hex_digits
+from distributor.trees.hexfmt import CELL, hex_digits, row_strings
 from distributor.trees.schemes import Built, Scheme
 
 PROOFS = "proofs.parquet"
@@ -137,10 +137,7 @@ class ProofText:
 
 def account_keys(built: Built) -> list[str]:
     """Shard keys: lowercase hex of the account bytes, without 0x (D6)."""
-    keys = built.claims.keys
-    text = hex_digits(keys).tobytes().decode()
-    w = 2 * keys.shape[1]
-    return [text[i:i + w] for i in range(0, len(text), w)]
+    return row_strings(hex_digits(built.claims.keys))
 
 
 def claim_object(built: Built, i: int) -> dict:
@@ -233,28 +230,25 @@ class ShardPlan:
         order = np.argsort(prefix, kind="stable")  # stable: each group stays in claim order
         sorted_p = prefix[order]
         cuts = np.flatnonzero(sorted_p[1:] != sorted_p[:-1]) + 1
-        starts = [0, *cuts.tolist()]
-        ends = [*cuts.tolist(), len(order)]
-        self.groups = [(format(int(prefix[order[a]]), f"0{d}x") if d else "all", order[a:b])
-                       for a, b in zip(starts, ends) if b > a]
-        self.bounds = [(a, b) for a, b in zip(starts, ends) if b > a]
-        # `"<key>":{"account":…,"proof":[` for every claim in shard order, made once (before
-        # a fork, so both writers share it); each shard is then a slice of it.
-        keys = jsontext.fixed_width(hex_digits(np.take(raw, order, axis=0)))
-        self.leads = jsontext.join('"', keys, '":', claim_heads(built, order))
+        self.groups = [(format(int(prefix[g[0]]), f"0{d}x") if d else "all", g)
+                       for g in np.split(order, cuts) if len(g)]
         self.head = head
 
     def write(self, sink: OutputSink, which: Iterable[int] | None = None) -> None:
         """Write the shards at positions `which` of the plan (all by default).
 
-        A shard is the head, then per claim its lead (`"<key>":` and the claim object up to
-        its proof) and proof, glued for the whole shard at once (`jsontext`)."""
-        proof_text = ProofText(self.built)
+        A shard is the head, then per claim `"<key>":`, the claim object and its proof,
+        glued for the whole shard at once (`jsontext`). Made shard by shard in whichever
+        process writes it: nothing per claim is made up front."""
+        built = self.built
+        proof_text = ProofText(built)
         head_bytes = json.dumps({"format": SHARD_FORMAT, **self.head},
                                 separators=(",", ":"))[:-1].encode() + b',"claims":{'
         for gi in range(len(self.groups)) if which is None else which:
-            (name, group), (a, b) = self.groups[gi], self.bounds[gi]
-            rows = jsontext.join(self.leads[a:b], proof_text.array(group), "},")
+            name, group = self.groups[gi]
+            keys = jsontext.fixed_width(hex_digits(np.take(built.claims.keys, group, axis=0)))
+            rows = jsontext.join('"', keys, '":', claim_heads(built, group),
+                                 proof_text.array(group), "},")
             body = jsontext.data(rows)[:-1]  # the last claim's `,`
             sink.write(f"{SHARDS}/{name}.json", head_bytes, body, b"}}\n")
 

@@ -176,7 +176,7 @@ def write_parquet(built: Built, path: Path) -> str:
             np.take(node_v, built.proof_index[off[a]:off[b]], out=slots[:k])
             flat = pa.FixedSizeBinaryArray.from_buffers(
                 pa.binary(32), k, [None, pa.py_buffer(nodes[:k])])  # zero-copy
-            proofs = pa.ListArray.from_arrays(pa.array((off[a:b + 1] - off[a]).astype(np.int32)), flat)
+            proofs = pa.ListArray.from_arrays(jsontext.integers(off[a:b + 1] - off[a], pa.int32()), flat)
             batch = table.slice(a, b - a).append_column(schema.field("proof"), proofs)
             writer.write_table(batch, row_group_size=group)
     return out.hexdigest()

@@ -88,9 +88,9 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
     root = "0x" + built.root.hex()
     head = {"scheme": built.scheme, "root": root, "chain_id": opts.chain_id, "token": opts.token}
     with atomic_dir(out) as tmp, EarlyWriteback(tmp):
-        # Two processes share the work: a forked child writes the native file, this one
-        # proofs.parquet, then both take shards from one queue until it is empty (shard
-        # formatting holds the GIL, so threads could not overlap it).
+        # Two processes share the work (`forked.py` says why not threads): a forked child
+        # writes the native file, this one proofs.parquet, then both take shards from one
+        # queue until it is empty.
         (tmp / outputs.SHARDS).mkdir()
         # Made once, before the fork, so both processes share them. The node cells are
         # numpy work that releases the GIL: a thread makes them while this one makes the

@@ -1,8 +1,8 @@
 """Run one job in a forked child while the parent does other work (the second core).
 
-Formatting proof shards is pure-Python-heavy and holds the GIL, so threads cannot overlap
-it with writing proofs.parquet and the native file; a fork can, and it shares the built
-tree copy-on-write instead of copying it. The child's result comes back pickled through a
+Writing proof shards, proofs.parquet and the native file mixes interpreter work (which
+holds the GIL) with Arrow and numpy calls; two processes never wait on one GIL, and a fork
+shares the built tree copy-on-write instead of copying it. The child's result comes back pickled through a
 pipe. Where `fork` does not exist, or for small jobs, the job simply runs inline.
 """
 

@@ -217,7 +217,7 @@ def claim_heads(built: Built, idx: np.ndarray):
 
 class ShardPlan:
     """Which claims go to which `proofs/<prefix>.json`, decided once so that two processes
-    can each write a share of the shards (`write(part, parts)`)."""
+    can each write a share of the shards (`write(sink, which)`)."""
 
     def __init__(self, built: Built, out: Path, head: dict):
         self.built, self.out = built, out

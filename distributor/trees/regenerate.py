@@ -27,9 +27,9 @@ UNREADABLE = (OSError, ValueError, KeyError, TypeError, IndexError, pa.ArrowExce
 
 class Regenerated:
     """The shards and native file regenerated from the rebuild and compared with the
-    disk. At `FORK_MIN` claims and up that runs in a forked child from the start (shard
-    formatting holds the GIL, so a thread could not overlap it with the proof pass, and
-    the child makes the node text and shard plan this process never needs); below, it
+    disk. At `FORK_MIN` claims and up that runs in a forked child from the start (beside
+    the proof pass, as `tree build` writes: `forked.py`; and the child makes the node text
+    this process never needs); below, it
     runs in `result()`, only once the proofs are known to agree, as it always did."""
 
     def __init__(self, folder: Path, built: Built, scheme, head: dict):

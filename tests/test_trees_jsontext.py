@@ -71,8 +71,8 @@ def test_solana_native_file_is_the_pretty_json_of_the_tree(tmp_path, n):
     keys = [rng.randbytes(32) for _ in range(n)]
     amounts = [rng.randrange(2**40) for _ in range(n)]
     locked = [rng.choice([0, rng.randrange(2**40)]) for _ in range(n)]
-    claims = Claims([base58.b58encode(k).decode() for k in keys],
-                    np.frombuffer(b"".join(keys), np.uint8).reshape(n, 32), amounts, None, locked)
+    claims = Claims.of([base58.b58encode(k).decode() for k in keys],
+                       np.frombuffer(b"".join(keys), np.uint8).reshape(n, 32), amounts, None, locked)
     scheme = get_scheme("solana")
     built = scheme.build(claims, scheme.leaf_types(None))
     path = tmp_path / "merkle_tree.json"

@@ -42,7 +42,7 @@ def _sorted_fold(leaf: bytes, proof: list[bytes]) -> bytes:
 
 def _evm_claims(d: dict) -> Claims:
     keys = np.frombuffer(b"".join(d), dtype=np.uint8).reshape(len(d), 20)
-    return Claims([to_checksum_address(k) for k in d], keys, list(d.values()))
+    return Claims.of([to_checksum_address(k) for k in d], keys, list(d.values()))
 
 
 @SETTINGS
@@ -79,8 +79,8 @@ def test_every_packed_proof_verifies(d):
 def test_every_solana_proof_verifies(d):
     import base58
     keys = np.frombuffer(b"".join(d), dtype=np.uint8).reshape(len(d), 32)
-    c = Claims([base58.b58encode(k).decode() for k in d], keys, [v[0] for v in d.values()],
-               None, [v[1] for v in d.values()])
+    c = Claims.of([base58.b58encode(k).decode() for k in d], keys, [v[0] for v in d.values()],
+                  None, [v[1] for v in d.values()])
     built = get_scheme("solana").build(c, None)
     sha = lambda b: hashlib.sha256(b).digest()  # noqa: E731
     for i, (key, (unlocked, locked)) in enumerate(d.items()):

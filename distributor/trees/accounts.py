@@ -14,7 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from distributor.trees.hexfmt import checksum_text, hex_bytes, row_strings
+from distributor.trees import jsontext
+from distributor.trees.hexfmt import checksum_text, hex_bytes
 from epochdrop.errors import InputError
 
 if TYPE_CHECKING:
@@ -23,9 +24,10 @@ if TYPE_CHECKING:
 _ADDR_RE = r"^0x[0-9a-fA-F]{40}$"
 
 
-def parse_accounts(cells: pa.Array, kind: AccountKind, *, file: str) -> tuple[np.ndarray, list[str]]:
+def parse_accounts(cells: pa.Array, kind: AccountKind, *, file: str) -> tuple[np.ndarray, pa.Array]:
     """The account column read as the scheme's leaf says (D4): EVM addresses, Solana
-    pubkeys or uintN numbers. -> (account bytes (N, W), canonical account text)."""
+    pubkeys or uintN numbers. -> (account bytes (N, W), canonical account text as a
+    `jsontext` column)."""
     if kind.kind == "address":
         return parse_evm(cells, file=file)
     if kind.kind == "solana":
@@ -33,8 +35,8 @@ def parse_accounts(cells: pa.Array, kind: AccountKind, *, file: str) -> tuple[np
     return parse_uint_accounts(cells, bits=kind.bits, file=file)
 
 
-def parse_evm(cells: pa.Array, *, file: str) -> tuple[np.ndarray, list[str]]:
-    """Arrow strings -> ((N, 20) uint8 address bytes, EIP-55 strings)."""
+def parse_evm(cells: pa.Array, *, file: str) -> tuple[np.ndarray, pa.Array]:
+    """Arrow strings -> ((N, 20) uint8 address bytes, EIP-55 text)."""
     ok = pc.fill_null(pc.match_substring_regex(cells, _ADDR_RE), False)
     if not pc.all(ok).as_py():
         row = pc.index(ok, False).as_py()
@@ -42,7 +44,7 @@ def parse_evm(cells: pa.Array, *, file: str) -> tuple[np.ndarray, list[str]]:
         what = "empty account" if not cell else (
             f"{cell!r} is not an address (0x followed by 40 hex digits)")
         raise InputError(what, file=file, row=row + 1, field="account")
-    digits = _text_rows(cells, 42)[:, 2:]  # every cell is `0x` + 40 hex digits: a view
+    digits = jsontext.fixed_rows(cells, 42)[:, 2:]  # every cell is `0x` + 40 hex digits: a view
     raw = hex_bytes(digits)
     checked = checksum_text(raw)
     # Only mixed-case addresses carry a checksum (all-lower and all-upper ones do not).
@@ -54,21 +56,11 @@ def parse_evm(cells: pa.Array, *, file: str) -> tuple[np.ndarray, list[str]]:
         raise InputError(f"{cells[i].as_py()!r} fails its EIP-55 checksum (expected "
                          f"{checked[i].tobytes().decode()}); check the address or write it "
                          "in lower case", file=file, row=i + 1, field="account")
-    return raw, row_strings(checked)
+    return raw, jsontext.fixed_width(checked)
 
 
-def _text_rows(col: pa.Array, width: int) -> np.ndarray:
-    """A string column whose every value is `width` ASCII bytes -> (N, width) uint8."""
-    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    if len(col) == 0:
-        return np.zeros((0, width), dtype=np.uint8)
-    start = int(np.frombuffer(col.buffers()[1], dtype=np.int32, count=1, offset=4 * col.offset)[0])
-    data = np.frombuffer(col.buffers()[2], dtype=np.uint8)
-    return data[start:start + width * len(col)].reshape(len(col), width)
-
-
-def parse_solana(cells: pa.Array, *, file: str) -> tuple[np.ndarray, list[str]]:
-    """-> ((N, 32) uint8 pubkey bytes, canonical base58 strings)."""
+def parse_solana(cells: pa.Array, *, file: str) -> tuple[np.ndarray, pa.Array]:
+    """-> ((N, 32) uint8 pubkey bytes, canonical base58 text)."""
     cells = cells.to_pylist()
     out = bytearray()
     for i, cell in enumerate(cells):
@@ -80,10 +72,10 @@ def parse_solana(cells: pa.Array, *, file: str) -> tuple[np.ndarray, list[str]]:
             raise InputError(f"{cell!r} is not a Solana pubkey (32 bytes in base58)",
                              file=file, row=i + 1, field="account")
         out += key
-    return np.frombuffer(bytes(out), dtype=np.uint8).reshape(len(cells), 32), list(cells)
+    return np.frombuffer(bytes(out), dtype=np.uint8).reshape(len(cells), 32), jsontext.strings(cells)
 
 
-def parse_uint_accounts(cells: pa.Array, *, bits: int, file: str) -> tuple[np.ndarray, list[str]]:
+def parse_uint_accounts(cells: pa.Array, *, bits: int, file: str) -> tuple[np.ndarray, pa.Array]:
     """For OZ leaves whose first type is uintN (e.g. Lido's `uint256,uint256`, D4)."""
     from distributor.trees.amounts import parse_amount
 
@@ -92,4 +84,4 @@ def parse_uint_accounts(cells: pa.Array, *, bits: int, file: str) -> tuple[np.nd
                          field="account") for i, c in enumerate(cells)]
     raw = np.frombuffer(b"".join(v.to_bytes(32, "big") for v in vals),
                         dtype=np.uint8).reshape(len(vals), 32)
-    return raw, [str(v) for v in vals]
+    return raw, jsontext.decimal(vals)

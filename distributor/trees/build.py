@@ -77,7 +77,7 @@ def read_previous(folder: Path, scheme: str, types: list[str], kind) -> tuple[Cl
     locked = ([int(a) for a in t.column("locked_amount").to_pylist()]
               if "locked_amount" in t.column_names else None)
     keys = parse_accounts(pa.array(accounts, pa.string()), kind, file=f"{path} (previous epoch)")[0]
-    return Claims(accounts, keys, amounts, None, locked), {
+    return Claims.of(accounts, keys, amounts, None, locked), {
         "root": man["root"], "manifest_sha256": sha256_file(folder / "manifest.json"),
         "total": man["total"], "count": man["count"]}
 

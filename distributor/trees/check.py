@@ -177,10 +177,10 @@ def _claims_of(column, names: list[str], scheme, types) -> Claims:
     accounts = column("account")
     kind = scheme.account_kind(types)
     keys = parse_accounts(pa.array(accounts, pa.string()), kind, file=outputs.PROOFS)[0]
-    return Claims(accounts, keys,
-                  [int(a) for a in column("amount")],
-                  column("index"),
-                  [int(a) for a in column("locked_amount")] if "locked_amount" in names else None)
+    return Claims.of(accounts, keys,
+                     [int(a) for a in column("amount")],
+                     column("index"),
+                     [int(a) for a in column("locked_amount")] if "locked_amount" in names else None)
 
 
 def _flat_proofs(proof: pa.ListArray) -> tuple[np.ndarray, np.ndarray]:

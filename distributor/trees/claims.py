@@ -1,20 +1,22 @@
 """Validated claims: who gets how much, in input order, with duplicates and cumulative
 amounts resolved (DECISIONS D3, D5).
 
-Columnar on purpose (lists and numpy arrays, not one object per claim) so a million
-claims load in about a second.
+Columnar on purpose (Arrow text columns and numpy arrays, not one object per claim) so a
+million claims load in about a second.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cached_property
 from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
-from distributor.trees import accounts as acc
-from distributor.trees.amounts import parse_amounts, parse_indices
+from distributor.trees import accounts as acc, jsontext
+from distributor.trees.amounts import decimal_words, parse_amounts, parse_indices, words_total
 from distributor.trees.hashing import sort_rows
 from distributor.trees.inputs import read_table
 from epochdrop.errors import InputError, UserError
@@ -22,25 +24,59 @@ from epochdrop.errors import InputError, UserError
 
 @dataclass(frozen=True)
 class Claims:
-    accounts: list[str]            # canonical text: EIP-55, base58, or decimal (uint accounts)
+    """Claims as columns. Accounts and amounts are held as their canonical text
+    (`jsontext` columns: what every output file prints), so a million claims reach the
+    writers without a Python object per value; `accounts`, `amounts` and `locked` give
+    Python values on demand, for the schemes and checks that need them."""
+    account_text: pa.Array         # EIP-55, base58, or decimal (uint accounts)
     keys: np.ndarray               # (N, W) uint8 account bytes (20 EVM, 32 Solana/uint)
-    amounts: list[int]
+    amount_text: pa.Array          # decimal, no leading zeros
     indices: list[int] | None = None
-    locked: list[int] | None = None
+    locked_text: pa.Array | None = None
+
+    @classmethod
+    def of(cls, accounts: list[str], keys: np.ndarray, amounts: list[int],
+           indices: list[int] | None = None, locked: list[int] | None = None) -> "Claims":
+        """From Python values (merged, cumulative or re-read claims, and tests)."""
+        return cls(jsontext.strings(accounts), keys, jsontext.decimal(amounts), indices,
+                   None if locked is None else jsontext.decimal(locked))
 
     def __len__(self) -> int:
-        return len(self.accounts)
+        return len(self.keys)
+
+    @cached_property
+    def accounts(self) -> list[str]:
+        return self.account_text.view(pa.large_string()).to_pylist()
+
+    @cached_property
+    def amounts(self) -> list[int]:
+        return list(map(int, self.amount_text.view(pa.large_string()).to_pylist()))
+
+    @cached_property
+    def locked(self) -> list[int] | None:
+        if self.locked_text is None:
+            return None
+        return list(map(int, self.locked_text.view(pa.large_string()).to_pylist()))
+
+    @cached_property
+    def amount_words(self) -> np.ndarray:
+        """(N, 32) amounts as abi uint256 (big-endian) rows."""
+        return decimal_words(self.amount_text)
+
+    @cached_property
+    def total(self) -> int:
+        """Sum of amounts and locked amounts."""
+        locked = 0 if self.locked_text is None else words_total(decimal_words(self.locked_text))
+        return words_total(self.amount_words) + locked
 
     def take(self, order) -> "Claims":
         order = np.asarray(order, dtype=np.int64)
-        ix = order.tolist()
-        if len(ix) > 1:
-            get = itemgetter(*ix)
-            pick = lambda xs: None if xs is None else list(get(xs))  # noqa: E731
-        else:
-            pick = lambda xs: None if xs is None else [xs[i] for i in ix]  # noqa: E731
-        return Claims(pick(self.accounts), np.take(self.keys, order, axis=0), pick(self.amounts),
-                      pick(self.indices), pick(self.locked))
+        ix = order.tolist() if self.indices is not None else []
+        indices = None if self.indices is None else (
+            list(itemgetter(*ix)(self.indices)) if len(ix) > 1 else [self.indices[i] for i in ix])
+        pick = lambda col: None if col is None else col.take(order)  # noqa: E731
+        return Claims(pick(self.account_text), np.take(self.keys, order, axis=0),
+                      pick(self.amount_text), indices, pick(self.locked_text))
 
 
 @dataclass(frozen=True)
@@ -106,8 +142,8 @@ def _resolve_duplicates(c: Claims, *, merge: bool, file: str, limit: int) -> Cla
                              f"maximum {limit}", file=file, row=row, field="amount")
     out = c.take(keep)
     groups = [group_of_first[int(k)] for k in keep.tolist()]
-    return replace(out, amounts=[sums[g] for g in groups],
-                   locked=None if lsums is None else [lsums[g] for g in groups])
+    return Claims.of(out.accounts, out.keys, [sums[g] for g in groups], out.indices,
+                     None if lsums is None else [lsums[g] for g in groups])
 
 
 def add_previous(current: Claims, previous: Claims, *, limit: int) -> Claims:
@@ -134,6 +170,6 @@ def add_previous(current: Claims, previous: Claims, *, limit: int) -> Claims:
     locked_all = None
     if locked is not None or previous.locked is not None:
         locked_all = (locked or [0] * len(current)) + (extra.locked or [0] * len(extra))
-    return Claims(current.accounts + extra.accounts,
-                  np.concatenate([current.keys, extra.keys]) if len(extra) else current.keys,
-                  amounts + extra.amounts, None, locked_all)
+    return Claims.of(current.accounts + extra.accounts,
+                     np.concatenate([current.keys, extra.keys]) if len(extra) else current.keys,
+                     amounts + extra.amounts, None, locked_all)

@@ -74,6 +74,26 @@ def fixed_width(rows: np.ndarray) -> pa.Array:
                                            pa.py_buffer(np.ascontiguousarray(rows))])
 
 
+def fixed_rows(col: pa.Array, width: int) -> np.ndarray | None:
+    """A text column (string or binary, either offset width) whose every row is `width`
+    bytes -> its data as an (N, width) uint8 view; None if any row has another length."""
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    n = len(col)
+    if n == 0:
+        return np.zeros((0, width), dtype=np.uint8)
+    if col.null_count:
+        return None
+    if width == 0:
+        return np.zeros((n, 0), dtype=np.uint8) if pc.all(pc.equal(pc.binary_length(col), 0)).as_py() else None
+    wide = pa.types.is_large_string(col.type) or pa.types.is_large_binary(col.type)
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int64 if wide else np.int32,
+                            count=n + 1, offset=(8 if wide else 4) * col.offset)
+    if int(offsets[-1]) - int(offsets[0]) != width * n or np.any(np.diff(offsets) != width):
+        return None
+    data = np.frombuffer(col.buffers()[2], dtype=np.uint8)
+    return data[int(offsets[0]):int(offsets[-1])].reshape(n, width)
+
+
 def spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
     """Row j = buf[starts[j]:ends[j]] for back-to-back spans (starts[j+1] == ends[j]),
     sharing `buf`'s memory."""

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import IO
 
 import numpy as np
+import pyarrow as pa
 
+from distributor.trees import jsontext
 from distributor.trees.claims import AccountKind, Claims
 from distributor.trees.hashing import order_by_prefix, pair_rows
 from epochdrop.errors import UserError
@@ -72,16 +74,14 @@ class Built:
             from distributor.trees import jsontext as jt
             c = self.claims
             self.extra["text"] = ClaimText(
-                account=jt.strings(c.accounts), amount=jt.decimal(c.amounts),
+                account=c.account_text, amount=c.amount_text,
                 index=jt.unsigned(np.array(c.indices, dtype=np.uint64)),  # < 2^64 (parse_indices)
-                locked=None if c.locked is None else jt.decimal(c.locked))
+                locked=c.locked_text)
         return self.extra["text"]
 
     @property
     def total(self) -> int:
-        if "total" not in self.extra:
-            self.extra["total"] = sum(self.claims.amounts) + sum(self.claims.locked or [])
-        return self.extra["total"]
+        return self.claims.total
 
 
 @dataclass(frozen=True)
@@ -155,18 +155,18 @@ for _i, _c in enumerate(b"0123456789ABCDEFabcdef"):
     _RANK[_c] = _i
 
 
-def account_order(accounts: list[str]) -> np.ndarray:
-    """Stable permutation sorting EIP-55 addresses as text (the D1 order).
+def account_order(accounts: pa.Array) -> np.ndarray:
+    """Stable permutation sorting EIP-55 addresses (a `jsontext` column) as text (the D1
+    order).
 
-    The strings are joined into one (M, 42) byte array; the first 12 hex characters, each
-    ranked in ASCII order (22 symbols, 5 bits), make one integer key, and only where two
-    addresses share it does numpy's string sort decide."""
-    text = "".join(accounts).encode("ascii")
-    full = lambda: np.argsort(np.array(accounts, dtype="S42"), kind="stable")  # noqa: E731
-    if len(text) != 42 * len(accounts):
-        return full()
-    chars = np.frombuffer(text, dtype=np.uint8).reshape(len(accounts), 42)
-    key = np.zeros(len(accounts), dtype=np.uint64)
+    Every address is 42 bytes, so the column's data is an (M, 42) byte array; the first
+    12 hex characters, each ranked in ASCII order (22 symbols, 5 bits), make one integer
+    key, and only where two addresses share it does numpy's string sort decide."""
+    chars = jsontext.fixed_rows(accounts, 42)
+    if chars is None:
+        return np.argsort(np.array(accounts.to_pylist(), dtype=object), kind="stable")
+    full = lambda: np.argsort(chars.view("S42").ravel(), kind="stable")  # noqa: E731
+    key = np.zeros(len(chars), dtype=np.uint64)
     for j in range(2, 14):
         key = (key << np.uint64(5)) | np.take(_RANK, chars[:, j])
     return order_by_prefix(key, full)

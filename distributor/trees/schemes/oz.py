@@ -65,14 +65,14 @@ class OZ(Scheme):
                 raise UserError(f"an index is above the maximum of {types[0]}")
             words.append(u256_words(claims.indices))
         words.append(address_words(claims.keys) if types[-2] == "address" else claims.keys)
-        words.append(u256_words(claims.amounts))
+        words.append(claims.amount_words)
         return np.concatenate(words, axis=1)
 
     def order(self, claims: Claims, types: list[str]) -> Claims:
         if claims.indices is not None:
             order = np.argsort(np.array(claims.indices, dtype=object), kind="stable")
         elif types[-2] == "address":
-            order = account_order(claims.accounts)
+            order = account_order(claims.account_text)
         else:
             order = np.argsort(claims.keys.view("S32").ravel(), kind="stable")
         return with_indices(claims.take(order))

@@ -14,7 +14,7 @@ import numpy as np
 from distributor.trees.claims import AccountKind, Claims
 from distributor.trees.hashing import keccak_rows, sort_rows
 from distributor.trees.layouts import level_proofs, level_tree
-from distributor.trees.schemes.base import Built, Scheme, account_order, u256_words, with_indices
+from distributor.trees.schemes.base import Built, Scheme, account_order, with_indices
 from dataclasses import replace
 
 
@@ -30,9 +30,9 @@ class Packed(Scheme):
         return 2**256 - 1
 
     def build(self, claims: Claims, types):
-        order = account_order(claims.accounts)
+        order = account_order(claims.account_text)
         claims = with_indices(replace(claims.take(order), indices=None))
-        leaves = keccak_rows(np.concatenate([claims.keys, u256_words(claims.amounts)], axis=1))
+        leaves = keccak_rows(np.concatenate([claims.keys, claims.amount_words], axis=1))
         by_hash = sort_rows(leaves)
         levels = level_tree(np.take(leaves, by_hash, axis=0), self.pair_hash, odd="promote")
         position = np.empty(len(claims), dtype=np.int64)

@@ -58,10 +58,11 @@ class Solana(Scheme):
         return sha256_rows(rows)
 
     def build(self, claims: Claims, types):
-        claims = with_indices(claims.take(np.arange(len(claims))))
-        from dataclasses import replace
+        claims = with_indices(claims)
         locked = claims.locked or [0] * len(claims)
-        claims = replace(claims, locked=locked)
+        if claims.locked_text is None:
+            from dataclasses import replace
+            claims = replace(claims, locked_text=jsontext.decimal(locked))
         for i, (a, lk) in enumerate(zip(claims.amounts, locked)):
             if a + lk > U64:
                 raise UserError(f"claim {i + 1} ({claims.accounts[i]}): amount + locked_amount "

@@ -45,12 +45,12 @@ class Uniswap(Scheme):
         if claims.indices is not None:
             order = np.argsort(np.array(claims.indices, dtype=object), kind="stable")
         else:
-            order = account_order(claims.accounts)
+            order = account_order(claims.account_text)
         return with_indices(claims.take(order))
 
     def encode(self, claims: Claims) -> np.ndarray:
         return np.concatenate([u256_words(claims.indices), claims.keys,
-                               u256_words(claims.amounts)], axis=1)
+                               claims.amount_words], axis=1)
 
     def build(self, claims, types):
         claims = self.order(claims)

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from distributor.trees import jsontext
-from distributor.trees.hexfmt import checksum_text, hex_bytes
+from distributor.trees.hexfmt import checksum_of_lower, hex_bytes
 from epochdrop.errors import InputError
 
 if TYPE_CHECKING:
@@ -45,12 +45,14 @@ def parse_evm(cells: pa.Array, *, file: str) -> tuple[np.ndarray, pa.Array]:
             f"{cell!r} is not an address (0x followed by 40 hex digits)")
         raise InputError(what, file=file, row=row + 1, field="account")
     digits = jsontext.fixed_rows(cells, 42)[:, 2:]  # every cell is `0x` + 40 hex digits: a view
-    raw = hex_bytes(digits)
-    checked = checksum_text(raw)
+    # Setting bit 5 lowercases 'A'-'F' and leaves '0'-'9' and 'a'-'f' as they are.
+    lower = digits | np.uint8(32)
+    raw = hex_bytes(lower)
+    checked = checksum_of_lower(lower)
     # Only mixed-case addresses carry a checksum (all-lower and all-upper ones do not).
-    mixed = ((digits >= ord("a")).any(axis=1)
-             & ((digits >= ord("A")) & (digits <= ord("F"))).any(axis=1))
-    wrong = np.flatnonzero(mixed & (digits != checked[:, 2:]).any(axis=1))
+    has_upper = np.flatnonzero((digits != lower).any(axis=1))
+    mixed = has_upper[(digits[has_upper] >= ord("a")).any(axis=1)]
+    wrong = mixed[(digits[mixed] != checked[mixed, 2:]).any(axis=1)]
     if len(wrong):
         i = int(wrong[0])
         raise InputError(f"{cells[i].as_py()!r} fails its EIP-55 checksum (expected "

@@ -79,13 +79,17 @@ def row_strings(rows: np.ndarray) -> list[str]:
 
 
 def checksum_text(raw: np.ndarray) -> np.ndarray:
-    """(M, 20) address bytes -> (M, 42) ASCII EIP-55 text: a hex digit is upper case where
-    the matching nibble of keccak256(lowercase hex) is >= 8."""
-    m = raw.shape[0]
+    """(M, 20) address bytes -> (M, 42) ASCII EIP-55 text."""
+    return checksum_of_lower(hex_digits(raw))
+
+
+def checksum_of_lower(lower: np.ndarray) -> np.ndarray:
+    """(M, 40) lowercase hex digits of addresses -> (M, 42) ASCII EIP-55 text: a hex digit
+    is upper case where the matching nibble of keccak256(lowercase hex) is >= 8."""
+    m = lower.shape[0]
     text = np.empty((m, 42), dtype=np.uint8)
     if m == 0:
         return text
-    lower = hex_digits(raw)  # (M, 40) ASCII
     digest = keccak_rows(lower)
     text[:, 0], text[:, 1] = ord("0"), ord("x")
     for a in range(0, m, CHUNK):

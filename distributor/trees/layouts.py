@@ -42,14 +42,15 @@ def heap_proofs(tree: np.ndarray, tree_index: np.ndarray) -> tuple[np.ndarray, n
     """Sibling path of every leaf (`core.ts` getProof): sibling, then parent, up to the root.
     -> (rows of `tree`, offsets)."""
     def steps():
-        idx = np.asarray(tree_index, dtype=np.int64).copy()
+        # 1-based heap numbering (u = i + 1): the sibling is u ^ 1 and the parent u >> 1,
+        # the root u = 1; two integer ops a step instead of parity tests and divisions.
+        u = np.asarray(tree_index, dtype=np.int64) + 1
         while True:
-            active = idx > 0
+            active = u > 1
             if not active.any():
                 return
-            sib = np.where(idx % 2 == 1, idx + 1, idx - 1)
-            yield active, np.where(active, sib, 0)
-            idx = np.where(active, (idx - 1) // 2, 0)
+            yield active, (u ^ 1) - 1
+            u >>= 1
     # A node's heap depth is its proof length: bit_length(i + 1) - 1, which frexp's
     # exponent gives exactly (integers below 2^53 are exact in float64).
     lengths = np.frexp(np.asarray(tree_index, dtype=np.float64) + 1)[1].astype(np.int64) - 1

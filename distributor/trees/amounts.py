@@ -17,7 +17,6 @@ import pyarrow.compute as pc
 
 from distributor.trees import jsontext
 from distributor.trees.hashing import u256_be
-
 from epochdrop.errors import InputError
 
 UINT256_MAX = 2**256 - 1

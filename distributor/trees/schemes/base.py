@@ -71,11 +71,10 @@ class Built:
         """The claims' fields as JSON-ready text columns, made once and shared by every
         writer (and, made before the fork, by both writing processes)."""
         if "text" not in self.extra:
-            from distributor.trees import jsontext as jt
             c = self.claims
             self.extra["text"] = ClaimText(
                 account=c.account_text, amount=c.amount_text,
-                index=jt.unsigned(np.array(c.indices, dtype=np.uint64)),  # < 2^64 (parse_indices)
+                index=jsontext.unsigned(np.array(c.indices, dtype=np.uint64)),  # < 2^64 (parse_indices)
                 locked=c.locked_text)
         return self.extra["text"]
 

@@ -84,7 +84,7 @@ def main() -> None:
             print(f"openzeppelin scaled linearly x{scale:g} to {n:,} claims: {oz_s * scale:.1f} s, "
                   f"{oz_mb * scale:.0f} MB (an estimate: --oz-claims {m})")
         shutil.rmtree(tmp / "oz", ignore_errors=True)
-        ours_s, ours_mb, out = timed([sys.executable, "-m", "epochdrop.cli", "tree", "build",
+        ours_s, ours_mb, out = timed([sys.executable, "-m", "pipeline.cli", "tree", "build",
                                       str(src), "--scheme", args.scheme, "--out", str(tmp / "ours")], tmp)
         print(f"epochdrop: {ours_s:.2f} s, peak {ours_mb:.0f} MB: {out.strip()}")
         if m == n and args.scheme == "oz":

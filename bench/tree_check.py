@@ -29,7 +29,7 @@ def build_folder(tmp: Path, n: int, scheme: str) -> Path:
     src = tmp / "claims.csv"
     write_claims(src, n)
     out = tmp / "folder"  # not "out": timed() logs to tmp/out and tmp/err
-    timed([sys.executable, "-m", "epochdrop.cli", "tree", "build", str(src), "--scheme", scheme,
+    timed([sys.executable, "-m", "pipeline.cli", "tree", "build", str(src), "--scheme", scheme,
            "--out", str(out)], tmp)
     src.unlink()  # only the folder is checked; the CSV would just take disk space
     return out
@@ -49,7 +49,7 @@ def main() -> None:
     try:
         folder = args.folder or build_folder(tmp, args.claims, args.scheme)
         man = json.loads((folder / "manifest.json").read_text())
-        seconds, peak_mb, out = timed([sys.executable, "-m", "epochdrop.cli", "tree", "check",
+        seconds, peak_mb, out = timed([sys.executable, "-m", "pipeline.cli", "tree", "check",
                                        str(folder)], tmp)
         n = man["count"]
         print(f"claims: {n:,}, scheme {man['scheme']}, folder {folder}")

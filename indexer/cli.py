@@ -25,26 +25,6 @@ console = Console(stderr=True, soft_wrap=True, highlight=False)
 def register(app: typer.Typer) -> None:
     app.command("index", help="Index a dataset from an EVM RPC (or `embedded`) into the store.")(index)
     app.command("decode", help="Decode raw eth_getLogs JSON into a dataset's rows (no RPC).")(decode)
-    app.command("index-config", help="Index every dataset a program config's [sources] names.")(index_config)
-
-
-def index_config(
-    config: Path = typer.Argument(..., help="Program config TOML with [sources] rpc and contracts."),
-    store: Optional[Path] = typer.Option(None, "--store", help="Store (default: [sources] data, else data/store)."),
-) -> None:
-    """The same plan `epochdrop run` uses (distributor/workflow/index_step.py: PLAN)."""
-    from distributor.workflow.config import load_run_config
-    from distributor.workflow.index_step import index_store
-    cfg = load_run_config(config)
-    s = cfg.sources
-    if not s.rpc:
-        raise UserError(f"{config}: [sources] rpc is not set: nothing to index from")
-    st = store or cfg.resolve(s.data) or Path("data/store")
-    out = index_store(cfg.program, s.rpc, st, dict(s.contracts), s.from_block, s.to_block,
-                      s.confirmations)
-    console.print(f"indexed {', '.join(out['datasets'])} for {cfg.program} on chain "
-                  f"{out['chain_id']}, blocks {out['from_block']}–{out['to_block']} → {st}",
-                  markup=False, highlight=False)
 
 
 def _block_arg(name: str, v: str) -> int | None:

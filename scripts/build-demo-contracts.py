@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Compile the demo's emitter contracts (npm solc) into distributor/workflow/demo_contracts.json.
+"""Compile the demo's emitter contracts (npm solc) into pipeline/demo/contracts.json.
 
 `epochdrop demo` deploys these on the embedded chain; shipping the compiled ABI and bytecode
 keeps `make demo` free of Node. tests/test_workflow_demo.py recompiles and compares, so the
@@ -27,6 +27,6 @@ def build() -> dict:
 
 
 if __name__ == "__main__":
-    out = REPO / "distributor/workflow/demo_contracts.json"
+    out = REPO / "pipeline/demo/contracts.json"
     out.write_text(json.dumps(build(), indent=1, sort_keys=True) + "\n")
     print(f"wrote {out.relative_to(REPO)}")

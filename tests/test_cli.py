@@ -1,4 +1,4 @@
-"""The `epochdrop` entry point: command modules load lazily (epochdrop/cli.py), so
+"""The `epochdrop` entry point: command modules load lazily (pipeline/cli.py), so
 `--version` stays fast, while `--help` still lists every command."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ HEAVY = ["duckdb", "pyarrow", "web3", "eth_utils", "eth_abi", "numpy", "httpx",
 
 PROBE = """
 import json, sys
-from epochdrop.cli import main
+from pipeline.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit as exc:

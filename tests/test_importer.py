@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from epochdrop.cli import main
+from pipeline.cli import main
 from epochdrop.fsio import hash_tree
 from indexer.store import Store
 

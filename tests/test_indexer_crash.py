@@ -45,7 +45,7 @@ def test_sigkill_at_random_moments_then_restart(tmp_path):
         with FaultProxy(node.url, rate=0.0, max_range=8, delay=0.03) as proxy:
             kills, progressed, last = 0, 0, -1
             while kills < 10:
-                proc = subprocess.Popen([sys.executable, "-m", "epochdrop.cli", *args, "--rpc",
+                proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *args, "--rpc",
                                          proxy.url, "--store", str(crashy)], cwd=REPO,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 # a random moment after the run started working (its run report appears

@@ -9,7 +9,7 @@ from tests.support.indexer import ZERO, artifacts, rows_of
 
 
 def _cli(*args):
-    from epochdrop.cli import main
+    from pipeline.cli import main
     try:
         main(list(args))
     except SystemExit as exc:

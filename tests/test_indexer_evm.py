@@ -26,7 +26,7 @@ EVENT_SETS = {
 
 
 def cli(*args: str) -> int:
-    from epochdrop.cli import main
+    from pipeline.cli import main
     try:
         main(list(args))
     except SystemExit as exc:

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import duckdb
 import pytest
 
-from epochdrop.cli import main
+from pipeline.cli import main
 from epochdrop.fsio import sha256_file
 from indexer.generate import (generate_dydx_maker_volume, generate_dydx_order_events,
                               generate_governance, generate_jet_markets,

@@ -18,7 +18,7 @@ import duckdb
 import pyarrow.compute as pc
 import pytest
 
-from epochdrop.cli import main
+from pipeline.cli import main
 from indexer.generate import generate_dydx_order_events
 from indexer.orderbook import rebuild_lifetimes
 from indexer.store import Store

@@ -214,7 +214,7 @@ def test_determinism_shuffle_threads_rerun(tmp_path):
 
 
 def test_cli_bad_epoch_exits_2_and_writes_nothing(tmp_path, capsys):
-    from epochdrop.cli import main
+    from pipeline.cli import main
 
     with pytest.raises(SystemExit) as exc:
         main(["score", "dydx", "--data", "data/samples/dydx", "--epoch", "first",

@@ -237,7 +237,7 @@ def test_shuffled_rows_threads_and_reruns_are_byte_identical(tmp_path, name):
 # ---- the command -------------------------------------------------------------------------
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "epochdrop.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True,
                           text=True, cwd=ROOT)
 
 

@@ -76,7 +76,7 @@ def test_sigkill_and_restart_ten_times(ledger, tmp_path):
     store = tmp_path / "killed"
     with SolanaRpcServer(lg, delay_s=0.02) as srv:
         index_program(SolanaRpc(srv.url), JET, tmp_path / "clean", chunk_txs=100)
-        cmd = [sys.executable, "-m", "epochdrop.cli", "solana", "index", "--rpc", srv.url,
+        cmd = [sys.executable, "-m", "pipeline.cli", "solana", "index", "--rpc", srv.url,
                "--store", str(store), "--chunk-txs", "15", "--batch", "4", "--concurrency", "1"]
         kills, progress = 0, []
         for _ in range(40):

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from epochdrop.cli import main
+from pipeline.cli import main
 from epochdrop.fsio import hash_tree
 from indexer.datasets import get as get_dataset
 from indexer.orderbook import rebuild_lifetimes

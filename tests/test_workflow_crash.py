@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from distributor.workflow.compare import integrity
+from pipeline.compare import integrity
 from epochdrop.fsio import hash_tree
 from tests.support.workflow import REPO
 
@@ -33,7 +33,7 @@ def _config(tmp: Path) -> Path:
 
 
 def _run(cfg: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "epochdrop.cli", "run", str(cfg), *extra],
+    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", str(cfg), *extra],
                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

@@ -143,6 +143,6 @@ def test_demo_contracts_match_a_fresh_compile() -> None:
     spec = importlib.util.spec_from_file_location("bdc", REPO / "scripts/build-demo-contracts.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    shipped = json.loads((REPO / "distributor/workflow/demo_contracts.json").read_text())
+    shipped = json.loads((REPO / "pipeline/demo/contracts.json").read_text())
     assert shipped == json.loads(json.dumps(mod.build())), \
-        "run scripts/build-demo-contracts.py to refresh distributor/workflow/demo_contracts.json"
+        "run scripts/build-demo-contracts.py to refresh pipeline/demo/contracts.json"

@@ -110,7 +110,7 @@ def test_verify_reindexes_from_the_rpc() -> None:
     """A third party without the operator's store: re-index the manifest's block range and
     contracts from the chain (here the embedded chain the demo left in this process) and
     rebuild; only the off-chain eligible-pool list comes from --data."""
-    from distributor.workflow.verify import verify
+    from pipeline.verify import verify
 
     row = epoch_row("dhedge")
     diff, m, stages = verify(row["out"], rpc="embedded", data=row["data"], show=False)

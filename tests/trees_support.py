@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "fixtures" / "real"
 OZ_SCRIPT = REPO / "tests" / "support" / "oz_reference.js"
 OZ_CACHE = REPO / ".cache" / "oz-vectors"
-EPOCHDROP = [sys.executable, "-m", "epochdrop.cli"]
+EPOCHDROP = [sys.executable, "-m", "pipeline.cli"]
 
 
 def random_claims(n: int, seed: int, *, awkward: bool = False) -> list[tuple[str, int]]:
@@ -53,7 +53,7 @@ def write_csv(path: Path, rows: list[tuple], header: str = "account,amount") -> 
 def run_cli(*args, check: bool = True) -> subprocess.CompletedProcess:
     """Run `epochdrop ARGS` in this process (the real Typer app and error edge, without
     paying the interpreter start-up per call); returns code, stdout and stderr."""
-    from epochdrop.cli import main
+    from pipeline.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     argv = [str(a) for a in args]

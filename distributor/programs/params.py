@@ -73,7 +73,7 @@ def validate_params(model: type[BaseModel], values: dict[str, Any], where: str,
                     section: str = "params") -> BaseModel:
     """Build a config section's model; the first problem becomes one line naming the key.
 
-    Shared by `[params]` here and `run`'s `[sources]` / `[tree]` (distributor/workflow/config.py).
+    Shared by `[params]` here and `run`'s `[sources]` / `[tree]` (pipeline/config.py).
     """
     try:
         return model.model_validate(values)

@@ -14,7 +14,7 @@ import httpx
 
 from tests.support.evm import REPO, free_port
 
-EPOCHDROP = [sys.executable, "-m", "epochdrop.cli"]
+EPOCHDROP = [sys.executable, "-m", "pipeline.cli"]
 
 
 def write_claims_csv(path: Path, n: int, seed: int, *, accounts: list[str] | None = None,

@@ -29,7 +29,7 @@ def artifacts():
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """`epochdrop ARGS` in a subprocess: exit code, stdout and stderr as a user sees them."""
-    return subprocess.run([sys.executable, "-m", "epochdrop.cli", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=timeout)
 
 

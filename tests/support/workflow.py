@@ -20,7 +20,7 @@ GROUP = "workflow-demo"
 
 @functools.lru_cache(maxsize=1)
 def small_demo() -> tuple[Path, list[dict]]:
-    from distributor.workflow.demo import SMALL, demo
+    from pipeline.demo.main import SMALL, demo
 
     root = Path(tempfile.mkdtemp(prefix="epochdrop-demo-")) / "demo"
     rows = demo(root, SMALL, show=False)
@@ -34,5 +34,5 @@ def epoch_row(program: str, epoch: str | None = None) -> dict:
 
 def cli(*args: str, cwd: Path = REPO, timeout: float = 300) -> subprocess.CompletedProcess:
     """`epochdrop ARGS` as a user runs it: exit code, stdout, stderr."""
-    return subprocess.run([sys.executable, "-m", "epochdrop.cli", *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)

@@ -19,11 +19,11 @@ from typing import Any
 from distributor import runner
 from distributor.programs import load_program
 from distributor.programs.params import validate_params
-from distributor.workflow import epochs
-from distributor.workflow.compare import Diff, compare
-from distributor.workflow.run import (DEFAULT_STORE, Job, compute, fingerprint, input_files,
+from pipeline import epochs
+from pipeline.compare import Diff, compare
+from pipeline.run import (DEFAULT_STORE, Job, compute, fingerprint, input_files,
                                       write)
-from distributor.workflow.stages import Stages
+from pipeline.stages import Stages
 from epochdrop.errors import UserError
 from epochdrop.manifest import read_manifest
 
@@ -72,7 +72,7 @@ def verify(folder: str | Path, *, data: str | Path | None = None, rpc: str | Non
     with stages, tempfile.TemporaryDirectory(prefix="epochdrop-verify-") as scratch:
         scratch = Path(scratch)
         if rpc is not None:
-            from distributor.workflow import index_step
+            from pipeline import index_step
 
             with stages.stage("index"):
                 data_dir = index_step.reindex(m, rpc, scratch / "store",

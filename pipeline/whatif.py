@@ -22,9 +22,9 @@ import pyarrow as pa
 
 from distributor import runner
 from distributor.programs import load_program
-from distributor.workflow.config import load_run_config
-from distributor.workflow.run import DEFAULT_STORE, Job, check_inputs_present, compute
-from distributor.workflow.stages import Stages
+from pipeline.config import load_run_config
+from pipeline.run import DEFAULT_STORE, Job, check_inputs_present, compute
+from pipeline.stages import Stages
 from epochdrop.errors import ConfigError
 from epochdrop.fsio import atomic_dir
 
@@ -76,7 +76,7 @@ def whatif(program: str, config: str | Path, varies: list[str], out: str | Path,
            epoch: str | None = None, data: str | Path | None = None,
            show: bool = True) -> dict[str, Any]:
     """Compute every option, then write the comparison folder; returns summary.json."""
-    from distributor.workflow import whatif_extras, whatif_write
+    from pipeline import whatif_extras, whatif_write
 
     cfg = load_run_config(config)
     if cfg.program != program:

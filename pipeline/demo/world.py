@@ -21,7 +21,7 @@ from pathlib import Path
 
 from eth_utils import keccak, to_checksum_address
 
-ARTIFACTS = Path(__file__).with_name("demo_contracts.json")
+ARTIFACTS = Path(__file__).with_name("contracts.json")
 DAY = 86_400
 GAS = 1_000_000
 

@@ -2,7 +2,7 @@
 
 Each prints its plan's outcome as a small table on stdout (progress goes to stderr) and
 leaves a run report beside its output (cryo's habit, STYLE 3). Errors become one line and
-exit 2 (user) or 1 (failure) at the CLI edge (epochdrop/cli.py).
+exit 2 (user) or 1 (failure) at the CLI edge (pipeline/cli.py).
 """
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Iterator, List, Optional
 
 import typer
+from rich.console import Console
 
-from distributor.workflow.stages import kv_table, out
+from pipeline.stages import kv_table, out
 from epochdrop.errors import UserError
 from epochdrop.runreport import RunReport, runs_dir_for_output
+
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 @contextlib.contextmanager
@@ -56,9 +59,9 @@ def run(
     force: bool = typer.Option(False, "--force", help="Rebuild even when the folder is up to date."),
 ) -> None:
     """Run one program epoch end to end: index, score, allocate, tree, report."""
-    from distributor.workflow.run import plan, run_epoch
+    from pipeline.run import plan, run_epoch
 
-    from distributor.workflow.run import check_inputs_present
+    from pipeline.run import check_inputs_present
 
     # Config, params, epoch and missing tables fail here: exit 2, nothing written.
     job = plan(config, epoch, data=data, out=out_dir)
@@ -86,7 +89,7 @@ def verify(
     config: Optional[Path] = typer.Option(None, "--config", help="The agreed config: rebuild with its params and name any that differ."),
 ) -> None:
     """Rebuild an epoch from public inputs and compare root, totals, accounts, inputs, files."""
-    from distributor.workflow.verify import verify as do_verify
+    from pipeline.verify import verify as do_verify
 
     args = {"folder": str(folder), "data": data, "rpc": rpc, "config": config}
     with RunReport(runs_dir_for_output(folder), "verify", args) as report:
@@ -110,7 +113,7 @@ def whatif(
     data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables (default: [sources] data)."),
 ) -> None:
     """Run the epoch under each option and compare who gets what (table + plots)."""
-    from distributor.workflow.whatif import whatif as do_whatif
+    from pipeline.whatif import whatif as do_whatif
 
     args = {"program": program, "config": str(config), "vary": vary, "out": out_dir,
             "epoch": epoch, "data": data}
@@ -130,7 +133,7 @@ def demo(
     no_whatif: bool = typer.Option(False, "--no-whatif", help="Skip the four what-if comparisons."),
 ) -> None:
     """Embedded chain → listener → all programs → trees, reports → verify → what-ifs."""
-    from distributor.workflow.demo import SMALL, Size, demo as do_demo
+    from pipeline.demo.main import SMALL, Size, demo as do_demo
 
     with RunReport(runs_dir_for_output(out_dir), "demo", {"out": out_dir, "small": small}) as report:
         rows = do_demo(out_dir, SMALL if small else Size(), whatifs=not no_whatif)
@@ -139,7 +142,28 @@ def demo(
         raise typer.Exit(1)
 
 
+def index_config(
+    config: Path = typer.Argument(..., help="Program config TOML with [sources] rpc and contracts."),
+    store: Optional[Path] = typer.Option(None, "--store", help="Store (default: [sources] data, else data/store)."),
+) -> None:
+    """The same plan `epochdrop run` uses (pipeline/index_step.py: PLAN)."""
+    from pipeline.config import load_run_config
+    from pipeline.index_step import index_store
+
+    cfg = load_run_config(config)
+    s = cfg.sources
+    if not s.rpc:
+        raise UserError(f"{config}: [sources] rpc is not set: nothing to index from")
+    st = store or cfg.resolve(s.data) or Path("data/store")
+    done = index_store(cfg.program, s.rpc, st, dict(s.contracts), s.from_block, s.to_block,
+                       s.confirmations)
+    err.print(f"indexed {', '.join(done['datasets'])} for {cfg.program} on chain "
+              f"{done['chain_id']}, blocks {done['from_block']}–{done['to_block']} → {st}",
+              markup=False, highlight=False)
+
+
 def register(app: typer.Typer) -> None:
+    app.command("index-config", help="Index every dataset a program config's [sources] names.")(index_config)
     app.command("run")(run)
     app.command("verify")(verify)
     app.command("whatif")(whatif)

@@ -24,8 +24,8 @@ from pathlib import Path
 from rich.table import Table
 
 from distributor.programs import default_config_path
-from distributor.workflow import demo_data
-from distributor.workflow.stages import out
+from pipeline.demo import data as demo_data
+from pipeline.stages import out
 
 DEFAULT_OUT = Path("data/out/demo")
 MIRROR_SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "mirror"
@@ -90,9 +90,9 @@ def _say(t0: float, text: str) -> None:
 def _epochs(root: Path, cfg: dict, plan: list, data_of: dict, whatifs: bool, t0: float,
             quiet: bool) -> list[dict]:
     """run → verify → whatif for one half of the demo (each half in its own process)."""
-    from distributor.workflow.run import run_epoch
-    from distributor.workflow.verify import verify
-    from distributor.workflow.whatif import whatif
+    from pipeline.run import run_epoch
+    from pipeline.verify import verify
+    from pipeline.whatif import whatif
 
     say = (lambda s: None) if quiet else (lambda s: _say(t0, s))
     rows = []
@@ -144,7 +144,7 @@ def offchain_half(root: Path, size: Size, seed: int, whatifs: bool, t0: float,
 def chain_half(root: Path, size: Size, seed: int, whatifs: bool, t0: float,
                quiet: bool = False) -> list[dict]:
     """The embedded chain, the listener, dHEDGE and Curve."""
-    from distributor.workflow.demo_world import simulate
+    from pipeline.demo.world import simulate
 
     root = Path(root)
     store, configs, epochs_dir = root / "store", root / "configs", root / "epochs"

@@ -32,13 +32,13 @@ def _import(app: typer.Typer) -> None:   # import, generate, solana, sample
     register(app)
 
 
-def _index(app: typer.Typer) -> None:    # index, decode, index-config
+def _index(app: typer.Typer) -> None:    # index, decode
     from indexer.cli import register
     register(app)
 
 
-def _workflow(app: typer.Typer) -> None:  # run, verify, whatif, demo
-    from distributor.workflow.cli import register
+def _workflow(app: typer.Typer) -> None:  # run, verify, whatif, demo, index-config
+    from pipeline.commands import register
     register(app)
 
 
@@ -56,7 +56,7 @@ def _claims(app: typer.Typer) -> None:   # serve, publish, export-static
 COMMANDS: dict[str, Callable[[typer.Typer], None]] = {
     "score": _score,
     "import": _import, "generate": _import,
-    "index": _index, "decode": _index, "index-config": _index,
+    "index": _index, "decode": _index, "index-config": _workflow,
     "run": _workflow, "verify": _workflow, "whatif": _workflow, "demo": _workflow,
     "tree": _tree,
     "solana": _import, "sample": _import,

@@ -26,9 +26,9 @@ from distributor import runner
 from distributor.inputs import find_sources, load_inputs
 from distributor.outputs import write_outputs
 from distributor.programs.params import params_json
-from distributor.workflow import epochs, tree_step
-from distributor.workflow.config import RunConfig, load_run_config
-from distributor.workflow.stages import Stages
+from pipeline import epochs, tree_step
+from pipeline.config import RunConfig, load_run_config
+from pipeline.stages import Stages
 from epochdrop import __version__
 from epochdrop.errors import ConfigError, UserError
 from epochdrop.fsio import atomic_dir, recover_dir, sha256_file
@@ -157,7 +157,7 @@ def up_to_date(job: Job, fp: dict[str, Any]) -> bool:
     (a missing or stale sidecar just means: rebuild)."""
     import json
 
-    from distributor.workflow.compare import integrity
+    from pipeline.compare import integrity
 
     recover_dir(job.out)
     if not (job.out / MANIFEST).is_file():
@@ -214,7 +214,7 @@ def write(job: Job, dest: Path, c: Computed, stages: Stages, previous: Path | No
     if job.index:
         fields["index"] = job.index
     with stages.stage("report"):
-        from distributor.workflow.report_step import write_report
+        from pipeline.report_step import write_report
 
         write_report(dest, fields, previous)
     return write_manifest(dest, fields)
@@ -242,7 +242,7 @@ def run_epoch(config: str | Path, epoch: str | None = None, *, data: str | Path 
     with stages:
         with stages.stage("plan"):
             job = plan(config, epoch, data=data, out=out)
-        from distributor.workflow import index_step
+        from pipeline import index_step
 
         if job.cfg is not None and job.cfg.sources.rpc and index_step.reachable(job.cfg.sources.rpc):
             with stages.stage("index"):

@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from distributor.outputs import write_parquet
-from distributor.report.html import CSS, STATUS_JS, TOKENS, _e, _table
+from distributor.report.html import CSS, STATUS_JS, TOKENS, esc, html_table
 from epochdrop.fsio import atomic_write_bytes, atomic_write_json
 
 
@@ -63,29 +63,29 @@ def write(folder: Path, program: str, epoch: str, opts: list,
 
 def page(program: str, epoch: str, opts: list, sections: list[dict[str, Any]]) -> str:
     token = TOKENS.get(program, "units")
-    body = [f"<h1>What if — {_e(program)} epoch {_e(epoch)}</h1>",
+    body = [f"<h1>What if — {esc(program)} epoch {esc(epoch)}</h1>",
             "<p>Each option is the config with the listed parameters replaced, scored and "
             "allocated exactly as <code>epochdrop run</code> would.</p>",
-            _table(["option", "parameters"], [(o.label, ", ".join(f"{k} = {v}" for k, v in
+            html_table(["option", "parameters"], [(o.label, ", ".join(f"{k} = {v}" for k, v in
                                                                  o.overrides.items()))
                                               for o in opts])]
     for s in sections:
-        body.append(f"<h2>{_e(s['title'])}</h2>")
+        body.append(f"<h2>{esc(s['title'])}</h2>")
         if s.get("text"):
-            body.append(f"<p>{_e(s['text'])}</p>")
+            body.append(f"<p>{esc(s['text'])}</p>")
         body.append("<div class=figs>" + "".join(
-            f"<img alt='{_e(s['title'])}: {_e(n)}' src='{u}'>" for n, u in s["images"])
+            f"<img alt='{esc(s['title'])}: {esc(n)}' src='{u}'>" for n, u in s["images"])
             + "</div>")
         if s.get("table"):
             header, rows = s["table"]
-            body.append(_table(header, rows))
+            body.append(html_table(header, rows))
     accounts = sorted({a for o in opts for a in o.amounts},
                       key=lambda a: (-max(o.amounts.get(a, 0) for o in opts), a))[:30]
     rows = [[a] + [str(o.amounts.get(a, 0)) for o in opts] for a in accounts]
     body.append(f"<h2>Top accounts, payout per option (base units of {token})</h2>")
-    body.append(_table(["account"] + [o.label for o in opts], rows,
+    body.append(html_table(["account"] + [o.label for o in opts], rows,
                        set(range(1, len(opts) + 1))))
     return (f"<!doctype html>\n<html lang=en><head><meta charset=utf-8><title>whatif "
-            f"{_e(program)} {_e(epoch)}</title><style>{CSS}</style></head><body><main>"
+            f"{esc(program)} {esc(epoch)}</title><style>{CSS}</style></head><body><main>"
             + "\n".join(body) + "<p id=img-status>figures loaded: ?</p></main>"
             f"<script>{STATUS_JS}</script></body></html>\n")

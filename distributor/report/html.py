@@ -89,20 +89,20 @@ def render(manifest: dict[str, Any], rewards: pa.Table, scores: pa.Table | None 
     body = "\n".join(p for p in parts if p)
     return (f"<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
             f"<meta name=viewport content='width=device-width,initial-scale=1'>"
-            f"<title>{_e(program)} epoch {_e(epoch)} — epochdrop</title><style>{CSS}</style>"
+            f"<title>{esc(program)} epoch {esc(epoch)} — epochdrop</title><style>{CSS}</style>"
             f"</head><body><main>\n{body}\n<p id=img-status>figures loaded: ?</p></main>"
             f"<script>{STATUS_JS}</script></body></html>\n")
 
 
-def _e(x: Any) -> str:
+def esc(x: Any) -> str:
     return html.escape(str(x), quote=True)
 
 
-def _table(header: Iterable[str], rows: Iterable[Iterable[Any]], numeric: set[int] = frozenset(),
+def html_table(header: Iterable[str], rows: Iterable[Iterable[Any]], numeric: set[int] = frozenset(),
            cls: str = "") -> str:
-    head = "".join(f"<th{' class=n' if i in numeric else ''}>{_e(h)}</th>"
+    head = "".join(f"<th{' class=n' if i in numeric else ''}>{esc(h)}</th>"
                    for i, h in enumerate(header))
-    body = "".join("<tr>" + "".join(f"<td{' class=n' if i in numeric else ''}>{_e(c)}</td>"
+    body = "".join("<tr>" + "".join(f"<td{' class=n' if i in numeric else ''}>{esc(c)}</td>"
                                     for i, c in enumerate(r)) + "</tr>" for r in rows)
     return f"<table class='{cls}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -114,15 +114,15 @@ def _head(program: str, epoch: str, m: dict) -> str:
             ("scheme", m.get("scheme", "")), ("root", m.get("root") or "— (no tree)"),
             ("expiry", m.get("expiry") or "—"),
             ("tool version", m.get("tool_version") or __version__)]
-    notes = "".join(f"<li>{_e(n)}</li>" for n in m.get("notes") or [])
-    return (f"<h1>{_e(program)} — epoch {_e(epoch)}</h1>" + _table(["", ""], rows, cls="kv")
+    notes = "".join(f"<li>{esc(n)}</li>" for n in m.get("notes") or [])
+    return (f"<h1>{esc(program)} — epoch {esc(epoch)}</h1>" + html_table(["", ""], rows, cls="kv")
             + (f"<ul class=muted>{notes}</ul>" if notes else ""))
 
 
 def _params(params: dict) -> str:
     rows = [(k, v if isinstance(v, str) else json.dumps(v, sort_keys=True))
             for k, v in sorted(params.items())]
-    return "<h2>Parameters</h2>" + _table(["key", "value"], rows)
+    return "<h2>Parameters</h2>" + html_table(["key", "value"], rows)
 
 
 def _inputs(m: dict) -> str:
@@ -141,7 +141,7 @@ def _inputs(m: dict) -> str:
         return ""
     return ("<h2>Inputs</h2><p class=muted>Row hash: sha256 of the table's rows in sorted order "
             "(equal for equal rows however the store cut its files).</p>"
-            + _table(["table", "rows", "rows sha256", "files (sha256)"], rows, {1}))
+            + html_table(["table", "rows", "rows sha256", "files (sha256)"], rows, {1}))
 
 
 def _totals(m: dict, paid: dict[str, int], decimals: int, token: str) -> str:
@@ -150,7 +150,7 @@ def _totals(m: dict, paid: dict[str, int], decimals: int, token: str) -> str:
             for k, v in sorted(totals.items())]
     rows.append(("accounts paid", sum(1 for v in paid.values() if v > 0)))
     rows.append(("paid (sum of rewards)", f"{fmt_units(sum(paid.values()), decimals)} {token}"))
-    return "<h2>Totals</h2>" + _table(["", ""], rows, {1}, cls="kv")
+    return "<h2>Totals</h2>" + html_table(["", ""], rows, {1}, cls="kv")
 
 
 def _pools(m: dict, decimals: int, token: str) -> str:
@@ -161,7 +161,7 @@ def _pools(m: dict, decimals: int, token: str) -> str:
              fmt_units(to_int(p.get("allocated")), decimals), p.get("dust"), p.get("unpaid"),
              p.get("accounts_paid"), len(p.get("removed") or {}), len(p.get("capped") or []))
             for p in pools]
-    return "<h2>Pools</h2>" + _table(["pool", f"budget ({token})", f"allocated ({token})",
+    return "<h2>Pools</h2>" + html_table(["pool", f"budget ({token})", f"allocated ({token})",
                                       "dust (base units)", "unpaid (base units)", "paid",
                                       "removed", "capped"], rows, {1, 2, 3, 4, 5, 6, 7})
 
@@ -204,7 +204,7 @@ def _top(paid: dict[str, int], scores: pa.Table | None, decimals: int, token: st
             rows.append(lead + [s.get(c, "") for c in splits] + [_cell(s.get(c, "")) for c in comps])
     numeric = {0, 2, 3} | set(range(4 + len(splits), 4 + len(splits) + len(comps)))
     return (f"<h2>Top {len(top)} accounts and their score components</h2>"
-            + _table(header, rows, numeric))
+            + html_table(header, rows, numeric))
 
 
 def _cell(v: Any) -> str:
@@ -233,8 +233,8 @@ def _splits(scores: pa.Table | None, paid: dict[str, int], decimals: int, token:
             continue  # one group (or none) splits nothing
         what = f"payout ({token})" if amount_col else "score"
         rows = [(g, len(counts[g]), f"{v:,.6g}") for g, v in sorted(groups.items())]
-        out.append(f"<h3>By {col}</h3>" + _table([col, "accounts", what], rows, {1, 2})
-                   + f"<div class=figs><img alt='{_e(what)} by {col}' "
+        out.append(f"<h3>By {col}</h3>" + html_table([col, "accounts", what], rows, {1, 2})
+                   + f"<div class=figs><img alt='{esc(what)} by {col}' "
                      f"src='{plots.bars(groups, f'{what} by {col}', what)}'></div>")
     return "<h2>Splits</h2>" + "".join(out) if out else ""
 
@@ -253,7 +253,7 @@ def _previous(paid: dict[str, int], previous: pa.Table | None, label: str | None
             ("accounts new this epoch", len(new)), ("accounts no longer paid", len(gone))]
     fig = plots.change({a: float(units(v, decimals)) for a, v in prev.items()},
                        {a: float(units(v, decimals)) for a, v in paid.items()}, token)
-    return ("<h2>Change against the previous epoch</h2>" + _table(["", ""], rows, {1}, cls="kv")
+    return ("<h2>Change against the previous epoch</h2>" + html_table(["", ""], rows, {1}, cls="kv")
             + f"<div class=figs><img alt='change against previous epoch' src='{fig}'></div>")
 
 
@@ -273,10 +273,10 @@ def _removed(m: dict, scores: pa.Table | None) -> str:
             r = rows_by.get((pool, acct), {})
             capped.append((pool or "(all)", acct, _cell(r.get("score")), r.get("cap", ""), r.get("amount", "")))
     out = [f"<h2>Removed by thresholds ({len(removed)})</h2>"]
-    out.append(_table(["pool", "account", "reason", "score"], removed[:200])
+    out.append(html_table(["pool", "account", "reason", "score"], removed[:200])
                if removed else "<p class=muted>None: no account was removed before shares.</p>")
     out.append(f"<h2>Capped ({len(capped)})</h2>")
-    out.append(_table(["pool", "account", "score", "cap (base units)", "paid (base units)"],
+    out.append(html_table(["pool", "account", "score", "cap (base units)", "paid (base units)"],
                       capped[:200], {3, 4})
                if capped else "<p class=muted>No account was capped.</p>")
     return "".join(out)

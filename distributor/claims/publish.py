@@ -22,7 +22,7 @@ from eth_utils import is_address, to_checksum_address
 
 from distributor.claims.keys import Signer
 from epochdrop.errors import FailureError, UserError
-from epochdrop.manifest import read_manifest
+from epochdrop.folder import read_manifest
 
 ABI_DIR = Path(__file__).resolve().parents[2] / "contracts_abi"
 SCHEMES = {"packed": 0, "oz": 1}  # CumulativeMerkleDistributor.LeafFormat
@@ -72,14 +72,22 @@ def make_plan(folder: Path, contract: str, rpc: str, *, signer: Signer | None,
     """Run every check and build the unsigned transaction; raises UserError on any problem."""
     from web3 import Web3
 
-    man = read_manifest(folder)
+    m = read_manifest(folder)
+    if m.tree is None:
+        raise UserError(f"{folder}: epoch {m.label} has no tree ({m.tree_note or 'no root'}); "
+                        "nothing to publish")
+    man = {"root": m.root, "scheme": m.scheme, "leaf_encoding": m.tree.leaf,
+           "chain_id": m.chain_id, "token": m.token.address if m.token else None,
+           "decimals": m.decimals, "cumulative": m.tree.cumulative, "total": m.tree.total,
+           "expiry": m.tree.expiry, "previous_root": m.tree.previous_root}
     root, scheme = man.get("root"), man.get("scheme")
     if scheme not in SCHEMES or man.get("leaf_encoding") not in (None, ["address", "uint256"]):
         raise UserError(f"{folder}: scheme {scheme} ({man.get('leaf_encoding')}) cannot be paid "
                         "by CumulativeMerkleDistributor; build with --scheme packed or oz")
     if man.get("chain_id") is None or not man.get("token"):
-        raise UserError(f"{folder}: the manifest names no chain id or token; rebuild with "
-                        "--chain-id and --token so publish can check them")
+        raise UserError(f"{folder}: the manifest names no token address or chain id; add "
+                        "[token] address and chain_id (or [sources] chain_id) to the config "
+                        "and rerun, or rebuild with `tree build --token ADDR --chain-id N`")
     if not is_address(contract):
         raise UserError(f"--contract {contract!r} is not an address")
     contract = to_checksum_address(contract)
@@ -139,7 +147,7 @@ def make_plan(folder: Path, contract: str, rpc: str, *, signer: Signer | None,
                         f"{need - balance} more first")
     checks.append(f"balance {balance} >= {need} still payable (total {total} - paid {paid})")
     notes = []
-    prev = (man.get("cumulative") or {}).get("root")
+    prev = man.get("previous_root")
     if prev and int(current, 16) != 0 and prev.lower() != current:
         notes.append(f"the contract's root {current} is not this epoch's previous root {prev} "
                      "(an epoch was skipped or published elsewhere); cumulative amounts still "

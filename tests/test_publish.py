@@ -14,6 +14,7 @@ from web3 import Web3
 
 from tests.support.claimsfx import Serve, run_cli, tree_build, write_claims_csv
 from tests.support.evm import REPO, Anvil, compile_contracts, deploy
+from tests.trees_support import tree_of
 
 pytestmark = pytest.mark.xdist_group("publish")
 
@@ -67,7 +68,7 @@ def test_publish_claim_cumulative_and_refusals(chain):
     rows = write_claims_csv(base / "e1.csv", 300, seed=1, max_amount=10**6)
     e1 = tree_build(base / "e1.csv", base / "out" / "drop" / "1", "packed", chain_id=31337,
                     token=token.address, decimals=18, program="drop", epoch="1")
-    m1 = json.loads((e1 / "manifest.json").read_text())
+    m1 = tree_of(e1)
 
     # Underfunded first: refused before any transaction.
     before = state(node, dist)
@@ -103,7 +104,7 @@ def test_publish_claim_cumulative_and_refusals(chain):
                            accounts=[a for a, _ in rows[:100]])
     e2 = tree_build(base / "e2.csv", base / "out" / "drop" / "2", "packed", chain_id=31337,
                     token=token.address, decimals=18, previous=e1, program="drop", epoch="2")
-    m2 = json.loads((e2 / "manifest.json").read_text())
+    m2 = tree_of(e2)
 
     with Serve(base / "out", extra=("--rpc", node.url, "--contract", f"drop={dist.address}")) as srv:
         claimer = node.accounts[1]

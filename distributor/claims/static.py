@@ -61,7 +61,9 @@ def export_static(folders: list[Path], out: Path) -> dict:
                 {"format": "epochdrop-program-v1", "program": program,
                  "epochs": [e.info() for e in eps]}))
             programs.append({"program": program, "cumulative": eps[-1].cumulative,
-                             "epochs": [e.epoch for e in eps], "latest": eps[-1].epoch})
+                             "epochs": [e.epoch for e in eps],
+                             "no_tree": [e.epoch for e in eps if not e.has_tree],
+                             "latest": eps[-1].epoch})
         (tmp / "programs.json").write_bytes(render.dumps(
             {"format": "epochdrop-programs-v1", "programs": programs}))
     return {"epochs": len(catalog.all()), "programs": len(catalog.programs), "shard_files": files}

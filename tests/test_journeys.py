@@ -225,7 +225,8 @@ def test_verify_refusals_are_one_line(chain, tmp_path):
             ((tree, "--contract", dist.address), 2, "--contract needs --rpc"),
             ((tree, "--rpc", node.url, "--contract", dist.address), 2,
              f"wrong chain: --rpc is chain {node.w3.eth.chain_id}, the manifest says 1"),
-            ((tree, "--rpc", node.url, "--contract", token.address), 2, "wrong chain")):
+            ((tree, "--rpc", node.url, "--contract", token.address), 2,
+             "is not a CumulativeMerkleDistributor (no merkleRoot())")):
         rc, text = verify(*args)
         assert rc == code and says in text, text
         assert text.count("\n") == 1 and text.startswith("error: "), text

@@ -48,7 +48,7 @@ def read_table(path: str | Path, columns: tuple[str, ...] = COLUMNS,
                 raise missing(need)
             raise InputError(f"missing column {need!r} (columns: account, amount, "
                              "optional index, locked_amount)", file=name, field=need)
-    n = len(cols[required[0]])
+    n = len(next(iter(cols.values()))) if cols else 1
     if n == 0:
         raise InputError("no claims in the input (empty file)", file=name)
     return {name: col if isinstance(col, pa.Array) else pa.array(col, pa.string())

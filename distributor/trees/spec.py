@@ -122,35 +122,39 @@ class TreeSpec:
         }
 
 
-# Named presets that are specs (the four original schemes keep their own fast builders;
-# docs/trees.md writes each of them as a spec too).
-PRESETS: dict[str, dict] = {
-    # Merkl v1 (AngleProtocol merkl-rewards; Distributor.sol `claim`): one tree carries every
-    # token; a leaf per (user, token) with the sum of that token's rewards, sums of 0 left out.
-    "merkl": {
-        "leaf": {"fields": [["account", "address"], ["token", "address"], ["amount", "uint256"]],
-                 "encoding": "abi", "hash": "keccak"},
-        "tree": {"leaves": "sorted", "odd": "promote"},
-        "claims": {"account": "account", "sum_by": ["account", "token"], "keep_zero": False},
-    },
-}
+# Named presets are the spec files in presets/ (docs/trees.md shows each): `--scheme merkl`
+# and the other distributors' leaves. oz, uniswap and packed are there as specs too, for
+# the docs and tests, but `--scheme oz|uniswap|packed` keeps their own fast builders.
+PRESET_DIR = Path(__file__).resolve().parent / "presets"
+BUILT_IN = ("oz", "uniswap", "packed", "solana")
+PRESETS: tuple[str, ...] = tuple(sorted(p.stem for p in PRESET_DIR.glob("*.toml")
+                                        if p.stem not in BUILT_IN))
 
 
 def preset(name: str) -> TreeSpec:
-    return parse_spec(PRESETS[name], f"preset {name}", preset=name)
+    """A named preset (`--scheme NAME`)."""
+    return parse_spec(_toml(PRESET_DIR / f"{name}.toml", f"preset {name}"), f"preset {name}",
+                      preset=name)
+
+
+def spec_file(name: str) -> Path:
+    """presets/NAME.toml, also for the built-in schemes written as specs."""
+    return PRESET_DIR / f"{name}.toml"
 
 
 def load_spec(path: str | Path) -> TreeSpec:
-    path = Path(path)
+    return parse_spec(_toml(Path(path), f"--spec {path}"), str(path))
+
+
+def _toml(path: Path, what: str) -> dict:
     try:
-        data = tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise UserError(f"--spec {path}: no such file") from None
+        raise UserError(f"{what}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"--spec {path}: cannot read it ({exc})") from None
+        raise UserError(f"{what}: cannot read it ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"--spec {path}: not valid TOML ({exc})") from None
-    return parse_spec(data, str(path))
+        raise UserError(f"{what}: not valid TOML ({' '.join(str(exc).split())})") from None
 
 
 def parse_spec(data: dict, source: str, *, preset: str | None = None) -> TreeSpec:

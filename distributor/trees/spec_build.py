@@ -60,17 +60,17 @@ def read_rows(path: Path, spec: TreeSpec) -> dict[str, list[str | None]]:
         return InputError(f"missing column {name!r}, a [leaf] fields column of the spec "
                           f"({', '.join(names)})", file=path.name, field=name)
 
+    if path.suffix.lower() in (".csv", ".txt", ""):
+        for f in spec.fields:
+            if f.type.array:
+                raise UserError(f"{path.name}: [leaf] fields: {f.name!r} is {f.type.name}; "
+                                "arrays cannot come from CSV, give JSON or Parquet input")
     raw = read_table(path, wanted, (), missing)
     for n in names:
         if n not in raw and spec.preset and ALIASES.get(n) in raw:
             raw[n] = raw.pop(ALIASES[n])
         if n not in raw:
             raise missing(n)
-    if path.suffix.lower() in (".csv", ".txt", ""):
-        for f in spec.fields:
-            if f.type.array:
-                raise UserError(f"{path.name}: [leaf] fields: {f.name!r} is {f.type.name}; "
-                                "arrays cannot come from CSV, give JSON or Parquet input")
     return {n: raw[n].to_pylist() if isinstance(raw[n], pa.Array) else raw[n] for n in names}
 
 

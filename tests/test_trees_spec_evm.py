@@ -113,3 +113,46 @@ def test_sharded_proof_claims_against_the_top_root(chain, tmp_path):
         assert token.functions.balanceOf(a).call() - before == 10**18 + i
     with pytest.raises(ContractLogicError, match="already claimed"):
         _send(dist.functions.claimTokens(int(c["amount"]), c["proof"]), claimants[-1])
+
+
+FIELDS = [["account", "address"], ["u", "uint96"], ["i", "int32"], ["b", "bool"],
+          ["h", "bytes32"], ["s4", "bytes4"], ["s", "string"], ["arr", "address[]"],
+          ["nums", "uint256[]"], ["ints", "int256[]"]]
+
+
+@pytest.mark.parametrize("encoding", ["packed", "abi", "double"])
+def test_leaves_of_every_abi_type_equal_solidity(chain, tmp_path, encoding):
+    """A one-claim tree's root is its leaf: for each encoding, every type of the grammar,
+    negative ints and arrays included, hashes as solc's abi.encode / abi.encodePacked do."""
+    node, art = chain
+    enc = deploy(node.w3, art["LeafEncodings"])
+    rng = random.Random(encoding)
+    fields = FIELDS[:6] if encoding == "double" else FIELDS
+    for trial in range(3):
+        row = {"account": "0x" + rng.randbytes(20).hex(), "u": str(rng.randrange(2**96)),
+               "i": str(rng.randrange(-2**31, 2**31)), "b": rng.choice([True, False]),
+               "h": "0x" + rng.randbytes(32).hex(), "s4": "0x" + rng.randbytes(4).hex(),
+               "s": rng.choice(["", "héllo", "x" * 70]),
+               "arr": ["0x" + rng.randbytes(20).hex() for _ in range(rng.randrange(3))],
+               "nums": [str(rng.randrange(2**256)) for _ in range(rng.randrange(3))],
+               "ints": [str(rng.randrange(-2**255, 2**255)) for _ in range(2)]}
+        spec = tmp_path / f"{trial}.toml"
+        spec.write_text(f"[leaf]\nfields = {json.dumps(fields)}\n"
+                        f'encoding = "{"abi" if encoding == "double" else encoding}"\n'
+                        f'hash = "{"double-keccak" if encoding == "double" else "keccak"}"\n'
+                        '[claims]\namount = "u"\n')
+        src = tmp_path / f"{trial}.json"
+        src.write_text(json.dumps([{f: row[f] for f, _ in fields}]))
+        out = tmp_path / f"out{trial}"
+        run_cli("tree", "build", src, "--spec", spec, "--out", out)
+        root = json.loads((out / "manifest.json").read_text())["root"]
+        args = [node.w3.to_checksum_address(row["account"]), int(row["u"]), int(row["i"]),
+                row["b"], bytes.fromhex(row["h"][2:]), bytes.fromhex(row["s4"][2:])]
+        if encoding == "double":
+            want = enc.functions.doubled(*args).call()
+        else:
+            args += [row["s"], [node.w3.to_checksum_address(a) for a in row["arr"]],
+                     [int(n) for n in row["nums"]], [int(n) for n in row["ints"]]]
+            want = getattr(enc.functions, "packed" if encoding == "packed" else "encoded")(*args).call()
+        assert root == "0x" + want.hex().removeprefix("0x"), (trial, row)
+        run_cli("tree", "check", out)

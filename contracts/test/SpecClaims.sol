@@ -49,3 +49,24 @@ contract ShardedClaim {
         require(token.transfer(msg.sender, amount), "transfer failed");
     }
 }
+
+/// The leaf Solidity computes for every ABI type a spec may declare, in both encodings, so
+/// the tests compare `tree build`'s leaves with the compiler's own abi.encode/encodePacked.
+contract LeafEncodings {
+    function packed(address a, uint96 u, int32 i, bool b, bytes32 h, bytes4 s4, string memory s,
+                    address[] memory arr, uint256[] memory nums, int256[] memory ints)
+        external pure returns (bytes32) {
+        return keccak256(abi.encodePacked(a, u, i, b, h, s4, s, arr, nums, ints));
+    }
+
+    function encoded(address a, uint96 u, int32 i, bool b, bytes32 h, bytes4 s4, string memory s,
+                     address[] memory arr, uint256[] memory nums, int256[] memory ints)
+        external pure returns (bytes32) {
+        return keccak256(abi.encode(a, u, i, b, h, s4, s, arr, nums, ints));
+    }
+
+    function doubled(address a, uint96 u, int32 i, bool b, bytes32 h, bytes4 s4)
+        external pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(a, u, i, b, h, s4))));
+    }
+}

@@ -13,6 +13,7 @@ import json
 import random
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -186,6 +187,18 @@ def test_tree_check_finds_a_changed_spec_folder(tmp_path):
     (out / "manifest.json").write_text(json.dumps(man))
     r = run_cli("tree", "check", out, check=False)
     assert r.returncode == 1 and "proofs/all.json: differs" in r.stderr
+    # A proof changed in proofs.parquet (hash "fixed" too): it no longer folds to the root.
+    t = pq.read_table(out / "proofs.parquet")
+    proofs = t.column("proof").to_pylist()
+    proofs[5][0] = bytes(32)
+    t = t.set_column(t.column_names.index("proof"), "proof",
+                     pa.array(proofs, t.schema.field("proof").type))
+    pq.write_table(t, out / "proofs.parquet")
+    man["outputs"]["proofs.parquet"] = hashlib.sha256((out / "proofs.parquet").read_bytes()).hexdigest()
+    (out / "manifest.json").write_text(json.dumps(man))
+    r = run_cli("tree", "check", out, check=False)
+    assert r.returncode == 1 and "does not verify against the root" in r.stderr
+    assert "proofs.parquet differs from a rebuild" in r.stderr
     # The spec itself changed in the manifest: the root no longer comes out.
     man["spec"]["tree"]["dedupe"] = False
     man["spec"]["leaf"]["encoding"] = "packed"

@@ -5,7 +5,8 @@ amount grammar (`amounts.parse_amount`: decimal or 0x hex, never through a float
 addresses by `accounts.parse_evm` (EIP-55 checked), arrays from JSON (or Parquet) lists.
 
 Encodings follow Solidity:
-- `abi` is `abi.encode` (eth-abi's `encode`, the reference implementation);
+- `abi` is `abi.encode` (the ABI spec's head/tail layout, written out in `_abi_encode`;
+  tests compare it with eth-abi's `encode` and with solc);
 - `packed` is `abi.encodePacked`: static values at their own width, strings as raw bytes,
   and array elements padded to 32 bytes each (Solidity docs, "Non-standard Packed Mode";
   eth-abi's `encode_packed` does not pad array elements, so it is not used for arrays).
@@ -20,10 +21,9 @@ import json
 import numpy as np
 import pyarrow as pa
 import sha3
-from eth_abi import encode as abi_encode
 
 from distributor.trees.accounts import parse_evm
-from distributor.trees.amounts import parse_amount
+from distributor.trees.amounts import parse_amount, parse_amounts
 from distributor.trees.hashing import keccak_rows
 from distributor.trees.hexfmt import checksum_addresses
 from distributor.trees.spec import AbiType, TreeSpec
@@ -33,20 +33,35 @@ from epochdrop.errors import InputError
 def parse_column(cells: list[str | None], t: AbiType, *, file: str, field: str,
                  decimals: int | None = None) -> list:
     """A column's cells -> Python values: bytes (address, bytes<N>), int, bool, str, or
-    lists of them for arrays. Raises InputError naming file, row and field."""
-    if t.base == "address" and not t.array:
+    lists of them for arrays. Raises InputError naming file, row and field.
+
+    Addresses and unsigned integers are parsed a column at a time (`parse_evm`,
+    `parse_amounts`); an array column is flattened, parsed as one column, and split back."""
+    if t.array:
+        items = [_json_list(c, file=file, row=i, field=field) for i, c in enumerate(cells, 1)]
+        owner = [i for i, row in enumerate(items) for _ in row]
+        flat = [x for row in items for x in row]
+        try:
+            values = parse_column(flat, AbiType(t.base, t.bits), file=file, field=field)
+        except InputError as exc:  # a row of the flattened column -> the input's row
+            raise InputError(exc.detail, file=file, row=owner[exc.row - 1] + 1,
+                             field=field) from None
+        out, at = [], 0
+        for row in items:
+            out.append(values[at:at + len(row)])
+            at += len(row)
+        return out
+    if not cells:
+        return []
+    if t.base == "address":
         raw, _ = parse_evm(pa.array(cells, pa.string()), file=file)
         return [bytes(r) for r in raw]
-    out = []
-    for i, cell in enumerate(cells, start=1):
-        if t.array:
-            items = _json_list(cell, file=file, row=i, field=field)
-            scalar = AbiType(t.base, t.bits)
-            out.append([_scalar(c, scalar, file=file, row=i, field=field, decimals=None)
-                        for c in items])
-        else:
-            out.append(_scalar(cell, t, file=file, row=i, field=field, decimals=decimals))
-    return out
+    if t.base == "uint":
+        text = parse_amounts(pa.array(cells, pa.string()), decimals=decimals,
+                             limit=2**t.bits - 1, file=file, field=field)
+        return list(map(int, text.view(pa.large_string()).to_pylist()))
+    return [_scalar(c, t, file=file, row=i, field=field, decimals=decimals)
+            for i, c in enumerate(cells, start=1)]
 
 
 def _json_list(cell, *, file, row, field) -> list:
@@ -77,8 +92,6 @@ def _scalar(cell, t: AbiType, *, file, row, field, decimals):
         if not -2**(t.bits - 1) <= v < 2**(t.bits - 1):
             raise bad(f"{cell!r} is outside {t.name}")
         return v
-    if t.base == "address":
-        return bytes(parse_evm(pa.array([cell], pa.string()), file=file)[0][0])
     if t.base == "bool":
         if cell not in ("true", "false"):
             raise bad(f"{cell!r} is not true or false")
@@ -154,13 +167,28 @@ def _packed(v, t: AbiType) -> bytes:
     return v.encode()  # string: raw UTF-8
 
 
-def _abi_value(v, t: AbiType):
-    """A parsed value as eth-abi takes it."""
-    if t.base == "address":
-        conv = lambda x: "0x" + x.hex()  # noqa: E731
-    else:
-        conv = lambda x: x  # noqa: E731
-    return [conv(x) for x in v] if t.array else conv(v)
+def _abi_encode(values: tuple, types: list[AbiType]) -> bytes:
+    """abi.encode of one row (Solidity ABI spec, "Formal Specification of the Encoding"):
+    a head of one word per value — the value itself if static, else the offset of its tail
+    — then the tails: a string as its length and its bytes padded to a word, an array of
+    static values as its length and one word each. eth-abi's `encode` gives the same bytes
+    (tests/test_trees_spec_units.py) at ~20x the cost per row."""
+    head, tail = [], []
+    at = 32 * len(types)
+    for v, t in zip(values, types):
+        if not t.dynamic:
+            head.append(_word(v, t))
+            continue
+        head.append(at.to_bytes(32, "big"))
+        if t.array:
+            scalar = AbiType(t.base, t.bits)
+            part = len(v).to_bytes(32, "big") + b"".join(_word(x, scalar) for x in v)
+        else:
+            data = v.encode()
+            part = len(data).to_bytes(32, "big") + data + bytes(-len(data) % 32)
+        tail.append(part)
+        at += len(part)
+    return b"".join(head) + b"".join(tail)
 
 
 def leaf_hashes(spec: TreeSpec, columns: dict[str, list]) -> np.ndarray:
@@ -177,11 +205,10 @@ def leaf_hashes(spec: TreeSpec, columns: dict[str, list]) -> np.ndarray:
                  for col, t in zip(cols, types)]
         leaves = keccak_rows(np.concatenate(parts, axis=1))
     else:
-        names = [t.name for t in types]
         digests = []
         for row in zip(*cols):
             if spec.encoding == "abi":
-                data = abi_encode(names, [_abi_value(v, t) for v, t in zip(row, types)])
+                data = _abi_encode(row, types)
             else:
                 data = b"".join(_packed(v, t) for v, t in zip(row, types))
             digests.append(sha3.keccak_256(data).digest())

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pyarrow as pa
 
 from distributor.trees import jsontext
@@ -224,8 +225,9 @@ def _built(spec: TreeSpec, cols, types, leaves, root, table, index, offsets, fil
     claims = Claims(jsontext.strings(text[spec.account]), keys,
                     jsontext.decimal(amounts) if amounts is not None else jsontext.strings([""] * n),
                     indices)
-    leaf_json = [json.dumps({f.name: text[f.name][i] for f in spec.fields}, separators=(",", ":"))
-                 for i in range(n)]
+    names = [f.name for f in spec.fields]
+    leaf_json = [orjson.dumps(dict(zip(names, row))).decode()
+                 for row in zip(*(text[k] for k in names))]
     columns = {}
     for f in spec.fields:
         if f.name in ("account", "amount", "index"):

@@ -65,6 +65,8 @@ def build_tree(input_path: Path, opts: BuildOptions, step=lambda what: None) -> 
     """Read, validate and build in memory; raises before anything is written.
     `step(description)` is called as each phase starts (for a progress display)."""
     step("reading claims")
+    if opts.decimals is not None and not 0 <= opts.decimals <= 77:
+        raise UserError(f"--decimals {opts.decimals}: give a number from 0 to 77")
     spec = tree_spec(opts)
     if spec is not None:
         from distributor.trees.spec_build import build_spec, read_rows
@@ -76,8 +78,6 @@ def build_tree(input_path: Path, opts: BuildOptions, step=lambda what: None) -> 
         raise UserError("give --scheme NAME (oz, uniswap, packed, solana, merkl) or --spec FILE")
     scheme = get_scheme(opts.scheme)
     types = scheme.leaf_types(opts.leaf)
-    if opts.decimals is not None and not 0 <= opts.decimals <= 77:
-        raise UserError(f"--decimals {opts.decimals}: give a number from 0 to 77")
     kind, limit = scheme.account_kind(types), scheme.amount_limit(types)
     claims = load_claims(input_path, kind=kind, limit=limit, decimals=opts.decimals,
                          merge_duplicates=opts.merge_duplicates, allow_locked=scheme.allow_locked)

@@ -1,11 +1,13 @@
 // Reference trees from npm merkletreejs + keccak256, built the way ENS and Pendle build theirs.
-// stdin:  {"mode": "flat" | "ens", "entries": [[address, amount], ...], "shardNybbles": 1}
+// stdin:  {"mode": "flat" | "ens", "entries": [[address, amount], ...], "shardNybbles": 1,
+//          "duplicateOdd": false, "inputOrder": false}   (the last two: "flat" only)
 // stdout: {"root": hex, "proofs": [[hex, ...] per entry], "verified": bool}
 //
 // Leaf (both): keccak256(abi.encodePacked(address, uint256)), packed by hand here (20 bytes
 // + 32 big-endian bytes) so the reference shares no code with the Python under test.
 // - "flat" (Pendle's merkle distributor script): new MerkleTree(leaves, keccak256,
 //   {sortLeaves: true, sortPairs: true}); zero amounts are leaves like any other.
+//   `duplicateOdd` pairs an odd last node with itself; `inputOrder` leaves the leaves unsorted.
 // - "ens" (ENS EP2, ensdomains/governance-contracts src/merkle.js ShardedMerkleTree.build):
 //   entries grouped by address.slice(2, 2 + shardNybbles).toLowerCase(); one
 //   MerkleTree(leaves, keccak256, {sort: true}) per shard; a top MerkleTree over the shard
@@ -28,7 +30,8 @@ process.stdin.on('end', () => {
   const leaves = req.entries.map(leaf);
   let root, proofs, verified = true;
   if (req.mode === 'flat') {
-    const tree = new MerkleTree(leaves, keccak256, { sortLeaves: true, sortPairs: true });
+    const tree = new MerkleTree(leaves, keccak256, { sortLeaves: !req.inputOrder, sortPairs: true,
+                                                     duplicateOdd: !!req.duplicateOdd });
     root = tree.getRoot();
     proofs = leaves.map(l => tree.getProof(l).map(p => p.data));
     leaves.forEach((l, i) => { verified = verified && tree.verify(tree.getProof(l), l, root); });

@@ -15,7 +15,9 @@ Layout (little-endian): magic `EDCIDX01`, u64 header length, JSON header
 {"format", "n", "key_width", "sections": {name: [offset, length]}}, then 8-aligned sections:
 keys (n × key_width, sorted), order (n × u32 row ids), index (n × i64, -1 = none),
 proof_offsets (n+1 × i64 node counts), nodes (32 bytes each), amount_offsets/amounts,
-account_offsets/accounts (the Arrow offset and data buffers, byte for byte).
+account_offsets/accounts (the Arrow offset and data buffers, byte for byte); a spec'd
+tree (issue 16) adds leaf_offsets/leaves (its `leaf` JSON column), and `"multi": true` in the
+header when an account holds several claims (Merkl: one per token; `get_all` returns them).
 """
 
 from __future__ import annotations
@@ -77,8 +79,9 @@ def _strings(col):
     return (offs - offs[0]).astype(np.int64), data
 
 
-def _sections(proofs_file: Path, kind: str) -> tuple[int, int, list[tuple[str, object]]]:  # noqa: C901
-    """Read proofs.parquet once and return (n, key width, [(section, bytes-like)])."""
+def _sections(proofs_file: Path, kind: str) -> tuple[int, int, bool, list[tuple[str, object]]]:  # noqa: C901, E501
+    """Read proofs.parquet once and return (n, key width, several claims per account,
+    [(section, bytes-like)])."""
     import numpy as np
     import pyarrow as pa  # only index building needs Arrow/numpy; server workers stay small
     import pyarrow.compute as pc

@@ -256,8 +256,8 @@ class ShardPlan:
         for gi in range(len(self.groups)) if which is None else which:
             name, group = self.groups[gi]
             if built.extra.get("multi"):
-                sink.write(f"{SHARDS}/{name}.json", head_bytes, _multi_body(built, group, proof_text),
-                           b"}}\n")
+                sink.write(f"{SHARDS}/{name}.json", head_bytes,
+                           _multi_body(built, group, proof_text), b"}}\n")
                 continue
             keys = jsontext.fixed_width(hex_digits(np.take(built.claims.keys, group, axis=0)))
             rows = jsontext.join('"', keys, '":', claim_heads(built, group),

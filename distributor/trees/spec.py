@@ -204,7 +204,8 @@ def parse_spec(data: dict, source: str, *, preset: str | None = None) -> TreeSpe
                   '[["account", "address"], ["amount", "uint256"]]')
     fields: list[Field] = []
     for item in raw:
-        if not (isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)):
+        pair = isinstance(item, list) and len(item) == 2
+        if not (pair and all(isinstance(x, str) for x in item)):
             raise bad("[leaf] fields", f"{item!r} is not a [column, ABI type] pair")
         t = parse_type(item[1])
         if t is None:

@@ -222,9 +222,9 @@ def _built(spec: TreeSpec, cols, types, leaves, root, table, index, offsets, fil
                              "2^64", file=file, field="index")
     else:
         indices = list(range(n))
-    claims = Claims(jsontext.strings(text[spec.account]), keys,
-                    jsontext.decimal(amounts) if amounts is not None else jsontext.strings([""] * n),
-                    indices)
+    amount_text = (jsontext.decimal(amounts) if amounts is not None
+                   else jsontext.strings([""] * n))  # no amount column (Badger): empty
+    claims = Claims(jsontext.strings(text[spec.account]), keys, amount_text, indices)
     names = [f.name for f in spec.fields]
     leaf_json = [orjson.dumps(dict(zip(names, row))).decode()
                  for row in zip(*(text[k] for k in names))]

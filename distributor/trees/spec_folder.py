@@ -57,14 +57,16 @@ def check_spec_folder(folder: Path, man: dict) -> list[str]:
     built, t = rebuild(folder, man)
     root = "0x" + built.root.hex()
     if root != man["root"]:
-        problems.append(f"root recomputed from proofs.parquet is {root}, manifest says {man['root']}")
+        problems.append(f"root recomputed from proofs.parquet is {root}, manifest says "
+                        f"{man['root']}")
     same = (t.column("account").to_pylist() == built.claims.accounts
             and t.column("amount").to_pylist() == built.claims.amount_text.view(
                 pa.large_string()).to_pylist()
             and t.column("index").to_pylist() == list(built.claims.indices)
             and t.column("leaf").to_pylist() == built.extra["leaf_json"])
     if not same:
-        problems.append("proofs.parquet claims are not in the spec's order or differ from a rebuild")
+        problems.append("proofs.parquet claims are not in the spec's order or differ from a "
+                        "rebuild")
     nodes, offsets = _flat_proofs(t.column("proof").combine_chunks())
     if same:
         ok = _folds(built.leaves, nodes, offsets, bytes.fromhex(man["root"][2:]))

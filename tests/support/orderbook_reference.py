@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 
 MINUTE_US = 60_000_000
@@ -93,17 +94,57 @@ def dydx_q_final(version: str, btc_eth: bool, q: float, uptime: float, stk: floa
     raise ValueError(version)
 
 
+def _exp_table(args: list[Decimal]) -> list[int]:
+    """exp(−v) rounded half-even to 18 decimals, at 50 digits (the documented tables)."""
+    with localcontext() as ctx:
+        ctx.prec = 50
+        return [int((-v).exp().scaleb(18).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+                for v in args]
+
+
+_JET_TABLES: list = []
+
+
+def jet_exp18(x: Fraction) -> int:
+    """exp(−x) · 10^18 by the documented method, written out independently of the product:
+    x floored to 10^-9, integer part and three 3-digit groups, table entries multiplied with
+    a floor after each product."""
+    if not _JET_TABLES:
+        _JET_TABLES.extend([_exp_table([Decimal(i) for i in range(42)]),
+                            _exp_table([Decimal(g) / 1000 for g in range(1000)]),
+                            _exp_table([Decimal(g) / 10**6 for g in range(1000)]),
+                            _exp_table([Decimal(g) / 10**9 for g in range(1000)])])
+    t0, t1, t2, t3 = _JET_TABLES
+    x9 = math.floor(x * 10**9)
+    whole, frac = divmod(x9, 10**9)
+    if whole > 41:
+        return 0
+    e = t0[whole]
+    for table, group in ((t1, frac // 10**6), (t2, frac // 10**3 % 1000), (t3, frac % 1000)):
+        e = e * table[group] // 10**18
+    return e
+
+
+def jet_bias(tenor_seconds: int) -> Fraction:
+    """1 + sqrt(tenor_days)/30 floored to 18 decimals, via Decimal at 60 digits."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        v = (1 + (Decimal(tenor_seconds) / 86_400).sqrt() / 30).scaleb(18)
+    return Fraction(int(v.to_integral_value(rounding=ROUND_FLOOR)), 10**18)
+
+
 def jet(orders: list[Order], start_us: int, offsets_us: list[int],
         tenor_seconds: dict[str, int]):
-    """→ ({(side, owner): q_score}, {(market, owner, side): (q_u, samples)}, live)."""
+    """→ ({(side, owner): q_score}, {(market, owner, side): (q_u, samples)}, live), exact:
+    rates and sizes as Fractions, term = floor(size · exp18(x) / 10^9) per order and sample."""
     sums: dict[tuple[str, str, str], list[int]] = {}
     live: dict[str, int] = {}
     markets = sorted({o.market for o in orders})
     for t in instants(start_us, offsets_us):
         for market in markets:
             book = [o for o in orders if o.market == market and live_at(o, t) and o.size > 0]
-            lends = [o.price for o in book if o.side == "lend"]
-            borrows = [o.price for o in book if o.side == "borrow"]
+            lends = [Fraction(o.price) for o in book if o.side == "lend"]
+            borrows = [Fraction(o.price) for o in book if o.side == "borrow"]
             if lends and borrows:
                 mid = (min(lends) + max(borrows)) / 2
             elif lends:
@@ -117,11 +158,11 @@ def jet(orders: list[Order], start_us: int, offsets_us: list[int],
             live[market] = live.get(market, 0) + 1
             for o in book:
                 acc = sums.setdefault((market, o.account, o.side), [0, 0])
-                acc[0] += quantise(o.size * math.exp(-(abs(o.price - mid) / mid)), 1e9)
+                e18 = jet_exp18(abs(Fraction(o.price) - mid) / mid)
+                acc[0] += math.floor(Fraction(o.size) * e18 / 10**9)
                 acc[1] += 1  # (order, sample) pairs scored
-    scores: dict[tuple[str, str], float] = {}
-    for market, owner, side in sorted(sums, key=lambda k: (k[2], k[1], k[0])):
-        bias = 1.0 + math.sqrt(tenor_seconds[market] / 86_400) / 30.0
-        q = float(Fraction(sums[(market, owner, side)][0], 10**9)) * bias
-        scores[(side, owner)] = scores.get((side, owner), 0.0) + q
+    scores: dict[tuple[str, str], Fraction] = {}
+    for (market, owner, side), (q_u, _) in sums.items():
+        q = Fraction(q_u, 10**9) * jet_bias(tenor_seconds[market])
+        scores[(side, owner)] = scores.get((side, owner), Fraction(0)) + q
     return scores, sums, live

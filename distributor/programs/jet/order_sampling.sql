@@ -10,8 +10,14 @@
 --
 -- Interval weighting as in dydx/lp_sampling.sql: each interval between change points is
 -- scored once and weighted by the exact number of sample instants it holds (table
--- `ob_samples(minute, off_us)`). Terms are quantised to 1e-9 (round half away from zero)
--- and summed as HUGEINT, so sums are exact in any order (D21).
+-- `ob_samples(minute, off_us)`).
+--
+-- Exact (issue 15): rates are integers (rate · 10^18) and the mid an exact fraction
+-- Mn / Md, so x = |rate − mid| / mid = |R·Md − Mn| / Mn is floored to 10^-9 exactly;
+-- exp(−x) is the fixed-point method of distributor/programs/exact.py (EXP_METHOD: four
+-- tables $t0 … $t3 of exp values rounded to 18 decimals, multiplied with integer floors);
+-- term = floor(size · exp(−x) · 10^9), with size read at the smallest decimal scale that
+-- holds every size. No float and no libm touch a term; sums are HUGEINT, exact in any order.
 --
 -- DuckDB-only functions (Spark equivalents in brackets): epoch_us [unix_micros],
 -- unnest(range(a, b)) [explode(sequence(a, b - 1))], a // b [a div b],
@@ -20,8 +26,13 @@
 -- Markets and owners are numbered first (integer keys hash faster than text); an
 -- interval is named by one BIGINT key = market number * 2^32 + j.
 --
--- Inputs: jet_orders, ob_samples; $start_us, $end_us. Outputs: jt_q(market, owner, side,
--- q_u, order_samples) and jt_live(market, live_samples).
+-- Inputs: jet_orders, ob_samples; $start_us, $end_us, $t0 … $t3. Outputs: jt_q(market,
+-- owner, side, q_u, order_samples) and jt_live(market, live_samples).
+
+-- include ../_orderbook/fixed_point.sql
+
+SET VARIABLE jt_size_decimals = (SELECT coalesce(max(decimals18(unscaled18(size))), 0)
+                                 FROM jet_orders WHERE size > 0);
 
 CREATE OR REPLACE TEMP TABLE jt_markets AS
 SELECT market, CAST(row_number() OVER (ORDER BY market) AS BIGINT) AS m
@@ -34,7 +45,8 @@ FROM (SELECT DISTINCT owner FROM jet_orders);
 CREATE OR REPLACE TEMP TABLE jt_orders AS
 WITH o AS (
     SELECT mk.m, ow.k, o.side = 'lend' AS is_lend,
-           CAST(o.rate AS DOUBLE) AS rate, CAST(o.size AS DOUBLE) AS size,
+           unscaled18(o.rate) AS rate,
+           unscaled18(o.size) // pow10(18 - getvariable('jt_size_decimals')) AS size,
            greatest(epoch_us(o.valid_from), $start_us) AS t0,
            least(coalesce(epoch_us(o.valid_to), $end_us), $end_us) AS t1
     FROM jet_orders o
@@ -62,16 +74,18 @@ WITH tops AS (
            max(rate) FILTER (WHERE NOT is_lend) AS best_borrow
     FROM jt_span GROUP BY key
 ), mids AS (
+    -- mid = mid_n / mid_d exactly: (L + B)/2, L/2 (lend side only) or 2B (borrow side only)
     SELECT key,
            CASE WHEN best_lend IS NOT NULL AND best_borrow IS NOT NULL
-                     THEN (best_lend + best_borrow) / 2
-                WHEN best_lend IS NOT NULL THEN best_lend / 2
-                ELSE best_borrow * 2 END AS mid
+                     THEN best_lend + best_borrow
+                WHEN best_lend IS NOT NULL THEN best_lend
+                ELSE best_borrow * 2 END AS mid_n,
+           CASE WHEN best_lend IS NOT NULL THEN 2 ELSE 1 END AS mid_d
     FROM tops
 )
-SELECT d.key, d.mid, c.n
+SELECT d.key, d.mid_n, d.mid_d, c.n
 FROM mids d JOIN ob_cp c ON c.key = d.key AND c.n > 0
-WHERE d.mid > 0;
+WHERE d.mid_n > 0;
 
 CREATE OR REPLACE TEMP TABLE jt_live AS
 SELECT mk.market, CAST(sum(b.n) AS BIGINT) AS live_samples
@@ -82,10 +96,22 @@ GROUP BY mk.market;
 -- n · Σ orders term = Σ orders Σ intervals n · term, aggregated straight to (market, owner,
 -- side) without a per-interval group. order_samples counts (order, sample) pairs scored.
 CREATE OR REPLACE TEMP TABLE jt_q AS
-WITH terms AS (
-    SELECT s.key // 4294967296 AS m, s.k, s.is_lend, b.n,
-           CAST(round(s.size * exp(-(abs(s.rate - b.mid) / b.mid)) * 1e9) AS HUGEINT) AS term_u
+WITH xs AS (
+    SELECT s.key // 4294967296 AS m, s.k, s.is_lend, b.n, s.size,
+           (abs(s.rate * b.mid_d - b.mid_n) * 1000000000) // b.mid_n AS x9  -- floor(x · 10^9)
     FROM jt_span s JOIN jt_book b ON b.key = s.key
+), exps AS (
+    SELECT m, k, is_lend, n, size,
+           CASE WHEN x9 // 1000000000 > 41 THEN CAST(0 AS HUGEINT) ELSE
+             (((CAST($t0[CAST(x9 // 1000000000 AS INTEGER) + 1] AS HUGEINT)
+                * $t1[CAST(x9 // 1000000 % 1000 AS INTEGER) + 1]) // 1000000000000000000
+               * $t2[CAST(x9 // 1000 % 1000 AS INTEGER) + 1]) // 1000000000000000000
+              * $t3[CAST(x9 % 1000 AS INTEGER) + 1]) // 1000000000000000000 END AS e18
+    FROM xs
+), terms AS (
+    SELECT m, k, is_lend, n,
+           (size * e18) // pow10(getvariable('jt_size_decimals') + 9) AS term_u
+    FROM exps
 ), agg AS (
     SELECT m, k, is_lend, sum(n * term_u) AS q_u, CAST(sum(n) AS BIGINT) AS order_samples
     FROM terms GROUP BY m, k, is_lend

@@ -58,12 +58,14 @@ def test_two_sided_hand_checked(tmp_path):
     rows, _ = score(tmp_path, [order("L", "lend", "0.10", "1000", t1=hour),
                                order("B", "borrow", "0.06", "500", t1=hour)])
     assert float(tenor_bias(30 * 86_400)) == pytest.approx(1.18257418584, rel=1e-11)
-    assert float(rows[("lender", "L")]["q_unscaled"]) == pytest.approx(60 * 778.800783071,
-                                                                       rel=1e-11)
+    assert tenor_bias(30 * 86_400) == Fraction(1182574185835055371, 10**18)  # floor, 18 places
+    # exp(−0.25) by the stated method: rounded to 9 decimals, 0.778800783 (exact below)
+    assert Fraction(rows[("lender", "L")]["q_unscaled"]) == 60 * 1000 * Fraction("0.778800783")
+    assert Fraction(rows[("lender", "L")]["score"]) == \
+        60 * 1000 * Fraction("0.778800783") * tenor_bias(30 * 86_400)
     assert float(rows[("lender", "L")]["score"]) == pytest.approx(
-        60 * 778.800783071 * 1.18257418584, rel=1e-10)
-    assert float(rows[("borrower", "B")]["q_unscaled"]) == pytest.approx(60 * 389.400391535,
-                                                                         rel=1e-11)
+        60 * 778.800783071 * 1.18257418584, rel=1e-9)
+    assert Fraction(rows[("borrower", "B")]["q_unscaled"]) == 60 * 500 * Fraction("0.778800783")
     assert rows[("lender", "L")]["order_samples"] == 60
 
 
@@ -76,10 +78,10 @@ def test_one_sided_mid_rule(tmp_path):
                                  order("L", "lend", "0.12", "200", t1=t1, market="X"),
                                  order("B", "borrow", "0.05", "100", t1=t1, market="Y")],
                       tenors={"X": 86_400, "Y": 86_400})
-    assert float(rows[("lender", "L")]["q_unscaled"]) == pytest.approx(
-        10 * (36.7879441171 + 27.0670566473), rel=1e-10)
-    assert float(rows[("borrower", "B")]["q_unscaled"]) == pytest.approx(10 * 60.6530659713,
-                                                                         rel=1e-10)
+    # e^-1, e^-2, e^-0.5 rounded to 9 decimals (the stated exp tables)
+    assert Fraction(rows[("lender", "L")]["q_unscaled"]) == 10 * (
+        100 * Fraction("0.367879441") + 200 * Fraction("0.135335283"))
+    assert Fraction(rows[("borrower", "B")]["q_unscaled"]) == 10 * 100 * Fraction("0.60653066")
     assert res.extra["live_samples"] == {"X": 10, "Y": 10}
 
 

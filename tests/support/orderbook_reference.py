@@ -95,34 +95,29 @@ def dydx_q_final(version: str, btc_eth: bool, q: float, uptime: float, stk: floa
 
 
 def _exp_table(args: list[Decimal]) -> list[int]:
-    """exp(−v) rounded half-even to 18 decimals, at 50 digits (the documented tables)."""
+    """exp(−v) rounded half-even to 9 decimals, at 40 digits (the documented tables)."""
     with localcontext() as ctx:
-        ctx.prec = 50
-        return [int((-v).exp().scaleb(18).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+        ctx.prec = 40
+        return [int((-v).exp().scaleb(9).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
                 for v in args]
 
 
 _JET_TABLES: list = []
 
 
-def jet_exp18(x: Fraction) -> int:
-    """exp(−x) · 10^18 by the documented method, written out independently of the product:
-    x floored to 10^-9, integer part and three 3-digit groups, table entries multiplied with
-    a floor after each product."""
+def jet_exp9(x: Fraction) -> int:
+    """exp(−x) · 10^9 by the documented method, written out on its own: x floored to 10^-9;
+    T1[floor(x·10^3)] (0 from 22 on), then T2[next 3 digits], T3[last 3 digits], with a floor
+    after each product."""
     if not _JET_TABLES:
-        _JET_TABLES.extend([_exp_table([Decimal(i) for i in range(42)]),
-                            _exp_table([Decimal(g) / 1000 for g in range(1000)]),
+        _JET_TABLES.extend([_exp_table([Decimal(j) / 1000 for j in range(22_000)]),
                             _exp_table([Decimal(g) / 10**6 for g in range(1000)]),
                             _exp_table([Decimal(g) / 10**9 for g in range(1000)])])
-    t0, t1, t2, t3 = _JET_TABLES
+    t1, t2, t3 = _JET_TABLES
     x9 = math.floor(x * 10**9)
-    whole, frac = divmod(x9, 10**9)
-    if whole > 41:
-        return 0
-    e = t0[whole]
-    for table, group in ((t1, frac // 10**6), (t2, frac // 10**3 % 1000), (t3, frac % 1000)):
-        e = e * table[group] // 10**18
-    return e
+    e = t1[x9 // 10**6] if x9 // 10**6 < 22_000 else 0
+    e = e * t2[x9 // 10**3 % 1000] // 10**9
+    return e * t3[x9 % 1000] // 10**9
 
 
 def jet_bias(tenor_seconds: int) -> Fraction:
@@ -133,10 +128,19 @@ def jet_bias(tenor_seconds: int) -> Fraction:
     return Fraction(int(v.to_integral_value(rounding=ROUND_FLOOR)), 10**18)
 
 
+def decimals(values) -> int:
+    """The most decimals any of `values` uses (the scale the SQL reads a column at)."""
+    out = 0
+    for v in values:
+        d = Decimal(str(v)).normalize()
+        out = max(out, -d.as_tuple().exponent if d.as_tuple().exponent < 0 else 0)
+    return out
+
+
 def jet(orders: list[Order], start_us: int, offsets_us: list[int],
         tenor_seconds: dict[str, int]):
     """→ ({(side, owner): q_score}, {(market, owner, side): (q_u, samples)}, live), exact:
-    rates and sizes as Fractions, term = floor(size · exp18(x) / 10^9) per order and sample."""
+    rates and sizes as Fractions, term = size · exp9(x) / 10^9 per order and sample."""
     sums: dict[tuple[str, str, str], list[int]] = {}
     live: dict[str, int] = {}
     markets = sorted({o.market for o in orders})
@@ -158,11 +162,11 @@ def jet(orders: list[Order], start_us: int, offsets_us: list[int],
             live[market] = live.get(market, 0) + 1
             for o in book:
                 acc = sums.setdefault((market, o.account, o.side), [0, 0])
-                e18 = jet_exp18(abs(Fraction(o.price) - mid) / mid)
-                acc[0] += math.floor(Fraction(o.size) * e18 / 10**9)
+                e9 = jet_exp9(abs(Fraction(o.price) - mid) / mid)
+                acc[0] += Fraction(o.size) * e9 / 10**9
                 acc[1] += 1  # (order, sample) pairs scored
     scores: dict[tuple[str, str], Fraction] = {}
     for (market, owner, side), (q_u, _) in sums.items():
-        q = Fraction(q_u, 10**9) * jet_bias(tenor_seconds[market])
+        q = q_u * jet_bias(tenor_seconds[market])
         scores[(side, owner)] = scores.get((side, owner), Fraction(0)) + q
     return scores, sums, live

@@ -12,12 +12,14 @@
 -- scored once and weighted by the exact number of sample instants it holds (table
 -- `ob_samples(minute, off_us)`).
 --
--- Exact (issue 15): rates are integers (rate · 10^18) and the mid an exact fraction
--- Mn / Md, so x = |rate − mid| / mid = |R·Md − Mn| / Mn is floored to 10^-9 exactly;
--- exp(−x) is the fixed-point method of distributor/programs/exact.py (EXP_METHOD: four
--- tables $t0 … $t3 of exp values rounded to 18 decimals, multiplied with integer floors);
--- term = floor(size · exp(−x) · 10^9), with size read at the smallest decimal scale that
--- holds every size. No float and no libm touch a term; sums are HUGEINT, exact in any order.
+-- Exact (issue 15), in 64-bit integers: rates and sizes are read at the smallest decimal
+-- scale that holds them exactly ($rate_mul/$rate_div, $size_mul/$size_div; fixed_point.sql)
+-- and the mid is an exact fraction mid_n / mid_d, so x = |rate − mid| / mid =
+-- |R·mid_d − mid_n| / mid_n is floored to 10^-9 by long division; exp(−x) is the fixed-point
+-- method of distributor/programs/exact.py (EXP_METHOD: tables jt_exp1 … jt_exp3 of exp values
+-- rounded to 9 decimals, multiplied with integer floors); term = size · exp(−x), exactly
+-- (units of 10^-(size decimals + 9)). No float and no libm touch a term; sums are HUGEINT,
+-- exact in any order.
 --
 -- DuckDB-only functions (Spark equivalents in brackets): epoch_us [unix_micros],
 -- unnest(range(a, b)) [explode(sequence(a, b - 1))], a // b [a div b],
@@ -26,13 +28,9 @@
 -- Markets and owners are numbered first (integer keys hash faster than text); an
 -- interval is named by one BIGINT key = market number * 2^32 + j.
 --
--- Inputs: jet_orders, ob_samples; $start_us, $end_us, $t0 … $t3. Outputs: jt_q(market,
--- owner, side, q_u, order_samples) and jt_live(market, live_samples).
-
--- include ../_orderbook/fixed_point.sql
-
-SET VARIABLE jt_size_decimals = (SELECT coalesce(max(decimals18(unscaled18(size))), 0)
-                                 FROM jet_orders WHERE size > 0);
+-- Inputs: jet_orders, ob_samples, jt_exp1(j, v), jt_exp2(g, v), jt_exp3(g, v); $start_us,
+-- $end_us and the scale parameters. Outputs: jt_q(market, owner, side, q_u, order_samples)
+-- and jt_live(market, live_samples).
 
 CREATE OR REPLACE TEMP TABLE jt_markets AS
 SELECT market, CAST(row_number() OVER (ORDER BY market) AS BIGINT) AS m
@@ -45,8 +43,8 @@ FROM (SELECT DISTINCT owner FROM jet_orders);
 CREATE OR REPLACE TEMP TABLE jt_orders AS
 WITH o AS (
     SELECT mk.m, ow.k, o.side = 'lend' AS is_lend,
-           unscaled18(o.rate) AS rate,
-           unscaled18(o.size) // pow10(18 - getvariable('jt_size_decimals')) AS size,
+           scaled(o.rate, $rate_mul, $rate_div) AS rate,
+           scaled(o.size, $size_mul, $size_div) AS size,
            greatest(epoch_us(o.valid_from), $start_us) AS t0,
            least(coalesce(epoch_us(o.valid_to), $end_us), $end_us) AS t1
     FROM jet_orders o
@@ -97,24 +95,26 @@ GROUP BY mk.market;
 -- side) without a per-interval group. order_samples counts (order, sample) pairs scored.
 CREATE OR REPLACE TEMP TABLE jt_q AS
 WITH xs AS (
-    SELECT s.key // 4294967296 AS m, s.k, s.is_lend, b.n, s.size,
-           (abs(s.rate * b.mid_d - b.mid_n) * 1000000000) // b.mid_n AS x9  -- floor(x · 10^9)
+    SELECT s.key // 4294967296 AS m, s.k, s.is_lend, b.n, s.size, b.mid_n,
+           abs(s.rate * b.mid_d - b.mid_n) AS num
     FROM jt_span s JOIN jt_book b ON b.key = s.key
-), exps AS (
+), x9s AS (  -- floor(x · 10^9) by long division; x >= 22 is capped (exp rounds to 0 there)
     SELECT m, k, is_lend, n, size,
-           CASE WHEN x9 // 1000000000 > 41 THEN CAST(0 AS HUGEINT) ELSE
-             (((CAST($t0[CAST(x9 // 1000000000 AS INTEGER) + 1] AS HUGEINT)
-                * $t1[CAST(x9 // 1000000 % 1000 AS INTEGER) + 1]) // 1000000000000000000
-               * $t2[CAST(x9 // 1000 % 1000 AS INTEGER) + 1]) // 1000000000000000000
-              * $t3[CAST(x9 % 1000 AS INTEGER) + 1]) // 1000000000000000000 END AS e18
+           least(num // mid_n, 22) * 1000000000
+             + (num % mid_n * 100000 // mid_n) * 10000
+             + (num % mid_n * 100000 % mid_n * 10000) // mid_n AS x9
     FROM xs
-), terms AS (
-    SELECT m, k, is_lend, n,
-           (size * e18) // pow10(getvariable('jt_size_decimals') + 9) AS term_u
-    FROM exps
-), agg AS (
-    SELECT m, k, is_lend, sum(n * term_u) AS q_u, CAST(sum(n) AS BIGINT) AS order_samples
-    FROM terms GROUP BY m, k, is_lend
+), exps AS (
+    SELECT x.m, x.k, x.is_lend, x.n, x.size,
+           (e1.v * e2.v // 1000000000) * e3.v // 1000000000 AS e9
+    FROM x9s x
+    JOIN jt_exp1 e1 ON e1.j = least(x.x9 // 1000000, 22000)
+    JOIN jt_exp2 e2 ON e2.g = x.x9 // 1000 % 1000
+    JOIN jt_exp3 e3 ON e3.g = x.x9 % 1000
+), agg AS (  -- size · exp(−x) exactly: units of 10^-(size decimals + 9)
+    SELECT m, k, is_lend, sum(CAST(size AS HUGEINT) * (n * e9)) AS q_u,
+           CAST(sum(n) AS BIGINT) AS order_samples
+    FROM exps GROUP BY m, k, is_lend
 )
 SELECT mk.market, ow.owner, CASE WHEN a.is_lend THEN 'lend' ELSE 'borrow' END AS side,
        a.q_u, a.order_samples

@@ -7,9 +7,9 @@ Users whose share of their side's total is not above 0.25% (the seed: "exceeding
 removed before shares, compared exactly (D30).
 
 Exact (issue 15): per order and sample the SQL computes size · exp(−|rate − mid|/mid) with
-the fixed-point exp of `distributor/programs/exact.py` and floors it to 10^-9; the tenor
-bias 1 + sqrt(tenor_days)/30 is floored to 18 decimals exactly (an integer square root);
-q_score = Σ markets bias · Σ terms is then an exact decimal (27 places), the stored score.
+the 9-decimal fixed-point exp of `distributor/programs/exact.py`, exactly (no floor after
+it); the tenor bias 1 + sqrt(tenor_days)/30 is floored to 18 decimals exactly (an integer
+square root); q_score = Σ markets bias · Σ terms is an exact decimal, the stored score.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pydantic import Field
 import duckdb
 
 from distributor.programs._orderbook.samples import minutes_in, sample_table, to_us
+from distributor.programs._orderbook.scales import column_scale, scale_params
 from distributor.programs.exact import ONE, SCALE, cached_exp_tables, dec_str, iroot
 from distributor.programs.params import CommonParams, Dec, base_units
 from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec
@@ -34,7 +35,6 @@ from epochdrop.errors import ConfigError, InputError
 
 SQL = Path(__file__).with_name("order_sampling.sql")
 EPOCH_MINUTES = 43_200  # 30 days
-QUANT = 10**9
 SIDES = (("lend", "lender"), ("borrow", "borrower"))
 
 TABLES = (
@@ -101,12 +101,19 @@ def score(con, p: JetParams, epoch: Epoch) -> ScoreResult:
     tenors = _check(con)
     minutes = minutes_in(epoch.start, epoch.end)  # 43,200 for a real epoch
     con.register("ob_samples", sample_table("jet", epoch.index, minutes, p.sample_offset))
-    t0, t1, t2, t3 = cached_exp_tables()
+    for name, table in zip(("jt_exp1", "jt_exp2", "jt_exp3"), cached_exp_tables()):
+        key = "j" if name == "jt_exp1" else "g"
+        con.register(name, pa.table({key: pa.array(range(len(table)), pa.int64()),
+                                     "v": pa.array(table, pa.int64())}))
+    size_scale = column_scale(con, "jet_orders", "size", "size > 0")
+    rate_scale = column_scale(con, "jet_orders", "rate")
     try:
         run_sql_file(con, SQL, {"start_us": to_us(epoch.start), "end_us": to_us(epoch.end),
-                                "t0": t0, "t1": t1, "t2": t2, "t3": t3})
-    except duckdb.OutOfRangeException as exc:
-        raise InputError(f"sizes or rates too large for exact 128-bit scoring ({exc})",
+                                **scale_params("rate", rate_scale),
+                                **scale_params("size", size_scale)})
+    except (duckdb.OutOfRangeException, duckdb.ConversionException) as exc:
+        raise InputError(f"rates with {rate_scale} decimals or sizes with {size_scale} "
+                         f"decimals do not fit exact 64-bit scoring ({exc})",
                          file="jet_orders", field="size") from None
     rows = con.execute("SELECT market, owner, side, q_u, order_samples FROM jt_q "
                        "ORDER BY side, owner, market").fetchall()
@@ -117,7 +124,7 @@ def score(con, p: JetParams, epoch: Epoch) -> ScoreResult:
     for market, owner, side, q_u, samples in rows:
         a = acc.setdefault((side, owner), {"q": Fraction(0), "raw": Fraction(0), "samples": 0,
                                            "markets": 0})
-        raw = Fraction(int(q_u), QUANT)
+        raw = Fraction(int(q_u), 10 ** (size_scale + 9))
         a["q"] += raw * tenor_bias(tenors[market])  # exact: any order gives the same sum
         a["raw"] += raw
         a["samples"] += int(samples)
@@ -140,6 +147,7 @@ def score(con, p: JetParams, epoch: Epoch) -> ScoreResult:
         notes=[f"threshold: a user is paid only above {p.threshold} of the side's total "
                "q_score (strict, exact), applied before shares"],
         extra={"minutes": minutes, "sample_offset": p.sample_offset,
+               "size_decimals": size_scale, "rate_decimals": rate_scale,
                "live_samples": {m: int(v) for m, v in live.items()},
                "tenor_bias": {m: dec_str(tenor_bias(s)) for m, s in sorted(tenors.items())}})
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import csv
 import random
 import shutil
@@ -83,7 +85,7 @@ def test_lp_ineligible_from_previous_epoch(tmp_path):
     s = scores(out)
     assert [s[("BTC-USD", k)]["eligible"] for k in (A, B, C)] == [True, False, False]
     assert s[("BTC-USD", C)]["prev_epoch_maker_volume_usd"] == "400"
-    assert s[("BTC-USD", B)]["removed"] == "ineligible" and s[("BTC-USD", B)]["score"] > 0
+    assert s[("BTC-USD", B)]["removed"] == "ineligible" and Fraction(s[("BTC-USD", B)]["score"]) > 0
     assert paid(out) == {A: EMISSION // 5}  # A alone takes the whole BTC-USD pool
 
 
@@ -147,7 +149,7 @@ def test_lp_epoch_aggregates_skip_sampling(tmp_path):
     m, out = run(tmp_path, [], dydx_lp_epoch=lp, dydx_markets=markets)
     assert m["facts"]["sampling"] == "dydx_lp_epoch"
     s = scores(out)
-    assert s[("BTC-USD", B)]["score"] == pytest.approx(1000 * 0.5 ** 5)
+    assert Fraction(s[("BTC-USD", B)]["score"]) == 1000 * 20160**5   # Q · u^5, exact
     pool = EMISSION // 5  # launch: 3000 · 1 vs 1000 / 32
     assert paid(out)[A] == pool * 96 // 97 and paid(out)[B] == pool * 1 // 97
     with pytest.raises(InputError, match="live_samples"):

@@ -51,20 +51,21 @@ def dydx(orders: list[Order], start_us: int, offsets_us: list[int],
     for t in instants(start_us, offsets_us):
         for market in markets:
             book = [o for o in orders if o.market == market and live_at(o, t)
-                    and o.size * o.price > min_depth[market]]
-            bids = [o.price for o in book if o.side == "BUY"]
-            asks = [o.price for o in book if o.side == "SELL"]
+                    and Fraction(o.size) * Fraction(o.price) > Fraction(str(min_depth[market]))]
+            bids = [Fraction(o.price) for o in book if o.side == "BUY"]
+            asks = [Fraction(o.price) for o in book if o.side == "SELL"]
             if not bids or not asks or max(bids) >= min(asks):
                 continue
             mid = (max(bids) + min(asks)) / 2
             live[market] = live.get(market, 0) + 1
             q: dict[str, list[int]] = {}
             for o in book:
-                spread = abs(o.price - mid) / mid
-                if spread < max_spread[market]:
+                spread = abs(Fraction(o.price) - mid) / mid
+                if spread < Fraction(str(max_spread[market])):
                     side = 0 if o.side == "BUY" else 1
-                    q.setdefault(o.account, [0, 0])[side] += quantise(
-                        o.size * o.price / spread, 1e6)
+                    # exact: each term floored to 10^-6 USD (issue 15)
+                    q.setdefault(o.account, [0, 0])[side] += math.floor(
+                        Fraction(o.size) * Fraction(o.price) / spread * 10**6)
             for maker, (qb, qa) in q.items():
                 acc = out.setdefault((market, maker), [0, 0, 0, 0])
                 acc[0] += qb
@@ -74,24 +75,36 @@ def dydx(orders: list[Order], start_us: int, offsets_us: list[int],
     return out, live
 
 
-def dydx_q_final(version: str, btc_eth: bool, q: float, uptime: float, stk: float,
-                 mv: float) -> float:
-    """The formula table of programs.md §1, written out per version (left to right)."""
-    if version == "launch":
-        return q * uptime ** 5
-    if version == "stk":
-        return q * uptime ** 5 * stk ** 0.5
-    if version == "dip11":
-        return q ** 0.35 * uptime ** 5 * stk ** 0.2 * mv ** 0.45
-    if version == "dip15":
-        if btc_eth:
-            return q ** 0.15 * uptime ** 5 * stk ** 0.05 * mv ** 0.8
-        return q ** 0.35 * uptime ** 5 * stk ** 0.05 * mv ** 0.6
-    if version == "dip19":
-        if btc_eth:
-            return q ** 0.15 * uptime ** 5 * mv ** 0.85
-        return q ** 0.35 * uptime ** 5 * mv ** 0.65
-    raise ValueError(version)
+def _pow(x: Fraction, e: str) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 90
+        return (Decimal(x.numerator) / Decimal(x.denominator)) ** Decimal(e)
+
+
+def dydx_q_final(version: str, btc_eth: bool, q: Fraction, uptime_samples: int,
+                 stk: Fraction, mv: Fraction) -> Fraction:
+    """The formula table of programs.md §1, written out per version: uptime as a sample count
+    (the constant 40,320^-5 divides out of shares), the real powers by Decimal at 90 digits,
+    their product floored to 18 decimals (an exact result such as 0.25^0.5 is kept exact)."""
+    table = {
+        "launch": [(q, "1")], "stk": [(q, "1"), (stk, "0.5")],
+        "dip11": [(q, "0.35"), (stk, "0.2"), (mv, "0.45")],
+        "dip15": [(q, "0.15"), (stk, "0.05"), (mv, "0.8")] if btc_eth else
+                 [(q, "0.35"), (stk, "0.05"), (mv, "0.6")],
+        "dip19": [(q, "0.15"), (mv, "0.85")] if btc_eth else [(q, "0.35"), (mv, "0.65")],
+    }[version]
+    if any(x == 0 for x, _ in table):
+        return Fraction(0)
+    with localcontext() as ctx:
+        ctx.prec = 90
+        v = Decimal(1)
+        for x, e in table:
+            v *= _pow(x, e)
+        scaled = v.scaleb(18)
+        n = scaled.to_integral_value(rounding=ROUND_HALF_EVEN)
+        floor = int(n) if abs(scaled - n) < Decimal("1e-40") else \
+            int(scaled.to_integral_value(rounding=ROUND_FLOOR))
+    return uptime_samples ** 5 * Fraction(floor, 10**18)
 
 
 def _exp_table(args: list[Decimal]) -> list[int]:

@@ -15,7 +15,9 @@
 -- Exact (issue 15), in 64-bit integers: rates and sizes are read at the smallest decimal
 -- scale that holds them exactly ($rate_mul/$rate_div, $size_mul/$size_div; fixed_point.sql)
 -- and the mid is an exact fraction mid_n / mid_d, so x = |rate − mid| / mid =
--- |R·mid_d − mid_n| / mid_n is floored to 10^-9 by long division; exp(−x) is the fixed-point
+-- |R·mid_d − mid_n| / mid_n is floored to 10^-9 (a double estimate corrected by one exact
+-- 128-bit product: DuckDB's 128-bit division is ~20× slower than a float one); exp(−x) is the
+-- fixed-point
 -- method of distributor/programs/exact.py (EXP_METHOD: tables jt_exp1 … jt_exp3 of exp values
 -- rounded to 9 decimals, multiplied with integer floors); term = size · exp(−x), exactly
 -- (units of 10^-(size decimals + 9)). No float and no libm touch a term; sums are HUGEINT,
@@ -75,9 +77,9 @@ WITH tops AS (
     -- mid = mid_n / mid_d exactly: (L + B)/2, L/2 (lend side only) or 2B (borrow side only)
     SELECT key,
            CASE WHEN best_lend IS NOT NULL AND best_borrow IS NOT NULL
-                     THEN best_lend + best_borrow
-                WHEN best_lend IS NOT NULL THEN best_lend
-                ELSE best_borrow * 2 END AS mid_n,
+                     THEN CAST(best_lend AS HUGEINT) + best_borrow
+                WHEN best_lend IS NOT NULL THEN CAST(best_lend AS HUGEINT)
+                ELSE CAST(best_borrow AS HUGEINT) * 2 END AS mid_n,
            CASE WHEN best_lend IS NOT NULL THEN 2 ELSE 1 END AS mid_d
     FROM tops
 )
@@ -94,16 +96,21 @@ GROUP BY mk.market;
 -- n · Σ orders term = Σ orders Σ intervals n · term, aggregated straight to (market, owner,
 -- side) without a per-interval group. order_samples counts (order, sample) pairs scored.
 CREATE OR REPLACE TEMP TABLE jt_q AS
-WITH xs AS (
+WITH xs AS (  -- x · 10^9 = nn / mid_n exactly
     SELECT s.key // 4294967296 AS m, s.k, s.is_lend, b.n, s.size, b.mid_n,
-           abs(s.rate * b.mid_d - b.mid_n) AS num
+           abs(CAST(s.rate AS HUGEINT) * b.mid_d - b.mid_n) * 1000000000 AS nn
     FROM jt_span s JOIN jt_book b ON b.key = s.key
-), x9s AS (  -- floor(x · 10^9) by long division; x >= 22 is capped (exp rounds to 0 there)
-    SELECT m, k, is_lend, n, size,
-           least(num // mid_n, 22) * 1000000000
-             + (num % mid_n * 100000 // mid_n) * 10000
-             + (num % mid_n * 100000 % mid_n * 10000) // mid_n AS x9
+), est AS (   -- a double estimate of floor(nn / mid_n), capped at 22 (exp rounds to 0 there)
+    SELECT m, k, is_lend, n, size, mid_n, nn,
+           CAST(least(floor(CAST(nn AS DOUBLE) / CAST(mid_n AS DOUBLE)), 22000000000)
+                AS BIGINT) AS q0
     FROM xs
+), x9s AS (   -- below the cap the estimate is within one of the floor: one exact correction
+    SELECT m, k, is_lend, n, size,
+           CASE WHEN q0 >= 22000000000 THEN q0
+                WHEN nn - q0 * mid_n >= mid_n THEN q0 + 1
+                WHEN nn - q0 * mid_n < 0 THEN q0 - 1 ELSE q0 END AS x9
+    FROM est
 ), exps AS (
     SELECT x.m, x.k, x.is_lend, x.n, x.size,
            (e1.v * e2.v // 1000000000) * e3.v // 1000000000 AS e9

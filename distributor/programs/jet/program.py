@@ -100,7 +100,8 @@ def tenor_bias(tenor_seconds: int) -> Fraction:
 def score(con, p: JetParams, epoch: Epoch) -> ScoreResult:
     tenors = _check(con)
     minutes = minutes_in(epoch.start, epoch.end)  # 43,200 for a real epoch
-    con.register("ob_samples", sample_table("jet", epoch.index, minutes, p.sample_offset))
+    con.register("ob_samples", sample_table("jet", epoch.index, minutes, p.sample_offset,
+                                            to_us(epoch.start)))
     for name, table in zip(("jt_exp1", "jt_exp2", "jt_exp3"), cached_exp_tables()):
         key = "j" if name == "jt_exp1" else "g"
         con.register(name, pa.table({key: pa.array(range(len(table)), pa.int64()),
@@ -109,6 +110,7 @@ def score(con, p: JetParams, epoch: Epoch) -> ScoreResult:
     rate_scale = column_scale(con, "jet_orders", "rate")
     try:
         run_sql_file(con, SQL, {"start_us": to_us(epoch.start), "end_us": to_us(epoch.end),
+                                "valid_samples": minutes,
                                 **scale_params("rate", rate_scale),
                                 **scale_params("size", size_scale)})
     except (duckdb.OutOfRangeException, duckdb.ConversionException) as exc:

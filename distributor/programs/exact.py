@@ -13,9 +13,10 @@ same digits:
   the result is the exact floor of the real value, not an approximation of it.
 - exp(−x) per order and sample (Jet), which must run in SQL, in 64-bit integers (DuckDB's
   128-bit division is ~20× slower than a float exp, so HUGEINT is kept out of the per-row
-  path): `EXP_METHOD` below — x floored to 10^-9, split into floor(x·10^3) and two 3-digit
-  groups, and the matching entries of three tables multiplied in 9-digit fixed point,
-  flooring after each product. Table entries are exp(−v) rounded half-even to 9 decimals
+  path): `EXP_METHOD` below — x floored to 10^-9 and split into its integer part i, its next
+  three decimals g and the rest r < 10^-3; exp(−i) and exp(−g/10^3) from two tables,
+  exp(−r) from the series 1 − r + r²/2 − r³/6 (the next term is below 5·10^-14), all in
+  9-digit fixed point, flooring after each product. Table entries are exp(−v) rounded half-even to 9 decimals
   (Decimal.exp is correctly rounded; each entry is checked to sit well clear of a rounding
   tie, so any correct computation gives the same table).
 """
@@ -30,13 +31,14 @@ SCALE = 18                      # decimals of the fixed-point roots below
 ONE = 10**SCALE
 EXP_DECIMALS = 9                # exp(−x) is a 9-decimal fixed-point integer (fits int64 products)
 EXP_ONE = 10**EXP_DECIMALS
-EXP_MILLI_MAX = 22_000          # exp(−22) < 0.5 · 10^-9: floor(x·10^3) ≥ 22,000 gives 0
+EXP_INT_MAX = 21                # exp(−22) < 0.5 · 10^-9: integer parts above 21 give 0
 
 EXP_METHOD = (
-    "exp(−x) in 9-decimal fixed point: X = floor(x·10^9); j = min(X div 10^6, 22000); "
-    "E = T1[j]; E = (E · T2[(X div 10^3) mod 1000]) div 10^9; E = (E · T3[X mod 1000]) div "
-    "10^9, where T1[j] = exp(−j/10^3) (T1[22000] = 0), T2[g] = exp(−g/10^6), "
-    "T3[g] = exp(−g/10^9), each rounded half-even to 9 decimals and stored × 10^9")
+    "exp(−x) in 9-decimal fixed point: X = floor(x·10^9); i = min(X div 10^9, 22); "
+    "g = (X div 10^6) mod 1000; R = X mod 10^6; S = 10^9 − R + (R·R) div (2·10^9) − "
+    "(R·R·R) div (6·10^18); E = (((T0[i] · T1[g]) div 10^9) · S) div 10^9, where "
+    "T0[i] = exp(−i) (T0[22] = 0) and T1[g] = exp(−g/10^3), rounded half-even to 9 decimals "
+    "and stored × 10^9")
 
 
 def iroot(n: int, k: int) -> int:
@@ -117,9 +119,9 @@ def dec_str(x: Fraction | Decimal | int) -> str:
 
 
 def exp_tables() -> list[list[int]]:
-    """[T1 (0..22000), T2, T3 (0..999)] of EXP_METHOD, as integers × 10^9."""
-    t1 = _table([Decimal(j).scaleb(-3) for j in range(EXP_MILLI_MAX)]) + [0]
-    return [t1] + [_table([Decimal(g).scaleb(-3 * k) for g in range(1000)]) for k in (2, 3)]
+    """[T0 (0..22), T1 (0..999)] of EXP_METHOD, as integers × 10^9."""
+    t0 = _table([Decimal(i) for i in range(EXP_INT_MAX + 1)]) + [0]
+    return [t0, _table([Decimal(g).scaleb(-3) for g in range(1000)])]
 
 
 _TABLES: list[list[int]] | None = None
@@ -149,8 +151,9 @@ def _table(args: list[Decimal]) -> list[int]:
 
 def exp_neg_fixed(x: Fraction) -> int:
     """EXP_METHOD in Python (one value): exp(−x) × 10^9 as the SQL computes it."""
-    t1, t2, t3 = cached_exp_tables()
+    t0, t1 = cached_exp_tables()
     big = x.numerator * 10**9 // x.denominator
-    e = t1[min(big // 10**6, EXP_MILLI_MAX)]
-    e = e * t2[big // 10**3 % 1000] // EXP_ONE
-    return e * t3[big % 1000] // EXP_ONE
+    r = big % 10**6
+    series = EXP_ONE - r + r * r // (2 * EXP_ONE) - r * r * r // (6 * EXP_ONE**2)
+    e = t0[min(big // 10**9, EXP_INT_MAX + 1)] * t1[big // 10**6 % 1000] // EXP_ONE
+    return e * series // EXP_ONE

@@ -120,17 +120,18 @@ _JET_TABLES: list = []
 
 def jet_exp9(x: Fraction) -> int:
     """exp(−x) · 10^9 by the documented method, written out on its own: x floored to 10^-9;
-    T1[floor(x·10^3)] (0 from 22 on), then T2[next 3 digits], T3[last 3 digits], with a floor
-    after each product."""
+    exp(−integer part) (0 from 22 on) and exp(−next three decimals) from tables, the rest
+    r < 10^-3 by 1 − r + r²/2 − r³/6, in 9-decimal fixed point with a floor after each step."""
     if not _JET_TABLES:
-        _JET_TABLES.extend([_exp_table([Decimal(j) / 1000 for j in range(22_000)]),
-                            _exp_table([Decimal(g) / 10**6 for g in range(1000)]),
-                            _exp_table([Decimal(g) / 10**9 for g in range(1000)])])
-    t1, t2, t3 = _JET_TABLES
+        _JET_TABLES.extend([_exp_table([Decimal(i) for i in range(22)]) + [0],
+                            _exp_table([Decimal(g) / 1000 for g in range(1000)])])
+    t0, t1 = _JET_TABLES
     x9 = math.floor(x * 10**9)
-    e = t1[x9 // 10**6] if x9 // 10**6 < 22_000 else 0
-    e = e * t2[x9 // 10**3 % 1000] // 10**9
-    return e * t3[x9 % 1000] // 10**9
+    r = x9 % 10**6
+    series = 10**9 - r + math.floor(Fraction(r * r, 2 * 10**9)) \
+        - math.floor(Fraction(r**3, 6 * 10**18))
+    e = t0[min(x9 // 10**9, 22)] * t1[x9 // 10**6 % 1000] // 10**9
+    return e * series // 10**9
 
 
 def jet_bias(tenor_seconds: int) -> Fraction:

@@ -102,10 +102,9 @@ def score(con, p: JetParams, epoch: Epoch) -> ScoreResult:
     minutes = minutes_in(epoch.start, epoch.end)  # 43,200 for a real epoch
     con.register("ob_samples", sample_table("jet", epoch.index, minutes, p.sample_offset,
                                             to_us(epoch.start)))
-    for name, table in zip(("jt_exp1", "jt_exp2", "jt_exp3"), cached_exp_tables()):
-        key = "j" if name == "jt_exp1" else "g"
-        con.register(name, pa.table({key: pa.array(range(len(table)), pa.int64()),
-                                     "v": pa.array(table, pa.int64())}))
+    for k, table in enumerate(cached_exp_tables()):
+        con.register(f"jt_exp{k}", pa.table({"g": pa.array(range(len(table)), pa.int64()),
+                                             "v": pa.array(table, pa.int64())}))
     size_scale = column_scale(con, "jet_orders", "size", "size > 0")
     rate_scale = column_scale(con, "jet_orders", "rate")
     try:

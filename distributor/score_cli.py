@@ -24,7 +24,9 @@ def score(
 ) -> None:
     """Score one epoch of a program and write scores, rewards and a manifest."""
     from distributor.runner import prepare, score_epoch
+    from epochdrop.fsio import check_out
 
+    check_out(out)   # D28: refuse a folder that is not ours before any work
     if dry:
         _plan(prepare(program, epoch, config), data, out)
         return

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from pipeline.stages import kv_table, out
 from epochdrop.errors import UserError
+from epochdrop.fsio import check_out
 from epochdrop.runreport import RunReport, runs_dir_for_output
 
 err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -65,6 +66,7 @@ def run(
 
     # Config, params, epoch and missing tables fail here: exit 2, nothing written.
     job = plan(config, epoch, data=data, out=out_dir)
+    check_out(job.out)   # D28: refuse a folder that is not ours before any work
     check_inputs_present(job)
     args = {"config": str(config), "epoch": epoch, "data": data, "out": out_dir, "force": force}
     with nothing_left_on_user_error(job.out), \
@@ -114,6 +116,8 @@ def whatif(
 ) -> None:
     """Run the epoch under each option and compare who gets what (table + plots)."""
     from pipeline.whatif import whatif as do_whatif
+
+    check_out(out_dir)   # D28: refuse a folder that is not ours before any work
 
     args = {"program": program, "config": str(config), "vary": vary, "out": out_dir,
             "epoch": epoch, "data": data}

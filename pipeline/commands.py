@@ -58,6 +58,7 @@ def run(
     data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables (default: [sources] data, else data/store)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: [sources] output / <epoch>)."),
     force: bool = typer.Option(False, "--force", help="Rebuild even when the folder is up to date."),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Write the epoch even when its window holds no input row (the manifest says \"empty\": true)."),
 ) -> None:
     """Run one program epoch end to end: index, score, allocate, tree, report."""
     from pipeline.run import plan, run_epoch
@@ -71,7 +72,8 @@ def run(
     args = {"config": str(config), "epoch": epoch, "data": data, "out": out_dir, "force": force}
     with nothing_left_on_user_error(job.out), \
             RunReport(runs_dir_for_output(job.out), "run", args) as report:
-        o = run_epoch(config, epoch, data=data, out=out_dir, force=force)
+        o = run_epoch(config, epoch, data=data, out=out_dir, force=force,
+                      allow_empty=allow_empty)
         m = o.manifest
         report.done({"out": str(o.job.out), "root": m.get("root"), "fresh": o.fresh})
     rows = [("program", m["program"]), ("epoch", m["epoch"]["label"]),

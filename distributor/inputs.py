@@ -108,6 +108,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, tables: tuple[TableSpec, ...],
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
     entries = []
+    loaded: dict[str, tuple] = {}
     for spec in tables:
         found = find_sources(spec.name, data, chain)
         if found is None:
@@ -121,11 +122,36 @@ def load_inputs(con: duckdb.DuckDBPyConnection, tables: tuple[TableSpec, ...],
             continue
         kind, files, source = found
         rows = _load_table(con, spec, kind, files, source)
+        loaded[spec.name] = (spec, kind, files)
         entries.append({"table": spec.name, "rows": rows,
                         "content_sha256": content_sha256(con, spec.name),
                         "files": [{"name": f.relative_to(data).as_posix(),
                                    "sha256": sha256_file(f)} for f in files]})
+    for spec, kind, files in loaded.values():
+        _check_refs(con, spec, kind, files)
     return entries
+
+
+def _check_refs(con, spec: TableSpec, kind: str, files: list[Path]) -> None:
+    """Each `spec.refs` column's values must be among the referenced table's (loaded)."""
+    src = f"_shaped_{spec.name}"
+    if not con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = ?",
+                       [src]).fetchall()[0][0]:
+        src = f"_src_{spec.name}"
+    have = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {_q(src)}").fetchall()}
+    for col, target in spec.refs.items():
+        table, tcol = target.split(".", 1)
+        if col not in have:
+            continue
+        c = _q(col)
+        bad = (f"{c} IS NOT NULL AND lower(CAST({c} AS VARCHAR)) NOT IN (SELECT "
+               f"lower(CAST({_q(tcol)} AS VARCHAR)) FROM {_q(table)} WHERE {_q(tcol)} IS NOT NULL)")
+        found = _first_bad(con, src, col, bad, kind, files,
+                           "filename" in have and "file_row_number" in have)
+        if found is not None:
+            value, file, row = found
+            raise InputError(f"{value!r} is not a {tcol} of {table} (no {table} row names it; "
+                             "a mistyped or truncated value?)", file=file, row=row, field=col)
 
 
 def content_sha256(con: duckdb.DuckDBPyConnection, table: str) -> str:

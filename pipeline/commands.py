@@ -16,7 +16,7 @@ from rich.console import Console
 
 from pipeline.stages import kv_table, out
 from epochdrop.errors import UserError
-from epochdrop.fsio import check_out
+from epochdrop.fsio import check_out, check_store
 from epochdrop.runreport import RunReport, runs_dir_for_output
 
 err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -161,8 +161,9 @@ def index_config(
     if not s.rpc:
         raise UserError(f"{config}: [sources] rpc is not set: nothing to index from")
     st = store or cfg.resolve(s.data) or Path("data/store")
+    check_store(st)
     done = index_store(cfg.program, s.rpc, st, dict(s.contracts), s.from_block, s.to_block,
-                       s.confirmations)
+                       s.confirmations, chain=s.chain_id)
     err.print(f"indexed {', '.join(done['datasets'])} for {cfg.program} on chain "
               f"{done['chain_id']}, blocks {done['from_block']}–{done['to_block']} → {st}",
               markup=False, highlight=False)

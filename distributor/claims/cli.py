@@ -43,6 +43,9 @@ def serve(
     contracts = _contracts(contract)
     if contracts and not rpc:
         raise UserError("--contract needs --rpc to read claimed amounts")
+    if rpc:
+        from epochdrop.urls import check_url
+        check_url(rpc, "--rpc")
     cors = [] if cors_origin == ["none"] else list(cors_origin)
     run(folders, host=host, port=port, workers=workers, cors=cors, rpc=rpc,
         contracts=contracts, index_dir=index_dir)

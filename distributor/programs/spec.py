@@ -44,6 +44,9 @@ class TableSpec:
     # they start. Checked wherever the table comes from (store, CSV/Parquet folder).
     checks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     intervals: tuple[tuple[str, str], ...] = ()
+    # column → "table.column" whose values it must be among (case-insensitive), e.g. every
+    # swapped pool has coins: a truncated address is then blamed on the row that holds it
+    refs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

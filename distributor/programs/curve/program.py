@@ -95,6 +95,7 @@ PROGRAM = ProgramSpec(
         TableSpec("curve_swaps", {"time": "time", "pool": "str", "sold_id": "n",
                                   "tokens_sold": "int"},
                   optional={"tx_hash": "str", "log_index": "n", "event": "str"},
+                  refs={"pool": "curve_coins.pool"},
                   checks={"sold_id": (">=0",),
                           "tokens_sold": (">=0",)}),
         TableSpec("curve_coins", {"pool": "str", "i": "n", "decimals": "n"},

@@ -95,6 +95,10 @@ def verify(
     """Rebuild an epoch from public inputs and compare root, totals, accounts, inputs, files."""
     from pipeline.verify import verify as do_verify
 
+    if rpc is not None and rpc != "embedded":
+        from epochdrop.urls import check_url
+        check_url(rpc, "--rpc")
+
     args = {"folder": str(folder), "data": data, "rpc": rpc, "config": config}
     with RunReport(runs_dir_for_output(folder), "verify", args) as report:
         diff, m, stages = do_verify(folder, data=data, rpc=rpc, config=config)

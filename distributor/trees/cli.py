@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from epochdrop.errors import FailureError
+from epochdrop.fsio import check_out
 from epochdrop.progress import progress
 from epochdrop.runreport import RunReport, runs_dir_for_output
 
@@ -43,6 +44,7 @@ def build_cmd(
     with progress(transient=True) as bar:
         task = bar.add_task("tree build", total=3)
         phase = lambda what: bar.update(task, description=what, advance=0 if what.startswith("reading") else 1)  # noqa: E731
+        check_out(out)   # D28: refuse a folder that is not ours before any work
         built, prev = build_tree(input, opts, phase)  # validates everything before any file is made
         with RunReport(runs_dir_for_output(out), "tree build",
                        {"input": str(input), "out": str(out), **vars(opts)}) as report:

@@ -46,7 +46,9 @@ def render(manifest: dict[str, Any], rewards: pa.Table, scores: pa.Table | None 
                                               rewards.column("amount").to_pylist())}
     declared = [sections.render(s, m, scores, token, decl) for s in decl.sections]
     kinds = {s.kind for s in decl.sections}
-    parts = [_head(program, epoch, m, token), _summary(m, paid, token), _top(paid, scores, token),
+    what = next((s.what for s in decl.sections if s.kind == "pools"), "pool")
+    parts = [_head(program, epoch, m, token), _summary(m, paid, token),
+             _top(paid, scores, token, what),
              *declared, _distribution(paid, token), _components(paid, scores, token, decl),
              _previous(paid, previous, previous_label, token), _removed(m, scores),
              "" if "capped" in kinds else _capped(m, scores, token, decl),
@@ -150,7 +152,7 @@ def _by_account(scores: pa.Table | None) -> dict[str, list[dict]]:
     return out
 
 
-def _top(paid: dict[str, int], scores: pa.Table | None, token: Token) -> str:
+def _top(paid: dict[str, int], scores: pa.Table | None, token: Token, what: str) -> str:
     total = sum(paid.values()) or 1
     top = sorted(paid.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_FIRST]
     by = _by_account(scores)
@@ -162,7 +164,7 @@ def _top(paid: dict[str, int], scores: pa.Table | None, token: Token) -> str:
         row = [i, short(acct), amount(amt, token), f"{amt / total:.2%}"]
         if multi:
             row.append(Html(", ".join(label(p) for p in pools)) if len(pools) <= 2
-                       else f"{len(pools)} pools")
+                       else f"{len(pools)} {what}s")
         rows.append(row)
     header = ["#", "account", "payout", "share"] + (["paid in"] if multi else [])
     n = sum(1 for v in paid.values() if v > 0)

@@ -17,8 +17,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from distributor.report.style import (PALETTE, data_uri, figure, integer_ticks, legend_outside,
-                                      wrap_label)
+from distributor.report.style import (PALETTE, amount_ticks, data_uri, figure, integer_ticks,
+                                      legend_outside, wrap_label)
 
 
 def gini(amounts: Sequence[int]) -> Fraction:
@@ -45,6 +45,8 @@ def histogram(units: Sequence[float], token: str) -> str | None:
         ax.set_xscale("log")
     ax.hist(vals, bins=bins, color=PALETTE[0], edgecolor="white")
     integer_ticks(ax.yaxis)
+    if not isinstance(bins, np.ndarray):
+        amount_ticks(ax.xaxis)
     ax.set_xlabel(f"payout ({token})")
     ax.set_ylabel("accounts")
     ax.set_title("Payout distribution")
@@ -85,6 +87,8 @@ def bars(values: Mapping[str, float], title: str, ylabel: str, count: bool = Fal
     ax.set_ylabel(ylabel)
     if count:
         integer_ticks(ax.yaxis)
+    else:
+        amount_ticks(ax.yaxis)
     if len(items) > 6:
         ax.tick_params(axis="x", rotation=60)
         for t in ax.get_xticklabels():
@@ -105,6 +109,7 @@ def change(previous: Mapping[str, float], current: Mapping[str, float], token: s
     ax.barh([wrap_label(a) for a, _ in items], [d for _, d in items],
             color=[PALETTE[3] if d >= 0 else PALETTE[1] for _, d in items])
     ax.axvline(0, color="black", linewidth=0.6)
+    amount_ticks(ax.xaxis)
     ax.set_xlabel(f"change vs previous epoch ({token})")
     ax.set_title("Largest changes")
     return data_uri(fig)
@@ -128,6 +133,7 @@ def grouped_bars(groups: Sequence[str], series: Mapping[str, Sequence[float]], t
                   ha="right" if rotate else "center")
     ax.set_title(title)
     ax.set_ylabel(ylabel)
+    amount_ticks(ax.yaxis)
     legend_outside(ax, below=False)
     return data_uri(fig)
 

@@ -53,6 +53,21 @@ def integer_ticks(axis) -> None:
     axis.set_major_locator(MaxNLocator(integer=True))
 
 
+def amount_ticks(axis) -> None:
+    """Token amounts on an axis: `250k`, `1.5M` (short enough never to collide), not 1e6."""
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(v: float, _pos: int) -> str:
+        a = abs(v)
+        for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if a >= div:
+                return f"{v / div:,.4g}{suffix}"
+        return f"{v:,.4g}"
+
+    axis.set_major_formatter(FuncFormatter(fmt))
+    axis.set_major_locator(MaxNLocator(nbins=6))
+
+
 def legend_outside(ax, below: bool = False) -> None:
     """Legend beside the axes (or under them), never over bars or lines."""
     if not ax.get_legend_handles_labels()[0]:

@@ -69,7 +69,7 @@ def page(program: str, epoch: str, opts: list, sections: list[dict[str, Any]]) -
     body = [f"<h1>What if — {esc(program)} epoch {esc(epoch)}</h1>",
             "<p>Each option is the config with the listed parameters replaced, scored and "
             "allocated exactly as <code>epochdrop run</code> would.</p>",
-            html_table(["option", "paid", "of budget", "accounts paid"],
+            html_table(["option", "paid", "budget", "accounts paid"],
                        [(o.label, amount(o.fields["totals"]["allocated"], tok),
                          amount(o.fields["totals"]["budget"], tok),
                          sum(1 for v in o.amounts.values() if v > 0)) for o in opts],

@@ -103,7 +103,7 @@ def _head(program: str, epoch: str, m: dict, token: Token) -> str:
     t = _tree(m)
     scheme = t.get("scheme") or "none"
     sub = " · ".join(x for x in (window_text(m.get("epoch")), f"tree {scheme}",
-                                 f"expires {t.get('expiry')}" if t.get("expiry") else "") if x)
+                                 f"expires {_when(t.get('expiry'))}" if t.get("expiry") else "") if x)
     root = t.get("root")
     root_line = (f"<p>root {full_hash(root)}</p>" if root
                  else "<p>root — (no tree: this program's scheme is none; payouts are in "

@@ -30,12 +30,12 @@ th{background:#f3f3f3;font-weight:600}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
 .root{word-break:break-all}
-[data-copy]{cursor:copy;border-bottom:1px dotted #999}
+[data-copy]{cursor:copy;border-bottom:1px dotted #999}code.h{white-space:nowrap}
 .kv td:first-child{color:#555;white-space:nowrap}.muted{color:#666}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(190px,1fr));gap:8px;margin:8px 0 4px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:8px;margin:8px 0 4px}
 .card{background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px 10px;min-width:0}
-.card b{display:block;font-size:18px;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
-.card span{color:#555;font-size:13px}
+.card>b{display:block;font-size:18px;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
+.card>span{display:block;color:#555;font-size:13px}
 .figs{display:flex;flex-wrap:wrap;gap:12px}
 .fig{overflow-x:auto;max-width:100%;min-width:0}.fig img{max-width:none;background:#fff;border:1px solid #ddd;display:block}
 #img-status{font-size:13px;color:#777}
@@ -88,7 +88,7 @@ def short(value: Any, keep: int = 6) -> Html:
     if len(s) <= 2 * keep + 6:
         return Html(f"<code>{esc(s)}</code>")
     head = keep + (2 if s.startswith("0x") else 0)
-    return Html(f"<code title='{esc(s)}' data-copy='{esc(s)}'>{esc(s[:head])}…"
+    return Html(f"<code class=h title='{esc(s)}' data-copy='{esc(s)}'>{esc(s[:head])}…"
                 f"{esc(s[-4:])}</code>")
 
 

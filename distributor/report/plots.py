@@ -37,7 +37,7 @@ def histogram(units: Sequence[float], token: str) -> str | None:
     vals = [u for u in units if u > 0]
     if len(vals) < 2:
         return None
-    fig, ax = figure(5.4, 3.2)
+    fig, ax = figure(3.7, 2.9)     # 355 CSS px: whole on a 390 px phone
     lo, hi = min(vals), max(vals)
     bins: int | np.ndarray = min(30, max(5, len(vals)))
     if lo > 0 and hi / lo > 100:
@@ -60,7 +60,7 @@ def lorenz(amounts: Sequence[int]) -> tuple[str | None, Fraction]:
     total = sum(xs)
     if len(xs) < 2 or not total:
         return None, g
-    fig, ax = figure(4.6, 3.4)
+    fig, ax = figure(3.7, 3.3)
     cum, acc = [0.0], 0
     for x in xs:
         acc += x
@@ -105,7 +105,7 @@ def change(previous: Mapping[str, float], current: Mapping[str, float], token: s
              if kv[1]][:top][::-1]
     if not items:
         return None
-    fig, ax = figure(5.6, max(2.4, 0.26 * len(items) + 1.1))
+    fig, ax = figure(3.7, max(2.4, 0.26 * len(items) + 1.1))
     ax.barh([wrap_label(a) for a, _ in items], [d for _, d in items],
             color=[PALETTE[3] if d >= 0 else PALETTE[1] for _, d in items])
     ax.axvline(0, color="black", linewidth=0.6)

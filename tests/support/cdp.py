@@ -45,8 +45,9 @@ class Browser:
         with connect(f"ws://127.0.0.1:{self.port}{port_file.read_text().split()[1]}",
                      max_size=None) as b:
             target = self._call(b, "Target.createTarget", {"url": "about:blank"})["targetId"]
-        self._ws = connect(f"ws://127.0.0.1:{self.port}/devtools/page/{target}", max_size=None,
-                           open_timeout=30)
+        self._conn = connect(f"ws://127.0.0.1:{self.port}/devtools/page/{target}",
+                             max_size=None, open_timeout=30)
+        self._ws = self._conn.__enter__()
         self.call("Page.enable")
 
     def _call(self, ws, method: str, params: dict | None = None, timeout: float = 120) -> Any:
@@ -96,9 +97,9 @@ class Browser:
         return png
 
     def close(self) -> None:
-        ws = getattr(self, "_ws", None)
-        if ws is not None:
-            ws.close()
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            conn.__exit__(None, None, None)
         if self._proc.poll() is None:
             self._proc.terminate()
             try:

@@ -72,7 +72,7 @@ def lorenz(amounts: Sequence[int]) -> tuple[str | None, Fraction]:
     ax.set_xlabel("share of accounts (smallest first)")
     ax.set_ylabel("share of payouts")
     ax.set_title(f"Lorenz curve — Gini {float(g):.3f}")
-    legend_outside(ax, below=True)
+    legend_outside(ax)
     return data_uri(fig), g
 
 
@@ -118,7 +118,7 @@ def change(previous: Mapping[str, float], current: Mapping[str, float], token: s
 def grouped_bars(groups: Sequence[str], series: Mapping[str, Sequence[float]], title: str,
                  ylabel: str) -> str | None:
     """Options side by side for each group: the what-if comparison of who gets what.
-    The legend (one entry per option) sits under the axes. None when every value is 0."""
+    The legend (one entry per option) sits under the figure. None when every value is 0."""
     if not groups or not any(v for vals in series.values() for v in vals):
         return None
     n = max(1, len(series))
@@ -134,7 +134,7 @@ def grouped_bars(groups: Sequence[str], series: Mapping[str, Sequence[float]], t
     ax.set_title(title)
     ax.set_ylabel(ylabel)
     amount_ticks(ax.yaxis)
-    legend_outside(ax, below=False)
+    legend_outside(ax)
     return data_uri(fig)
 
 

@@ -5,7 +5,7 @@ Rules (issue 17, from screenshots of the demo's pages at 1280 px and on a phone)
   half their pixel size (`<img width=W/2>`), so one matplotlib point is one CSS point and a
   10 pt tick label reads as 10 pt; pages never shrink a figure (it scrolls in its own box);
 - counts get integer ticks (no "0.2 accounts"); a count axis starts at 0;
-- legends sit outside the data (right of the axes, or below when wide);
+- legends sit outside the data, under the figure on the left (in view on a phone);
 - nothing is cut: `bbox_inches="tight"` with a pad, and long category labels are wrapped,
   not shortened to "utiliz…aily";
 - a chart with nothing to say is not drawn: callers get `None` and show one sentence instead
@@ -44,8 +44,8 @@ PALETTE = ["#3366cc", "#dc3912", "#ff9900", "#109618", "#990099", "#0099c6", "#d
 
 def figure(width_in: float, height_in: float):
     """A new figure and axes in the house style (sizes in inches = 96 CSS px each)."""
-    with plt.rc_context(RC):
-        return plt.subplots(figsize=(width_in, height_in), dpi=DPI)
+    with plt.rc_context(RC):   # constrained layout: room for legends outside the axes
+        return plt.subplots(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
 
 
 def integer_ticks(axis) -> None:
@@ -68,14 +68,14 @@ def amount_ticks(axis) -> None:
     axis.set_major_locator(MaxNLocator(nbins=6))
 
 
-def legend_outside(ax, below: bool = False) -> None:
-    """Legend beside the axes (or under them), never over bars or lines."""
-    if not ax.get_legend_handles_labels()[0]:
+def legend_outside(ax) -> None:
+    """The legend under the figure, left-aligned, never over bars or lines; left-aligned so
+    that on a phone, where a wide figure scrolls in its box, it is in view without scrolling."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
         return
-    if below:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, frameon=False)
-    else:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.figure.legend(handles, labels, loc="outside lower left", frameon=False,
+                     ncols=len(labels) if len(labels) <= 3 else 2)
 
 
 def wrap_label(label: str, width: int = 12) -> str:

@@ -34,14 +34,14 @@ def score(
     with RunReport(runs_dir_for_output(out), "score", args) as report:
         m = score_epoch(program, data, epoch, out, config=config, threads=threads,
                         report=report)
-        report.done({"accounts": m["accounts"], "total_amount": m["total_amount"]})
-    t = m["totals"]
-    typer.echo(f"{program} epoch {m['epoch']['label']} "
-               f"[{m['epoch']['start']} → {m['epoch']['end']}): "
-               f"{m['accounts']} accounts paid {t['allocated']} of {t['budget']} base units "
-               f"{m['token']} (dust {t['dust']}, unpaid {t['unpaid']}, "
-               f"unallocated {t['unallocated']}) → {out}")
-    for note in m["notes"]:
+        report.done({"accounts": m.scoring.accounts, "allocated": m.scoring.allocated})
+    t = m.scoring
+    typer.echo(f"{program} epoch {m.epoch.label} "
+               f"[{m.epoch.start} → {m.epoch.end}): "
+               f"{t.accounts} accounts paid {t.allocated} of {t.budget} base units "
+               f"{m.token.symbol} (dust {t.dust}, unpaid {t.unpaid}, "
+               f"unallocated {t.unallocated}) → {out}")
+    for note in t.notes:
         typer.echo(f"note: {note}")
 
 

@@ -43,12 +43,10 @@ def nothing_left_on_user_error(out: Path) -> Iterator[None]:
         raise
 
 
-def _amount(m: dict, key: str = "allocated") -> str:
-    from distributor.report.html import fmt_units
+def _amount(m, key: str = "allocated") -> str:
+    from epochdrop.units import format_amount
 
-    decimals = int((m.get("params") or {}).get("decimals", 0) or 0)
-    value = (m.get("totals") or {}).get(key, m.get("total_amount", "0"))
-    return f"{fmt_units(int(value), decimals)} {m.get('token', '')}"
+    return format_amount(int(getattr(m.scoring, key)), m.token.decimals, m.token.symbol)
 
 
 def run(
@@ -71,13 +69,13 @@ def run(
             RunReport(runs_dir_for_output(job.out), "run", args) as report:
         o = run_epoch(config, epoch, data=data, out=out_dir, force=force)
         m = o.manifest
-        report.done({"out": str(o.job.out), "root": m.get("root"), "fresh": o.fresh})
-    rows = [("program", m["program"]), ("epoch", m["epoch"]["label"]),
-            ("window", f"{m['epoch']['start']} → {m['epoch']['end']}"),
-            ("accounts", str(m.get("accounts"))), ("paid", _amount(m)),
-            ("budget", _amount(m, "budget")), ("dust / unpaid", f"{m['totals']['dust']} / "
-                                                                f"{m['totals']['unpaid']} base units"),
-            ("scheme", str(m.get("scheme"))), ("root", str(m.get("root") or "— (no tree)")),
+        report.done({"out": str(o.job.out), "root": m.root, "fresh": o.fresh})
+    rows = [("program", m.program), ("epoch", m.epoch.label),
+            ("window", f"{m.epoch.start} → {m.epoch.end}"),
+            ("accounts", str(m.scoring.accounts)), ("paid", _amount(m)),
+            ("budget", _amount(m, "budget")), ("dust / unpaid", f"{m.scoring.dust} / "
+                                                                f"{m.scoring.unpaid} base units"),
+            ("scheme", m.scheme or "none"), ("root", m.root or f"— ({m.tree_note})"),
             ("output", str(o.job.out)), ("stages", o.stages.timing())]
     out.print(kv_table("up to date: nothing to do" if not o.fresh else "epoch written", rows))
 
@@ -87,19 +85,27 @@ def verify(
     data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables to rebuild from (default: data/store); with --rpc, where off-chain tables come from."),
     rpc: Optional[str] = typer.Option(None, "--rpc", help="Re-index the manifest's chain sources from this RPC into a scratch store."),
     config: Optional[Path] = typer.Option(None, "--config", help="The agreed config: rebuild with its params and name any that differ."),
+    contract: Optional[str] = typer.Option(None, "--contract", help="CumulativeMerkleDistributor address: compare its root (read at --rpc) with the folder's and the rebuild's."),
 ) -> None:
     """Rebuild an epoch from public inputs and compare root, totals, accounts, inputs, files."""
-    from pipeline.verify import verify as do_verify
+    from pipeline.verify import verify as do_verify, verify_deployed
 
-    args = {"folder": str(folder), "data": data, "rpc": rpc, "config": config}
+    args = {"folder": str(folder), "data": data, "rpc": rpc, "config": config,
+            "contract": contract}
+    if contract is not None and rpc is None:
+        raise UserError("--contract needs --rpc: the URL of the chain the distributor is on")
     with RunReport(runs_dir_for_output(folder), "verify", args) as report:
-        diff, m, stages = do_verify(folder, data=data, rpc=rpc, config=config)
+        if contract is not None:
+            diff, m, stages = verify_deployed(folder, contract=contract, rpc=rpc, data=data,
+                                              config=config)
+        else:
+            diff, m, stages = do_verify(folder, data=data, rpc=rpc, config=config)
         (report.done if diff.ok else report.failed)({"lines": diff.lines()})
     for line in diff.lines():
         out.print(line, markup=False)
-    label = m["epoch"]["label"] if isinstance(m.get("epoch"), dict) else m.get("epoch")
     verdict = "OK: identical" if diff.ok else "MISMATCH"
-    out.print(f"{verdict} — {m.get('program')} epoch {label} ({stages.timing()})", markup=False)
+    timing = f" ({stages.timing()})" if stages is not None else ""
+    out.print(f"{verdict} — {m.program or 'tree'} epoch {m.label}{timing}", markup=False)
     if not diff.ok:
         raise typer.Exit(1)
 

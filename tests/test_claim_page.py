@@ -21,7 +21,7 @@ from tests.support import chromium
 from tests.support.claimsfx import Serve, run_cli, shared_folder, tree_build, write_claims_csv
 
 pytestmark = pytest.mark.xdist_group("claim_page")
-TOKEN = "0x00000000000000000000000000000000000000aA"
+TOKEN = "0x00000000000000000000000000000000000000AA"  # EIP-55
 
 
 def browse(url: str, *extra: str) -> str:

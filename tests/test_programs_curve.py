@@ -59,7 +59,7 @@ def test_seed_example_to_the_cent(tmp_path, mode):
     assert sum(rewards(tmp_path / "out").values()) <= 76600 * CRV
     u = {r["account"]: r["score"] for r in scores(tmp_path / "out")}
     assert u == {"0xA": 0.1, "0xB": 0.35, "0xC": 2.0}
-    assert m["params"]["utilization"] == mode
+    assert m.params["utilization"] == mode
 
 
 def test_the_two_u_definitions_differ_as_hand_computed(tmp_path):
@@ -90,15 +90,15 @@ def test_pool_with_zero_volume_and_pool_without_liquidity(tmp_path):
     rows = {r["account"]: r for r in scores(tmp_path / "out")}
     assert rows["0xIdle"]["score"] == 0.0 and rows["0xIdle"]["amount"] == "0"
     assert rows["0xDry"]["eligible"] is False and rows["0xDry"]["removed"] == "ineligible"
-    assert any("zero liquidity" in n and "0xDry" in n for n in m["notes"])
+    assert any("zero liquidity" in n and "0xDry" in n for n in m.scoring.notes)
 
 
 def test_all_utilizations_zero_allocate_nothing(tmp_path):
     make_week(tmp_path / "in", {"0xA": ([1000] * 7, [0] * 7), "0xB": ([500] * 7, [0] * 7)})
     m = score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out")
     assert rewards(tmp_path / "out") == {}
-    assert m["notes"][0] == "all scores zero → nothing allocated"
-    assert m["totals"]["unallocated"] == str(76600 * CRV) and m["totals"]["allocated"] == "0"
+    assert m.scoring.notes[0] == "all scores zero → nothing allocated"
+    assert m.scoring.unallocated == str(76600 * CRV) and m.scoring.allocated == "0"
 
 
 def test_whitelist_and_swaps_outside_the_week(tmp_path):
@@ -225,4 +225,4 @@ def test_underlying_swaps_use_the_underlying_coins_decimals(tmp_path):
     # without underlying rows the pool's own decimals are used, and the manifest says so
     write_table(folder, "curve_coins", ["pool", "i", "decimals"], [("0xL", 0, 8), ("0xL", 1, 8)])
     m = score_epoch("curve", folder, "2020-10-01", tmp_path / "out2")
-    assert any("7 TokenExchangeUnderlying" in n for n in m["notes"])
+    assert any("7 TokenExchangeUnderlying" in n for n in m.scoring.notes)

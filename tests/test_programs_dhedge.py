@@ -47,9 +47,9 @@ def test_cap_min_raw_max_100_vdht_over_denominator(tmp_path, denominator, expect
     cfg = write_config(tmp_path / "c.toml", "dhedge", denominator=denominator)
     m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out", config=cfg)
     assert rewards(tmp_path / "out") == expected
-    t = m["totals"]
-    assert t["budget"] == str(5000 * DHT)
-    assert int(t["allocated"]) + int(t["unpaid"]) + int(t["dust"]) == 5000 * DHT
+    t = m.scoring
+    assert t.budget == str(5000 * DHT)
+    assert int(t.allocated) + int(t.unpaid) + int(t.dust) == 5000 * DHT
     raw = {r["account"]: int(r["raw_reward"]) for r in scores(tmp_path / "out")}
     assert raw == {"0xAlice": 500 * DHT, "0xBob": 1000 * DHT, "0xCarol": 3450 * DHT,
                    "0xDave": 50 * DHT}
@@ -64,8 +64,8 @@ def test_redistribute_water_fills_until_the_cap_binds_for_everyone(tmp_path):
     m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out", config=cfg)
     assert rewards(tmp_path / "out") == {"0xAlice": 100 * DHT, "0xBob": 2000 * DHT,
                                          "0xCarol": 500 * DHT, "0xDave": 100 * DHT}
-    assert m["totals"]["unpaid"] == str(2300 * DHT)
-    assert m["pools"][0]["capped"] == ["0xAlice", "0xBob", "0xCarol", "0xDave"]
+    assert m.scoring.unpaid == str(2300 * DHT)
+    assert m.scoring.pools[0].capped == ["0xAlice", "0xBob", "0xCarol", "0xDave"]
 
 
 def test_redistribute_with_room_pays_the_whole_pot(tmp_path):
@@ -78,7 +78,7 @@ def test_redistribute_with_room_pays_the_whole_pot(tmp_path):
     m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out", config=cfg)
     assert rewards(tmp_path / "out") == {"0xAlice": 100 * DHT, "0xBob": 4300 * DHT,
                                          "0xCarol": 500 * DHT, "0xDave": 100 * DHT}
-    assert m["totals"]["allocated"] == str(5000 * DHT)
+    assert m.scoring.allocated == str(5000 * DHT)
 
 
 @pytest.mark.parametrize("vdht_at, cap", [
@@ -109,7 +109,7 @@ def test_daily_pro_rata_over_eligible_pools(tmp_path):
     write_inputs(tmp_path / "in", values, vdht, eligible)
     m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out")
     assert rewards(tmp_path / "out") == {"0xAlice": 6250 * DHT, "0xBob": 3750 * DHT}
-    assert m["facts"]["days_paid"] == 2
+    assert m.scoring.facts["days_paid"] == 2
 
 
 def test_four_week_periods(tmp_path):
@@ -120,7 +120,7 @@ def test_four_week_periods(tmp_path):
                        free_allowance=1000000)
     m = score_epoch("dhedge", tmp_path / "in", "2", tmp_path / "out", config=cfg)
     # epoch 2 = [2022-01-06 + 56 days, + 28) = [2022-03-03, 2022-03-31)
-    assert (m["epoch"]["start"], m["epoch"]["end"]) == ("2022-03-03T00:00:00Z",
+    assert (m.epoch.start, m.epoch.end) == ("2022-03-03T00:00:00Z",
                                                         "2022-03-31T00:00:00Z")
     assert rewards(tmp_path / "out") == {"0xIn": 10000 * DHT}
 
@@ -129,8 +129,8 @@ def test_no_eligible_value_allocates_nothing(tmp_path):
     write_inputs(tmp_path / "in", VALUES, VDHT, eligible=[("2022-03-01", "0xother")])
     m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out")
     assert rewards(tmp_path / "out") == {}
-    assert m["totals"]["allocated"] == "0"
-    assert "all scores zero → nothing allocated" in m["notes"]
+    assert m.scoring.allocated == "0"
+    assert "all scores zero → nothing allocated" in m.scoring.notes
 
 
 @pytest.mark.parametrize("params, epoch, match", [
@@ -215,4 +215,4 @@ def test_matches_a_plain_reference(tmp_path_factory, month, denominator, excess)
     got = rewards(folder / "out")
     for inv in set(want) | set(got):
         assert abs(Fraction(got.get(inv, 0), DHT) - want.get(inv, 0)) < Fraction(1, 10**6), inv
-    assert int(m["totals"]["allocated"]) <= int(m["totals"]["budget"])
+    assert int(m.scoring.allocated) <= int(m.scoring.budget)

@@ -102,7 +102,7 @@ def test_threshold_per_side_before_shares(tmp_path):
     assert s[("lender", "T")]["removed"] == "below threshold"
     assert s[("lender", "A")]["amount"] == str(1_368_377 * 10**9)  # A alone: the whole pool
     assert s[("borrower", "T")]["amount"] == str(1_368_377 * 10**9 // 2)
-    assert m["totals"]["budget"] == str(2 * 1_368_377 * 10**9)
+    assert m.scoring.budget == str(2 * 1_368_377 * 10**9)
 
 
 def test_no_liquidity_nothing_allocated(tmp_path):
@@ -110,7 +110,7 @@ def test_no_liquidity_nothing_allocated(tmp_path):
     write_csv(data, "jet_orders", COLS, [])
     write_csv(data, "jet_markets", ["market", "tenor_seconds"], [["M", 604_800]])
     m = score_epoch("jet", data, "0", tmp_path / "out")
-    assert m["notes"][0] == "all scores zero → nothing allocated"
+    assert m.scoring.notes[0] == "all scores zero → nothing allocated"
     assert pq.read_table(tmp_path / "out/rewards.parquet").num_rows == 0
 
 

@@ -43,9 +43,9 @@ def test_hand_checked_scores_and_strict_threshold(tmp_path):
     assert s["W"]["votes_counted"] == 1
     assert s["X"]["score"] == pytest.approx(1000.000000001 ** (1 / 3) / 19, rel=1e-11)
     assert "Y" not in s  # every vote below the threshold: no score at all
-    assert m["facts"]["votes_below_min_weight"] == 2
+    assert m.scoring.facts["votes_below_min_weight"] == 2
     budget = 3_600_000 * 10**9
-    assert m["totals"]["budget"] == str(budget)
+    assert m.scoring.budget == str(budget)
     total = sum(r["score"] for r in s.values())
     assert int(s["V"]["amount"]) == pytest.approx(budget * s["V"]["score"] / total, rel=1e-9)
 

@@ -23,7 +23,7 @@ from eth_utils import is_address, to_checksum_address
 from distributor.claims.chain import abi as _abi_file, connect, redact_url, send_signed
 from distributor.claims.keys import Signer
 from epochdrop.errors import FailureError, UserError
-from epochdrop.manifest import read_manifest
+from epochdrop.folder import read_manifest
 
 SCHEMES = {"packed": 0, "oz": 1}  # CumulativeMerkleDistributor.LeafFormat
 TOKEN_HINT = ("add a [token] section to the program's config (address = \"0x…\", symbol = "
@@ -72,28 +72,18 @@ class EpochFacts:
 
 
 def epoch_facts(folder: Path) -> EpochFacts:
-    """Read the manifest; today's flat `tree build` shape and the sectioned one alike."""
+    """What publish reads of the folder's manifest (epochdrop/folder), `run` and `tree
+    build` folders alike."""
     m = read_manifest(folder)
-    tree = m.get("tree") if isinstance(m.get("tree"), dict) else m
-    token = m.get("token")
-    tok = token if isinstance(token, dict) else {"address": token, "symbol": m.get("symbol"),
-                                                 "decimals": m.get("decimals"),
-                                                 "chain_id": m.get("chain_id")}
-    dist = m.get("distributor") if isinstance(m.get("distributor"), dict) else {}
-    epoch = m.get("epoch")
-    label = str(epoch.get("label") if isinstance(epoch, dict) else (epoch or Path(folder).name))
-    prev = tree.get("previous") or (m.get("cumulative") if isinstance(m.get("cumulative"), dict)
-                                    else None) or {}
-    cumulative = tree.get("cumulative")
+    tree, token = m.tree, m.token
     return EpochFacts(
-        label=label, root=tree.get("root"), scheme=tree.get("scheme"),
-        leaf=tree.get("leaf") or tree.get("leaf_encoding"),
-        total=int(tree.get("total") or 0),
-        cumulative=bool(cumulative if isinstance(cumulative, bool) else prev),
-        previous_root=prev.get("root"), expiry=tree.get("expiry"),
-        token=tok.get("address"), symbol=tok.get("symbol"), decimals=tok.get("decimals"),
-        chain_id=(dist.get("chain_id") or tok.get("chain_id") or m.get("chain_id")),
-        distributor=dist.get("address"))
+        label=m.label, root=m.root, scheme=m.scheme, leaf=tree.leaf if tree else None,
+        total=int(tree.total) if tree else 0, cumulative=bool(tree and tree.cumulative),
+        previous_root=tree.previous_root if tree else None,
+        expiry=tree.expiry if tree else None,
+        token=token.address if token else None, symbol=token.symbol if token else None,
+        decimals=token.decimals if token else None, chain_id=m.chain_id,
+        distributor=m.distributor.address if m.distributor else None)
 
 
 @dataclass
@@ -127,8 +117,8 @@ def make_plan(folder: Path, contract: str | None, rpc: str, *, signer: Signer | 
     """Run every check and build the unsigned transaction; raises UserError on any problem."""
     f = epoch_facts(folder)
     if f.root is None:
-        raise UserError(f"{folder}: this epoch has no Merkle tree (its program's scheme is "
-                        "`none`); there is no root to publish")
+        raise UserError(f"{folder}: epoch {f.label} has no Merkle tree (its program's scheme "
+                        "is `none`, or nobody was paid); there is no root to publish")
     if f.scheme not in SCHEMES or (f.leaf or ["address", "uint256"]) != ["address", "uint256"]:
         raise UserError(f"{folder}: scheme {f.scheme} ({f.leaf}) cannot be paid "
                         "by CumulativeMerkleDistributor; build with --scheme packed or oz")

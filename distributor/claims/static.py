@@ -22,10 +22,10 @@ from pathlib import Path
 from distributor.claims import render
 from distributor.claims.epochs import load_catalog
 from epochdrop.errors import UserError
-from epochdrop.fsio import atomic_dir, sha256_file
+from epochdrop.folder.proofs import SHARDS, shard_files
+from epochdrop.fsio import atomic_dir
 
 PAGE = Path(__file__).resolve().parent / "page" / "index.html"
-SHARDS = "proofs"
 
 
 def _safe(name: str) -> str:
@@ -50,19 +50,12 @@ def export_static(folders: list[Path], out: Path) -> dict:
             pdir = tmp / _safe(program)
             for ep in eps:
                 edir = pdir / _safe(ep.epoch)
-                src = ep.folder / SHARDS
-                if not (src / "index.json").is_file():
-                    raise UserError(f"{ep.folder}: no {SHARDS}/ shards; rebuild it with "
-                                    "`epochdrop tree build`")
-                expected = ep.manifest.get("outputs") or {}
-                (edir / SHARDS).mkdir(parents=True)
-                for f in sorted(src.iterdir()):
-                    rel = f"{SHARDS}/{f.name}"
-                    if rel in expected and sha256_file(f) != expected[rel]:
-                        raise UserError(f"{ep.folder / rel}: does not match its manifest's "
-                                        "sha256; the folder was changed")
-                    shutil.copyfile(f, edir / SHARDS / f.name)
-                    files += 1
+                edir.mkdir(parents=True)
+                if ep.has_tree:  # an epoch without a tree is listed, with no shards
+                    (edir / SHARDS).mkdir()
+                    for rel, f in shard_files(ep.folder, ep.manifest):  # sha256 checked
+                        shutil.copyfile(f, edir / rel)
+                        files += 1
                 (edir / "index.json").write_bytes(render.dumps(ep.info()))
             (pdir / "index.json").write_bytes(render.dumps(
                 {"format": "epochdrop-program-v1", "program": program,

@@ -75,8 +75,9 @@ def render(manifest: dict[str, Any], rewards: pa.Table, scores: pa.Table | None 
     ep = manifest.get("epoch", "?")
     epoch = str(ep.get("label") if isinstance(ep, dict) else ep)
     params = manifest.get("params") or {}
-    decimals = int(params.get("decimals", manifest.get("decimals", 0)) or 0)
-    token = TOKENS.get(program, "units")
+    tok = manifest.get("token") or {}  # the manifest's token section (epochdrop/folder)
+    decimals = int(tok.get("decimals") or params.get("decimals", 0) or 0)
+    token = tok.get("symbol") or TOKENS.get(program, "units")
     paid = {str(a): to_int(x) for a, x in zip(rewards.column("account").to_pylist(),
                                               rewards.column("amount").to_pylist())}
     parts = [_head(program, epoch, manifest), _params(params), _inputs(manifest),
@@ -109,12 +110,14 @@ def html_table(header: Iterable[str], rows: Iterable[Iterable[Any]], numeric: se
 
 def _head(program: str, epoch: str, m: dict) -> str:
     ep = m.get("epoch")
+    tree = m.get("tree") or {}
     window = f"{ep.get('start')} → {ep.get('end')} (end exclusive)" if isinstance(ep, dict) else ""
     rows = [("program", program), ("epoch", epoch), ("window", window),
-            ("scheme", m.get("scheme", "")), ("root", m.get("root") or "— (no tree)"),
-            ("expiry", m.get("expiry") or "—"),
+            ("scheme", tree.get("scheme", "none")),
+            ("root", tree.get("root") or f"— ({m.get('tree_note') or 'no tree'})"),
+            ("expiry", tree.get("expiry") or "—"),
             ("tool version", m.get("tool_version") or __version__)]
-    notes = "".join(f"<li>{esc(n)}</li>" for n in m.get("notes") or [])
+    notes = "".join(f"<li>{esc(n)}</li>" for n in (m.get("scoring") or {}).get("notes") or [])
     return (f"<h1>{esc(program)} — epoch {esc(epoch)}</h1>" + html_table(["", ""], rows, cls="kv")
             + (f"<ul class=muted>{notes}</ul>" if notes else ""))
 
@@ -145,7 +148,8 @@ def _inputs(m: dict) -> str:
 
 
 def _totals(m: dict, paid: dict[str, int], decimals: int, token: str) -> str:
-    totals = m.get("totals") or {}
+    totals = {k: v for k, v in (m.get("scoring") or {}).items()
+              if k in ("budget", "allocated", "dust", "unpaid", "unallocated")}
     rows = [(k, fmt_units(to_int(v), decimals) + f" {token}" if _is_amount_key(k) else v)
             for k, v in sorted(totals.items())]
     rows.append(("accounts paid", sum(1 for v in paid.values() if v > 0)))
@@ -154,7 +158,7 @@ def _totals(m: dict, paid: dict[str, int], decimals: int, token: str) -> str:
 
 
 def _pools(m: dict, decimals: int, token: str) -> str:
-    pools = m.get("pools") or []
+    pools = (m.get("scoring") or {}).get("pools") or []
     if len(pools) <= 1 and not any(p.get("removed") or p.get("capped") for p in pools):
         return ""
     rows = [(p.get("pool") or "(all)", fmt_units(to_int(p.get("budget")), decimals),
@@ -265,7 +269,7 @@ def _removed(m: dict, scores: pa.Table | None) -> str:
         for r in scores.to_pylist():
             rows_by[(str(r.get("pool", "")), str(r["account"]))] = r
     removed, capped = [], []
-    for p in m.get("pools") or []:
+    for p in (m.get("scoring") or {}).get("pools") or []:
         pool = p.get("pool", "")
         for acct, why in sorted((p.get("removed") or {}).items()):
             removed.append((pool or "(all)", acct, why, _cell(rows_by.get((pool, acct), {}).get("score"))))

@@ -20,7 +20,7 @@ def _contracts(pairs: list[str]) -> dict[str, str]:
     for p in pairs:
         program, sep, addr = p.partition("=")
         if not sep or not program or not is_address(addr):
-            raise UserError(f"--contract {p!r}: use PROGRAM=0xADDRESS")
+            raise UserError(f"--contract {p.removeprefix('*=')!r}: use PROGRAM=0xADDRESS")
         out[program] = to_checksum_address(addr)
     return out
 
@@ -169,14 +169,25 @@ def publish(
 def export_static_cmd(
     folders: List[Path] = typer.Argument(..., help="Output folders, or folders holding them."),
     out: Path = typer.Option(..., "--out", help="Site folder to write (replaced atomically)."),
+    contract: List[str] = typer.Option([], help="The distributor the page claims through: "
+                                       "ADDRESS (one program) or PROGRAM=ADDRESS; default: "
+                                       "the manifest's [distributor]."),
+    rpc: Optional[str] = typer.Option(None, help="Public read-only JSON-RPC URL the page reads "
+                                      "claimed amounts from when no wallet is connected "
+                                      "(written into the site)."),
 ) -> None:
     """Write the proof shards, per-epoch index.json and the claim page as a static site."""
+    from distributor.claims.chain import redact_url
     from distributor.claims.static import export_static
     from epochdrop.runreport import RunReport, runs_dir_for_output
 
+    contracts = _contracts([c if "=" in c else f"*={c}" for c in contract])
     with RunReport(runs_dir_for_output(out), "export-static",
-                   {"folders": [str(f) for f in folders], "out": str(out)}) as report:
-        done = export_static(folders, out)
+                   {"folders": [str(f) for f in folders], "out": str(out),
+                    "contract": contract, "rpc": redact_url(rpc) if rpc else None}) as report:
+        done = export_static(folders, out, contracts=contracts, rpc=rpc)
         report.done(done)
     typer.echo(f"{done['epochs']} epoch(s) of {done['programs']} program(s), "
-               f"{done['shard_files']} shard files -> {out} (open index.html?static=.)")
+               f"{done['shard_files']} shard files -> {out}")
+    typer.echo(f"serve it over HTTP (browsers refuse fetch() on file:// pages), e.g. "
+               f"python3 -m http.server 8000 --bind 127.0.0.1 --directory {out}")

@@ -225,8 +225,9 @@ def describe(plan: Plan) -> list[str]:
     via = f" through Safe {plan.safe}" if plan.safe else ""
     return ([f"check  {c}" for c in plan.checks] + [f"note   {n}" for n in plan.notes] + [
         f"tx     setMerkleRoot({plan.root}, expiry={plan.expiry}){via}",
-        f"       to {tx['to']} from {tx['from']} chain {tx['chainId']} nonce {tx['nonce']} "
-        f"gas {tx['gas']} " + " ".join(f"{k} {v}" for k, v in fees.items()),
+        f"       to {tx['to']} from {tx['from']} chain {tx['chainId']} "
+        + ("" if plan.safe else f"nonce {tx['nonce']} ")  # a Safe's own nonce is set at execution
+        + f"gas {tx['gas']} " + " ".join(f"{k} {v}" for k, v in fees.items()),
         f"       data {tx['data']}"])
 
 

@@ -115,9 +115,10 @@ def test_j2_static_claim_page(demo, tmp_path):
         for program, label in (("dhedge", "2024-01"), ("dydx", "1")):
             folder = labels[(program, label)]
             m = json.loads((folder / "manifest.json").read_text())
-            account, amount = first_reward(folder)
+            account, paid = first_reward(folder)
             want = proofs_row(folder, account)
-            assert int(want["amount"]) == amount
+            amount = int(want["amount"])  # a cumulative tree (dydx) holds the all-time total
+            assert amount == paid if not m["tree"]["cumulative"] else amount >= paid
             dom = browse(f"{url}/index.html?program={program}&epoch={label}&account={account}",
                          "--dump-dom")
             assert field(dom, "error") == ""

@@ -43,7 +43,7 @@ class Signer:
 
     def sign_typed(self, full_message: dict) -> bytes:
         """65-byte r‖s‖v signature of an EIP-712 message (v = 27/28, as Safe expects)."""
-        from eth_account.messages import encode_typed_data
+        from eth_account.messages import encode_typed_data  # eth-account loads only to sign
 
         try:
             return bytes(self._account.sign_message(encode_typed_data(full_message=full_message)).signature)

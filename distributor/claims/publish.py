@@ -20,6 +20,7 @@ from pathlib import Path
 
 from eth_utils import is_address, to_checksum_address
 
+from distributor.claims import safe as safe_tx
 from distributor.claims.chain import abi as _abi_file, connect, redact_url, send_signed
 from distributor.claims.keys import Signer
 from epochdrop.errors import FailureError, UserError
@@ -251,10 +252,8 @@ def send(plan: Plan, signer: Signer, w3, *, timeout: float = 120) -> dict:
 def safe_batch(plan: Plan, w3) -> dict:
     """The plan's call as a Safe Transaction Builder batch (safe.py); `createdAt` is the
     chain's latest block time, so one plan writes the same bytes."""
-    from distributor.claims import safe
-
     created = int(w3.eth.get_block("latest")["timestamp"]) * 1000
-    return safe.batch(chain_id=plan.chain_id, safe=plan.safe, to=plan.contract,
+    return safe_tx.batch(chain_id=plan.chain_id, safe=plan.safe, to=plan.contract,
                       contract_abi=_abi("CumulativeMerkleDistributor.json"),
                       method="setMerkleRoot", args=[bytes.fromhex(plan.root[2:]), plan.expiry],
                       created_at_ms=created, name=f"epochdrop publish {plan.facts.label}",

@@ -22,11 +22,13 @@ import json
 from pathlib import Path
 
 from eth_abi import encode
+from eth_account.messages import encode_typed_data
 from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 
 from distributor.claims.chain import abi, send_signed
 from distributor.claims.keys import Signer
 from epochdrop.errors import FailureError, UserError
+from epochdrop.fsio import atomic_write_json
 
 BATCH_VERSION = "1.0"
 TX_BUILDER_VERSION = "1.16.5"
@@ -93,8 +95,6 @@ def batch(*, chain_id: int, safe: str, to: str, contract_abi: list, method: str,
 
 
 def write_batch(path: Path, data: dict) -> None:
-    from epochdrop.fsio import atomic_write_json  # the one atomic JSON writer
-
     atomic_write_json(Path(path), data)
 
 
@@ -153,8 +153,6 @@ def execute(w3, safe: str, data: dict, source: str, owners: list[Signer],
             executor: Signer) -> dict:
     """Sign the batch's one call with `owners` (at least the Safe's threshold) and have
     `executor` send `execTransaction`; returns the receipt's facts."""
-    from eth_account.messages import encode_typed_data
-
     safe = to_checksum_address(safe)
     contract = w3.eth.contract(address=safe, abi=abi("safe.json"))
     try:

@@ -343,3 +343,39 @@ def test_publish_through_a_2_of_3_safe(chain, tmp_path):
         c = srv.get(f"/v1/programs/s/epochs/1/claims/{a}").json()
     mined(node, dist.functions.claim(a, int(c["amount"]), c["root"], c["proof"]), node.accounts[1])
     assert token.functions.balanceOf(a).call() == int(c["amount"])
+
+
+def test_batch_checksum_matches_the_tx_builder_rule():
+    """The batch checksum, computed in node with npm keccak256 by the Transaction Builder's
+    own rule (safe-react-apps apps/tx-builder/src/lib/checksum.ts: sorted keys listed, then
+    values; meta.name null), equals the Python port's."""
+    import subprocess
+
+    from distributor.claims import safe as safe_tx
+
+    abi = json.loads((REPO / "contracts_abi/CumulativeMerkleDistributor.json").read_text())
+    data = safe_tx.batch(chain_id=10, safe="0x" + "ab" * 20, to="0x" + "cd" * 20,
+                         contract_abi=abi, method="setMerkleRoot",
+                         args=[bytes(range(32)), 1767225600], created_at_ms=1700000000000,
+                         name="epochdrop publish 2024-01", description="root for “2024-01” ✓")
+    script = """
+const keccak256 = require("keccak256");
+const rep = (_, v) => (v === undefined ? null : v);
+function ser(j) {
+  if (Array.isArray(j)) return `[${j.map(ser).join(",")}]`;
+  if (typeof j === "object" && j !== null) {
+    const keys = Object.keys(j).sort();
+    let acc = `{${JSON.stringify(keys, rep)}`;
+    for (const k of keys) acc += `${ser(j[k])},`;
+    return `${acc}}`;
+  }
+  return `${JSON.stringify(j, rep)}`;
+}
+const b = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const {checksum, ...meta} = b.meta;
+process.stdout.write("0x" + keccak256(ser({...b, meta: {...meta, name: null}})).toString("hex"));
+"""
+    got = subprocess.run(["node", "-e", script], input=json.dumps(data), capture_output=True,
+                         text=True, check=True, cwd=REPO).stdout
+    assert got == data["meta"]["checksum"]
+    assert safe_tx.calls(data, "batch")[0][2].hex().startswith("3c4440cf")  # setMerkleRoot

@@ -14,6 +14,7 @@ page target, then `evaluate` JavaScript and `wait_for` conditions.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import subprocess
@@ -50,8 +51,9 @@ class Browser:
         port = int(active.read_text().split()[0])
         pages = [t for t in httpx.get(f"http://127.0.0.1:{port}/json/list").json()
                  if t["type"] == "page"]
-        self.ws = connect(pages[0]["webSocketDebuggerUrl"], max_size=None,
-                          open_timeout=self.timeout)
+        self._stack = contextlib.ExitStack()  # websockets wants connect() as a context manager
+        self.ws = self._stack.enter_context(connect(pages[0]["webSocketDebuggerUrl"],
+                                                    max_size=None, open_timeout=self.timeout))
         self.send("Page.enable")
         self.send("Runtime.enable")
         return self
@@ -98,9 +100,9 @@ class Browser:
         return self.evaluate(f"document.getElementById({json.dumps(ident)}).textContent")
 
     def __exit__(self, *exc) -> None:
-        ws = getattr(self, "ws", None)
-        if ws is not None:
-            ws.close()
+        stack = getattr(self, "_stack", None)
+        if stack is not None:
+            stack.close()
         if self.proc is not None:
             self.proc.terminate()
             try:

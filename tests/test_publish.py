@@ -74,7 +74,7 @@ def test_publish_claim_cumulative_and_refusals(chain):
     rows = write_claims_csv(base / "e1.csv", 300, seed=1, max_amount=10**6)
     e1 = tree_build(base / "e1.csv", base / "out" / "drop" / "1", "packed", chain_id=31337,
                     token=token.address, decimals=18, program="drop", epoch="1")
-    m1 = json.loads((e1 / "manifest.json").read_text())
+    m1 = json.loads((e1 / "manifest.json").read_text())["tree"]
 
     # Underfunded first: refused before any transaction.
     before = state(node, dist)
@@ -110,7 +110,7 @@ def test_publish_claim_cumulative_and_refusals(chain):
                            accounts=[a for a, _ in rows[:100]])
     e2 = tree_build(base / "e2.csv", base / "out" / "drop" / "2", "packed", chain_id=31337,
                     token=token.address, decimals=18, previous=e1, program="drop", epoch="2")
-    m2 = json.loads((e2 / "manifest.json").read_text())
+    m2 = json.loads((e2 / "manifest.json").read_text())["tree"]
 
     with Serve(base / "out", extra=("--rpc", node.url, "--contract", f"drop={dist.address}")) as srv:
         claimer = node.accounts[1]
@@ -304,7 +304,7 @@ def test_publish_through_a_2_of_3_safe(chain, tmp_path):
     rows = write_claims_csv(tmp_path / "s.csv", 40, seed=21, max_amount=10**6)
     folder = tree_build(tmp_path / "s.csv", tmp_path / "out" / "s" / "1", "packed",
                         chain_id=31337, token=token.address, decimals=18, program="s", epoch="1")
-    man = json.loads((folder / "manifest.json").read_text())
+    man = json.loads((folder / "manifest.json").read_text())["tree"]
     mint(node, token, address, int(man["total"]))
     batch = tmp_path / "batch.json"
 

@@ -186,3 +186,33 @@ def load_config(path: str | Path, program: str | None = None) -> ConfigFile:
         token=None if token is None else validate_section(TokenConfig, token, str(path), "token"),
         distributor=None if dist is None else validate_section(DistributorConfig, dist,
                                                                str(path), "distributor"))
+
+
+def manifest_token(cfg: Any, symbol: str | None, decimals: int | None):
+    """The manifest's `token` section (epochdrop/folder) from a config's `[token]` (or a
+    RunConfig: anything with `.token`, `.chain_id`, `.path`): the program's symbol and
+    `[params] decimals` are the defaults; the chain id comes from `[token]` or `[sources]`.
+    `[token] decimals` must agree with `[params] decimals`, which scales every amount."""
+    from epochdrop.folder import Token
+
+    t = cfg.token
+    if t is not None and t.decimals is not None and decimals is not None \
+            and t.decimals != decimals:
+        raise ConfigError(f"{cfg.path}: token.decimals {t.decimals} differs from params.decimals "
+                          f"{decimals}; amounts are scaled with params.decimals, so set them equal")
+    return Token(address=t.address if t else None,
+                 symbol=(t.symbol if t and t.symbol else None) or symbol or None,
+                 decimals=decimals if decimals is not None else (t.decimals if t else None),
+                 chain_id=cfg.chain_id)
+
+
+def manifest_distributor(cfg: Any):
+    """The manifest's `distributor` section from `[distributor]` (chain: its own, else the
+    token's)."""
+    from epochdrop.folder import Distributor
+
+    d = cfg.distributor
+    if d is None:
+        return None
+    return Distributor(address=d.address,
+                       chain_id=d.chain_id if d.chain_id is not None else cfg.chain_id)

@@ -30,6 +30,7 @@ from pipeline import epochs, tree_step
 from pipeline.config import RunConfig, load_run_config
 from pipeline.stages import Stages
 from epochdrop import __version__
+from epochdrop.config import manifest_distributor, manifest_token
 from epochdrop.errors import ConfigError, UserError
 from epochdrop.fsio import atomic_dir, recover_dir, sha256_file
 from epochdrop.folder import (MANIFEST, Distributor, Manifest, Token, read_manifest,
@@ -81,22 +82,9 @@ def plan(config: str | Path, epoch: str | None = None, *, data: str | Path | Non
 def publish_sections(cfg: RunConfig, prep: runner.Prepared
                      ) -> tuple[Token, Distributor | None]:
     """The manifest's `token` and `distributor` from `[token]` / `[distributor]`, with the
-    program's token symbol and `[params] decimals` as defaults and the chain id from
-    `[sources] chain_id` when `[token]` names none (docs/design.md §3)."""
-    decimals = getattr(prep.params, "decimals", None)
-    t = cfg.token
-    if t is not None and t.decimals is not None and decimals is not None \
-            and t.decimals != decimals:
-        raise ConfigError(f"{cfg.path}: token.decimals {t.decimals} differs from params.decimals "
-                          f"{decimals}; amounts are scaled with params.decimals, so set them equal")
-    token = Token(address=t.address if t else None,
-                  symbol=(t.symbol if t and t.symbol else None) or prep.spec.token or None,
-                  decimals=decimals if decimals is not None else (t.decimals if t else None),
-                  chain_id=cfg.chain_id)
-    d = cfg.distributor
-    dist = None if d is None else Distributor(
-        address=d.address, chain_id=d.chain_id if d.chain_id is not None else cfg.chain_id)
-    return token, dist
+    program's token symbol and `[params] decimals` as defaults (docs/design.md §3)."""
+    return (manifest_token(cfg, prep.spec.token, getattr(prep.params, "decimals", None)),
+            manifest_distributor(cfg))
 
 
 def check_inputs_present(job: Job) -> None:

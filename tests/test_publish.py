@@ -21,6 +21,7 @@ from web3 import Web3
 from tests.support.claimsfx import Serve, run_cli, tree_build, write_claims_csv
 from tests.support.evm import REPO, Anvil, compile_contracts, deploy
 from tests.support.safefx import deploy_safe
+from tests.trees_support import tree_of
 
 pytestmark = pytest.mark.xdist_group("publish")
 
@@ -74,7 +75,7 @@ def test_publish_claim_cumulative_and_refusals(chain):
     rows = write_claims_csv(base / "e1.csv", 300, seed=1, max_amount=10**6)
     e1 = tree_build(base / "e1.csv", base / "out" / "drop" / "1", "packed", chain_id=31337,
                     token=token.address, decimals=18, program="drop", epoch="1")
-    m1 = json.loads((e1 / "manifest.json").read_text())["tree"]
+    m1 = tree_of(e1)
 
     # Underfunded first: refused before any transaction.
     before = state(node, dist)
@@ -110,7 +111,7 @@ def test_publish_claim_cumulative_and_refusals(chain):
                            accounts=[a for a, _ in rows[:100]])
     e2 = tree_build(base / "e2.csv", base / "out" / "drop" / "2", "packed", chain_id=31337,
                     token=token.address, decimals=18, previous=e1, program="drop", epoch="2")
-    m2 = json.loads((e2 / "manifest.json").read_text())["tree"]
+    m2 = tree_of(e2)
 
     with Serve(base / "out", extra=("--rpc", node.url, "--contract", f"drop={dist.address}")) as srv:
         claimer = node.accounts[1]
@@ -304,7 +305,7 @@ def test_publish_through_a_2_of_3_safe(chain, tmp_path):
     rows = write_claims_csv(tmp_path / "s.csv", 40, seed=21, max_amount=10**6)
     folder = tree_build(tmp_path / "s.csv", tmp_path / "out" / "s" / "1", "packed",
                         chain_id=31337, token=token.address, decimals=18, program="s", epoch="1")
-    man = json.loads((folder / "manifest.json").read_text())["tree"]
+    man = tree_of(folder)
     mint(node, token, address, int(man["total"]))
     batch = tmp_path / "batch.json"
 

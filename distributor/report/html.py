@@ -278,7 +278,7 @@ def _removed(m: dict, scores: pa.Table | None) -> str:
             capped.append((pool or "(all)", acct, _cell(r.get("score")), r.get("cap", ""), r.get("amount", "")))
     out = [f"<h2>Removed by thresholds ({len(removed)})</h2>"]
     out.append(html_table(["pool", "account", "reason", "score"], removed[:200])
-               if removed else "<p class=muted>None: no account was removed before shares.</p>")
+               if removed else "<p class=muted>No account was removed before shares.</p>")
     out.append(f"<h2>Capped ({len(capped)})</h2>")
     out.append(html_table(["pool", "account", "score", "cap (base units)", "paid (base units)"],
                       capped[:200], {3, 4})

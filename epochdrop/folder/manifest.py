@@ -44,16 +44,19 @@ DECIMAL = r"^[0-9]+$"  # amounts: decimal strings of base units (uint256 exceeds
 class Section(BaseModel):
     """Every section refuses unknown keys, so a typo in a writer fails a test, not a user."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class EpochSection(Section):
     """D27: `label` is always a string and names every path, URL and message."""
 
     label: str = Field(min_length=1)
+    """The epoch's name in every path, URL and message ("2024-01", "26")."""
     index: int | None = None
-    start: str | None = None  # ISO-8601 UTC, inclusive
-    end: str | None = None    # ISO-8601 UTC, exclusive
+    start: str | None = None
+    """ISO-8601 UTC, inclusive"""
+    end: str | None = None
+    """ISO-8601 UTC, exclusive"""
 
 
 class FileHash(Section):
@@ -97,7 +100,8 @@ class PoolTotals(Section):
 class Scoring(Section):
     """What scoring and allocation decided (amounts: decimal strings of base units)."""
 
-    accounts: int = Field(ge=0)  # accounts paid (rows of rewards.parquet)
+    accounts: int = Field(ge=0)
+    """accounts paid (rows of rewards.parquet)"""
     budget: str = Field(pattern=DECIMAL)
     allocated: str = Field(pattern=DECIMAL)
     dust: str = Field(pattern=DECIMAL)
@@ -120,15 +124,21 @@ class PreviousTree(Section):
 
 class Tree(Section):
     scheme: Scheme
-    spec: dict[str, Any] | None = None  # the whole tree spec (issue 16), when one was given
-    leaf: list[str]                     # leaf types, e.g. ["address", "uint256"] (D4)
+    spec: dict[str, Any] | None = None
+    """the whole tree spec (issue 16), when one was given"""
+    leaf: list[str]
+    """leaf types, e.g. ["address", "uint256"] (D4)"""
     root: str = Field(pattern=r"^0x[0-9a-f]{64}$")
+    """The Merkle root a distributor is set to."""
     count: int = Field(ge=0)
     total: str = Field(pattern=DECIMAL)
+    """Sum of the claims' amounts, base units (decimal string)."""
     cumulative: bool = False
+    """Amounts are all-time totals (a CumulativeMerkleDistributor pays the difference)."""
     previous: PreviousTree | None = None
     expiry: str | None = None
-    decimals: int | None = None         # `tree build --decimals`: input amounts were scaled
+    decimals: int | None = None
+    """`tree build --decimals`: input amounts were scaled"""
     merge_duplicates: bool = False
     shard_digits: int = Field(ge=0)
     native_file: str | None = None
@@ -143,6 +153,7 @@ class Token(Section):
     """The token paid: `[token]` of a run config, or `tree build --token …` flags."""
 
     address: str | None = None
+    """Token contract (EIP-55) or mint (base58)."""
     symbol: str | None = None
     decimals: int | None = Field(None, ge=0, le=77)
     chain_id: int | None = Field(None, ge=1)
@@ -160,23 +171,29 @@ class Manifest(Section):
 
     format: Literal["epochdrop-manifest-v2"] = FORMAT
     kind: Kind
+    """tree (tree build), scores (score) or epoch (run: scores, tree, report)."""
     tool_version: str = __version__
     program: str | None = None
     # Null only in a `tree build` folder made without --epoch: the folder's name is then
     # the label (filled in by `read_manifest`), so the bytes do not depend on where it was
     # built.
     epoch: EpochSection | None = None
-    config: FileHash | None = None      # the program config read (name, sha256)
+    config: FileHash | None = None
+    """the program config read (name, sha256)"""
     params: dict[str, Any] | None = None
     inputs: list[InputEntry] = Field(default_factory=list)
     scoring: Scoring | None = None
     tree: Tree | None = None
-    tree_note: str | None = None        # why an epoch folder has no tree (scheme none, nobody paid)
+    tree_note: str | None = None
+    """why an epoch folder has no tree (scheme none, nobody paid)"""
     token: Token | None = None
     distributor: Distributor | None = None
-    fingerprint: dict[str, Any] | None = None  # what decided the bytes (run's up-to-date check)
-    index: dict[str, Any] | None = None        # public chain facts of the sources (verify --rpc)
+    fingerprint: dict[str, Any] | None = None
+    """what decided the bytes (run's up-to-date check)"""
+    index: dict[str, Any] | None = None
+    """public chain facts of the sources (verify --rpc)"""
     outputs: dict[str, Sha256] = Field(default_factory=dict)
+    """Every file of the folder but this one: relative path → sha256."""
 
     # -- what readers ask most ------------------------------------------------------------
     @property

@@ -32,9 +32,10 @@ from web3 import Web3
 
 from epochdrop.units import format_amount
 from tests.support.cdp import Browser
-from tests.support.claimsfx import Serve, run_cli, shared_folder, tree_build, write_claims_csv
+from tests.support.claimsfx import Serve, run_cli, tree_build, write_claims_csv
 from tests.support.evm import REPO, Anvil, compile_contracts, deploy
 from tests.support.safefx import deploy_safe
+from tests.support.workflow import GROUP, small_demo
 from tests.test_claim_page import browse, field, proof_items
 
 pytestmark = pytest.mark.xdist_group("journeys_claim")
@@ -86,12 +87,13 @@ def mined(node, call, sender):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    def build(base):
-        run_cli("demo", "--small", "--no-whatif", "--out", base / "demo", timeout=1200)
-    return shared_folder(tmp_path_factory, "demo-small", build) / "demo"
+def demo():
+    """The small demo (`epochdrop demo --small`'s code), shared with J1 and the workflow
+    tests in the same process (tests/support/workflow.py)."""
+    return small_demo()[0]
 
 
+@pytest.mark.xdist_group(GROUP)  # run where the shared demo is built
 def test_j2_static_claim_page(demo, tmp_path):
     epochs, site = demo / "epochs", tmp_path / "site"
     done = run_cli("export-static", epochs, "--out", site)

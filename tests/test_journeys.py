@@ -28,6 +28,7 @@ import pytest
 import sha3
 from eth_abi import encode
 
+from distributor.trees.outputs import claim_json
 from epochdrop.folder import read_manifest
 from tests.support.claimsfx import Serve, run_cli, tree_build
 from tests.support.evm import REPO, Anvil, compile_contracts, deploy
@@ -123,6 +124,7 @@ def test_j1_serve_lists_every_demo_epoch_and_answers_its_claims(served):
         else:
             assert int(c["amount"]) == amount
         assert fold(m.scheme, c) == bytes.fromhex(m.root[2:]), (program, label)
+        assert claim_json(folder, account) == c  # `tree proof` reads a run folder alike
         get(f"/v1/programs/{program}/claims/{account}")
         get(f"/v1/programs/{program}")
         checked += 1

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import sha3
 
 from epochdrop.errors import FailureError
+from epochdrop.urls import check_url
 
 ABI_DIR = Path(__file__).resolve().parents[2] / "contracts_abi"
 
@@ -37,6 +38,7 @@ def connect(rpc: str):
     """(web3, chain id) for `rpc`, or one FailureError line naming the (redacted) RPC."""
     from web3 import Web3  # heavy: only the commands that send transactions pay for it
 
+    check_url(rpc, "--rpc")  # issue 20: not `RPC :// did not answer (MissingSchema)`
     w3 = Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30}))
     try:
         return w3, w3.eth.chain_id

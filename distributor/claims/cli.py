@@ -44,6 +44,9 @@ def serve(
     contracts = _contracts(contract)
     if contracts and not rpc:
         raise UserError("--contract needs --rpc to read claimed amounts")
+    if rpc:
+        from epochdrop.urls import check_url
+        check_url(rpc, "--rpc")
     cors = [] if cors_origin == ["none"] else list(cors_origin)
     run(folders, host=host, port=port, workers=workers, cors=cors, rpc=rpc,
         contracts=contracts, index_dir=index_dir)
@@ -64,20 +67,18 @@ def deploy(
 ) -> None:
     """Deploy the bundled CumulativeMerkleDistributor (dry run unless --send)."""
     from distributor.claims import deploy as dep
-    from distributor.claims.chain import connect
     from distributor.claims.keys import KEY_ENV, load_signer
 
     signer = load_signer(keystore)  # its errors never quote the key (keys.py)
     if send and signer is None:
         raise UserError(f"--send needs a key: set ${KEY_ENV} or pass --keystore")
-    w3, _ = connect(rpc)
-    plan = dep.make_plan(token, rpc, signer=signer, owner=owner, scheme=scheme, w3=w3)
+    plan = dep.make_plan(token, rpc, signer=signer, owner=owner, scheme=scheme)
     for line in dep.describe(plan):
         typer.echo(line)
     if not send:
         typer.echo("dry run: nothing sent; add --send to sign and send this transaction")
         return
-    result = dep.send(plan, signer, w3)
+    result = dep.send(plan, signer, plan.w3)
     typer.echo(f"sent   {result['tx']} in block {result['block']} (gas {result['gas_used']})")
     typer.echo(result["address"])  # last line alone: ADDR=$(epochdrop deploy … --send | tail -1)
 
@@ -104,7 +105,7 @@ def publish(
 ) -> None:
     """Check an epoch against the distributor contract and set its root (dry run unless --send)."""
     from distributor.claims import publish as pub
-    from distributor.claims.chain import connect, redact_url
+    from distributor.claims.chain import redact_url
     from distributor.claims.keys import KEY_ENV, SAFE_KEYS_ENV, load_safe_signers, load_signer
     from epochdrop.runreport import RunReport, runs_dir_for_output
 
@@ -120,14 +121,9 @@ def publish(
         if send and not safe and signer is None:
             raise UserError(f"--send needs a key: set ${KEY_ENV} or pass --keystore")
         report.done({"sender": signer.address if signer else None})
-        w3 = None
-        if not safe:  # keep the original order: the manifest's problems before the RPC's
-            plan = pub.make_plan(folder, contract, rpc, signer=signer, expiry=expiry,
-                                 decimals=decimals)
-        else:
-            w3, _ = connect(rpc)
-            plan = pub.make_plan(folder, contract, rpc, signer=None, expiry=expiry,
-                                 decimals=decimals, safe=safe, w3=w3)
+        plan = pub.make_plan(folder, contract, rpc, signer=None if safe else signer,
+                             expiry=expiry, decimals=decimals, safe=safe)
+        w3 = plan.w3
         for line in pub.describe(plan):
             typer.echo(line)
         report.done({"checks": plan.checks, "root": plan.root, "expiry": plan.expiry})
@@ -158,7 +154,6 @@ def publish(
         if not send:
             typer.echo("dry run: nothing sent; add --send to sign and send this transaction")
             return
-        w3, _ = connect(rpc)
         result = pub.send(plan, signer, w3)
         report.done(result)
         typer.echo(f"sent   {result['tx']} in block {result['block']} (gas {result['gas_used']}); "
@@ -179,9 +174,15 @@ def export_static_cmd(
     """Write the proof shards, per-epoch index.json and the claim page as a static site."""
     from distributor.claims.chain import redact_url
     from distributor.claims.static import export_static
+    from epochdrop.fsio import check_out
     from epochdrop.runreport import RunReport, runs_dir_for_output
+    from epochdrop.urls import check_url
 
     contracts = _contracts([c if "=" in c else f"*={c}" for c in contract])
+    if rpc:
+        check_url(rpc, "--rpc")  # it is written into the site: a bad one would fail there
+    check_out(out)   # D28: refuse a folder that is not ours before any work
+
     with RunReport(runs_dir_for_output(out), "export-static",
                    {"folders": [str(f) for f in folders], "out": str(out),
                     "contract": contract, "rpc": redact_url(rpc) if rpc else None}) as report:

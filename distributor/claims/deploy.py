@@ -42,6 +42,7 @@ class DeployPlan:
     chain_id: int
     tx: dict
     checks: list[str] = field(default_factory=list)
+    w3: object = field(default=None, repr=False)  # the connection the checks used
 
 
 def _address(flag: str, value: str) -> str:
@@ -64,7 +65,7 @@ def make_plan(token: str, rpc: str, *, signer: Signer | None, owner: str | None 
         raise UserError("give --owner ADDR, or a key ($EPOCHDROP_PRIVATE_KEY or --keystore) "
                         "whose address will own the distributor")
     sender = signer.address if signer else owner
-    if w3 is None:
+    if w3 is None:  # the flags' shape above first, then the chain
         w3, chain_id = connect(rpc)
     else:
         chain_id = w3.eth.chain_id
@@ -90,7 +91,7 @@ def make_plan(token: str, rpc: str, *, signer: Signer | None, owner: str | None 
             {"from": sender, "chainId": chain_id, "nonce": w3.eth.get_transaction_count(sender)})
     except Exception as exc:  # noqa: BLE001 - gas estimation runs the constructor
         raise FailureError(f"the deployment would fail: {type(exc).__name__}: {exc}") from None
-    return DeployPlan(token, symbol, decimals, scheme, owner, sender, chain_id, tx, checks)
+    return DeployPlan(token, symbol, decimals, scheme, owner, sender, chain_id, tx, checks, w3)
 
 
 def describe(plan: DeployPlan) -> list[str]:

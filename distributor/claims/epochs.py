@@ -53,6 +53,10 @@ class Epoch:
         if self.scheme == "solana":
             return "solana"
         tree = self.manifest.tree
+        spec = tree.spec if tree is not None else None
+        if spec:  # a spec'd tree (issue 16): the type of its claimant field
+            t = dict(map(tuple, spec["leaf"]["fields"])).get(spec["claims"]["account"])
+            return "address" if t == "address" else "uint"
         types = tree.leaf if tree is not None and tree.leaf else ["address", "uint256"]
         if self.scheme == "oz" and len(types) >= 2 and types[-2] != "address":
             return "uint"

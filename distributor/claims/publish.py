@@ -25,6 +25,7 @@ from distributor.claims.chain import abi as _abi_file, connect, redact_url, send
 from distributor.claims.keys import Signer
 from epochdrop.errors import FailureError, UserError
 from epochdrop.folder import read_manifest
+from epochdrop.urls import check_url
 
 SCHEMES = {"packed": 0, "oz": 1}  # CumulativeMerkleDistributor.LeafFormat
 TOKEN_HINT = ("add a [token] section to the program's config (address = \"0x…\", symbol = "
@@ -100,22 +101,35 @@ class Plan:
     checks: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     safe: str | None = None
+    w3: object = field(default=None, repr=False)  # the connection the checks used
 
 
 def _require_token(folder: Path, f: EpochFacts) -> None:
     """`publish` checks the contract against the token; without one there is nothing to
-    check it against (issue 13: one line naming the [token] keys to add)."""
-    missing = [k for k, v in (("address", f.token), ("decimals", f.decimals),
-                              ("chain_id", f.chain_id)) if v is None]
+    check it against (issue 13: one line naming the [token] keys to add). Missing decimals
+    are asked for later, once the token's own are known (`--decimals N` confirms them)."""
+    missing = [k for k, v in (("address", f.token), ("chain_id", f.chain_id)) if v is None]
     if missing:
-        raise UserError(f"{folder}: the manifest's token section lacks {', '.join(missing)}; "
+        raise UserError(f"{folder}: the manifest's token section lacks {' and '.join(missing)}; "
                         + TOKEN_HINT)
+
+
+def _address(flag: str, value: str) -> str:
+    if not is_address(value):
+        raise UserError(f"{flag} {value!r} is not an address")
+    return to_checksum_address(value)
 
 
 def make_plan(folder: Path, contract: str | None, rpc: str, *, signer: Signer | None,
               expiry: str | None = None, decimals: int | None = None, safe: str | None = None,
               w3=None) -> Plan:
-    """Run every check and build the unsigned transaction; raises UserError on any problem."""
+    """Run every check and build the unsigned transaction; raises UserError on any problem.
+    The flags' own shape first (issue 20: say what is wrong with the flag, not with what it
+    led to), then the folder, then the chain."""
+    contract = _address("--contract", contract) if contract is not None else None
+    safe = _address("--safe", safe) if safe is not None else None
+    if w3 is None:
+        check_url(rpc, "--rpc")
     f = epoch_facts(folder)
     if f.root is None:
         raise UserError(f"{folder}: epoch {f.label} has no Merkle tree (its program's scheme "
@@ -123,20 +137,11 @@ def make_plan(folder: Path, contract: str | None, rpc: str, *, signer: Signer | 
     if f.scheme not in SCHEMES or (f.leaf or ["address", "uint256"]) != ["address", "uint256"]:
         raise UserError(f"{folder}: scheme {f.scheme} ({f.leaf}) cannot be paid "
                         "by CumulativeMerkleDistributor; build with --scheme packed or oz")
-    if decimals is not None and f.decimals is None:  # --decimals confirms a flat tree build
-        f = EpochFacts(**{**f.__dict__, "decimals": decimals})
     _require_token(folder, f)
-    contract = contract or f.distributor
-    if contract is None:
+    if contract is None and f.distributor is None:
         raise UserError("--contract is missing and the manifest names no distributor "
                         "([distributor] address)")
-    if not is_address(contract):
-        raise UserError(f"--contract {contract!r} is not an address")
-    contract = to_checksum_address(contract)
-    if safe is not None:
-        if not is_address(safe):
-            raise UserError(f"--safe {safe!r} is not an address")
-        safe = to_checksum_address(safe)
+    contract = contract or _address("the manifest's distributor", f.distributor)
     if w3 is None:
         w3, chain_id = connect(rpc)
     else:
@@ -159,12 +164,18 @@ def make_plan(folder: Path, contract: str | None, rpc: str, *, signer: Signer | 
     checks.append(f"token {token} = manifest")
     erc20 = w3.eth.contract(address=token, abi=_abi("erc20.json"))
     token_decimals = erc20.functions.decimals().call()
+    decimals_from = "manifest" if f.decimals is not None else "--decimals"
+    if f.decimals is None and decimals is None:
+        raise UserError(f"the manifest records no token decimals (amounts were given in base "
+                        f"units); the token has {token_decimals}: pass --decimals "
+                        f"{token_decimals} to confirm the amounts are meant for it")
+    if f.decimals is None:
+        f = EpochFacts(**{**f.__dict__, "decimals": decimals})
     if int(f.decimals) != token_decimals:
         raise UserError(f"wrong decimals: the token has {token_decimals}, the epoch was built "
                         f"for {f.decimals}; amounts would be off by "
                         f"10^{abs(token_decimals - int(f.decimals))}")
-    checks.append(f"token decimals {token_decimals} = "
-                  f"{'--decimals' if decimals is not None else 'manifest'}")
+    checks.append(f"token decimals {token_decimals} = {decimals_from}")
     notes = []
     if f.symbol:
         try:
@@ -217,7 +228,7 @@ def make_plan(folder: Path, contract: str | None, rpc: str, *, signer: Signer | 
     call = dist.functions.setMerkleRoot(bytes.fromhex(root[2:]), exp)
     tx = call.build_transaction({"from": sender, "chainId": chain_id,
                                  "nonce": w3.eth.get_transaction_count(sender)})
-    return Plan(folder, f, root, exp, contract, chain_id, sender, tx, checks, notes, safe)
+    return Plan(folder, f, root, exp, contract, chain_id, sender, tx, checks, notes, safe, w3)
 
 
 def describe(plan: Plan) -> list[str]:

@@ -18,7 +18,7 @@ from distributor.trees.forked import Forked, SharedRange
 from distributor.trees.claims import Claims, add_previous, load_claims
 from distributor.trees.schemes import Built, get_scheme
 from epochdrop.errors import UserError
-from epochdrop.folder import (EpochSection, FileHash, InputEntry, Manifest, PreviousTree, Token,
+from epochdrop.folder import (EpochSection, InputEntry, Manifest, PreviousTree, Token,
                               Tree, read_manifest, write_manifest)
 from epochdrop.folder.manifest import MANIFEST
 from epochdrop.folder.proofs import cumulative_amounts
@@ -42,6 +42,27 @@ class BuildOptions:
     program: str | None = None
     epoch: str | None = None
     expiry: str | None = None
+    spec: Path | None = None
+
+
+def tree_spec(opts: BuildOptions):
+    """The declared leaf and tree of this build (`--spec FILE` or a preset such as
+    `--scheme merkl`), or None for the four built-in schemes."""
+    from distributor.trees.spec import PRESETS, load_spec, preset
+
+    if opts.spec is None and opts.scheme not in PRESETS:
+        return None
+    if opts.spec is not None and opts.scheme:
+        raise UserError("give --scheme NAME or --spec FILE, not both")
+    for flag, value in (("--leaf", opts.leaf), ("--previous", opts.previous),
+                        ("--merge-duplicates", opts.merge_duplicates)):
+        if value:
+            hint = {"--leaf": "the spec's [leaf] fields declare the leaf",
+                    "--merge-duplicates": "the spec's [claims] sum_by says what is summed",
+                    "--previous": "cumulative epochs take the built-in schemes; give the "
+                                  "cumulative amounts in the input"}[flag]
+            raise UserError(f"{flag} does not apply to a spec'd tree: {hint}")
+    return load_spec(opts.spec) if opts.spec is not None else preset(opts.scheme)
 
 
 def build_tree(input_path: Path, opts: BuildOptions,
@@ -49,10 +70,20 @@ def build_tree(input_path: Path, opts: BuildOptions,
     """Read, validate and build in memory; raises before anything is written.
     `step(description)` is called as each phase starts (for a progress display)."""
     step("reading claims")
-    scheme = get_scheme(opts.scheme)
-    types = scheme.leaf_types(opts.leaf)
     if opts.decimals is not None and not 0 <= opts.decimals <= 77:
         raise UserError(f"--decimals {opts.decimals}: give a number from 0 to 77")
+    spec = tree_spec(opts)
+    if spec is not None:
+        from distributor.trees.spec_build import build_spec, read_rows
+
+        cells = read_rows(input_path, spec)
+        step(f"building {spec.name} tree and proofs")
+        token_section(opts)  # a flag conflict is an error before anything is built
+        return build_spec(cells, spec, file=Path(input_path).name, decimals=opts.decimals), None
+    if not opts.scheme:
+        raise UserError("give --scheme NAME (oz, uniswap, packed, solana, merkl) or --spec FILE")
+    scheme = get_scheme(opts.scheme)
+    types = scheme.leaf_types(opts.leaf)
     kind, limit = scheme.account_kind(types), scheme.amount_limit(types)
     claims = load_claims(input_path, kind=kind, limit=limit, decimals=opts.decimals,
                          merge_duplicates=opts.merge_duplicates, allow_locked=scheme.allow_locked)
@@ -101,20 +132,21 @@ def token_section(opts: BuildOptions) -> Token | None:
 
 
 def tree_section(built: Built, opts: BuildOptions, prev: PreviousTree | None,
-                 digits: int) -> Tree:
+                 digits: int, native: str | None) -> Tree:
+    spec = built.extra.get("spec")
     return Tree(scheme=built.scheme, leaf=list(built.leaf_types), root="0x" + built.root.hex(),
-                count=len(built.claims), total=str(built.total), cumulative=prev is not None,
-                previous=prev, expiry=opts.expiry, decimals=opts.decimals,
-                merge_duplicates=opts.merge_duplicates, shard_digits=digits,
-                native_file=get_scheme(built.scheme).native_file,
-                order=("input order (Jito roots depend on leaf order, D2)"
-                       if built.scheme == "solana"
-                       else "by index if given, else by EIP-55 account (D1)"))
+                count=len(built.claims), total=None if built.total is None else str(built.total),
+                cumulative=prev is not None, previous=prev, expiry=opts.expiry,
+                decimals=opts.decimals, merge_duplicates=opts.merge_duplicates,
+                shard_digits=digits, native_file=native, order=_order_note(built),
+                # the whole spec, so check and verify rebuild from the folder
+                spec=spec.to_dict() if spec is not None else None)
 
 
 def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
                   prev_info: PreviousTree | None) -> Manifest:
-    scheme = get_scheme(built.scheme)
+    spec = built.extra.get("spec")
+    scheme = None if spec is not None else get_scheme(built.scheme)
     root = "0x" + built.root.hex()
     token = token_section(opts)
     head = {"scheme": built.scheme, "root": root, "chain_id": opts.chain_id, "token": opts.token}
@@ -132,7 +164,7 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
             plan = outputs.ShardPlan(built, tmp, head)
             cells.result()
         shards = SharedRange(len(plan.groups))
-        native = scheme.native_file
+        native = scheme.native_file if scheme is not None else None
 
         def child() -> dict[str, str]:
             own = outputs.OutputSink(tmp)
@@ -151,6 +183,15 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
             kind="tree", program=opts.program,
             epoch=EpochSection(label=str(opts.epoch)) if opts.epoch else None,
             inputs=[InputEntry(name=Path(input_path).name, sha256=sha256_file(input_path))],
-            tree=tree_section(built, opts, prev_info, plan.digits), token=token)
+            tree=tree_section(built, opts, prev_info, plan.digits, native), token=token)
         manifest = write_manifest(tmp, manifest, outputs=sink.hashes())
     return manifest
+
+
+def _order_note(built: Built) -> str:
+    spec = built.extra.get("spec")
+    if spec is not None:
+        return ("input order ([tree] leaves = \"input\")" if spec.leaves == "input"
+                else "by leaf bytes (the tree's leaf order)")
+    return ("input order (Jito roots depend on leaf order, D2)" if built.scheme == "solana"
+            else "by index if given, else by EIP-55 account (D1)")

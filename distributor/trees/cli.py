@@ -10,17 +10,20 @@ from typing import Optional
 import typer
 
 from epochdrop.errors import FailureError
+from epochdrop.fsio import check_out
 from epochdrop.progress import progress
 from epochdrop.runreport import RunReport, runs_dir_for_output
 
-tree_app = typer.Typer(help="Merkle trees, proofs and claim files (oz, uniswap, packed, solana).",
+tree_app = typer.Typer(help="Merkle trees, proofs and claim files (oz, uniswap, packed, solana, "
+                            "merkl, or any declared leaf and tree: --spec).",
                        no_args_is_help=True)
 
 
 @tree_app.command("build")
 def build_cmd(
     input: Path = typer.Argument(..., help="Claims: CSV, Parquet or JSON with account,amount[,index][,locked_amount]."),
-    scheme: str = typer.Option(..., "--scheme", help="oz | uniswap | packed | solana"),
+    scheme: Optional[str] = typer.Option(None, "--scheme", help="oz | uniswap | packed | solana | merkl (a preset spec)"),
+    spec: Optional[Path] = typer.Option(None, "--spec", help="A declared leaf and tree (TOML, docs/trees.md) instead of --scheme."),
     out: Path = typer.Option(..., "--out", help="Output folder (replaced atomically)."),
     leaf: Optional[str] = typer.Option(None, "--leaf", help="oz leaf types, default address,uint256; e.g. uint256,address,uint256 (index first)."),
     decimals: Optional[int] = typer.Option(None, "--decimals", help="Amounts are in token units; scale by 10^N exactly."),
@@ -41,12 +44,15 @@ def build_cmd(
         from epochdrop.config import TokenConfig, validate_section
 
         token = validate_section(TokenConfig, {"address": token}, "--token", "token").address
-    opts = BuildOptions(scheme, leaf, decimals, previous, merge_duplicates, token, chain_id,
-                        token_symbol, token_decimals, program, epoch, expiry)
+    opts = BuildOptions(scheme or "", leaf, decimals, previous, merge_duplicates, token=token,
+                        chain_id=chain_id, token_symbol=token_symbol,
+                        token_decimals=token_decimals, program=program, epoch=epoch,
+                        expiry=expiry, spec=spec)
     t0 = time.monotonic()
     with progress(transient=True) as bar:
         task = bar.add_task("tree build", total=3)
         phase = lambda what: bar.update(task, description=what, advance=0 if what.startswith("reading") else 1)  # noqa: E731
+        check_out(out)   # D28: refuse a folder that is not ours before any work
         built, prev = build_tree(input, opts, phase)  # validates everything before any file is made
         with RunReport(runs_dir_for_output(out), "tree build",
                        {"input": str(input), "out": str(out), **vars(opts)}) as report:
@@ -56,8 +62,9 @@ def build_cmd(
         report.input(input.name, manifest.inputs[0].sha256)
         report.done({"root": manifest.root, "count": manifest.tree.count})
     tree = manifest.tree
+    total = "no amount column" if tree.total is None else f"total {tree.total}"
     typer.echo(f"{tree.scheme} root {tree.root}: {tree.count} claims, "
-               f"total {tree.total} -> {out} ({time.monotonic() - t0:.2f} s)")
+               f"{total} -> {out} ({time.monotonic() - t0:.2f} s)")
 
 
 @tree_app.command("proof")

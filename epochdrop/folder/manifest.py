@@ -110,6 +110,8 @@ class Scoring(Section):
     pools: list[PoolTotals] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     facts: dict[str, Any] = Field(default_factory=dict)
+    empty: bool = False
+    """Nothing was paid and that was intended (`--allow-empty`, issue 20)."""
 
 
 class PreviousTree(Section):
@@ -123,7 +125,8 @@ class PreviousTree(Section):
 
 
 class Tree(Section):
-    scheme: Scheme
+    scheme: str
+    """oz, uniswap, packed, solana, or a spec'd tree's name (`tree build --spec`, presets)."""
     spec: dict[str, Any] | None = None
     """the whole tree spec (issue 16), when one was given"""
     leaf: list[str]
@@ -131,8 +134,9 @@ class Tree(Section):
     root: str = Field(pattern=r"^0x[0-9a-f]{64}$")
     """The Merkle root a distributor is set to."""
     count: int = Field(ge=0)
-    total: str = Field(pattern=DECIMAL)
-    """Sum of the claims' amounts, base units (decimal string)."""
+    total: str | None = Field(pattern=DECIMAL)
+    """Sum of the claims' amounts, base units (decimal string); null for a spec'd tree
+    whose leaves have no amount."""
     cumulative: bool = False
     """Amounts are all-time totals (a CumulativeMerkleDistributor pays the difference)."""
     previous: PreviousTree | None = None
@@ -318,7 +322,7 @@ def from_v1(m: dict[str, Any], folder_name: str) -> Manifest:
                           **{k: str(totals[k]) for k in ("budget", "allocated", "dust", "unpaid",
                                                          "unallocated")},
                           pools=m.get("pools") or [], notes=m.get("notes") or [],
-                          facts=m.get("facts") or {})
+                          facts=m.get("facts") or {}, empty=bool(m.get("empty")))
         kind = "epoch" if "report.html" in (m.get("outputs") or {}) else "scores"
     else:
         token = (Token(address=m.get("token"), chain_id=m.get("chain_id"),

@@ -1,94 +1,105 @@
-"""Headless Chromium driven over the DevTools protocol (CDP), for pages that need a click or
-an injected script: `--dump-dom` alone cannot press a button or add `window.ethereum`.
+"""Headless Chromium driven over the DevTools protocol, for pages at a phone's width.
 
-A tiny client on the `websockets` package (already installed with web3): start Chromium with
-`--remote-debugging-port=0`, read the port it chose from DevToolsActivePort, attach to the
-page target, then `evaluate` JavaScript and `wait_for` conditions.
-
-    with Browser() as b:
-        b.add_script(INJECTED)          # runs before any page script, on every navigation
-        b.goto(url)
-        b.wait_for("document.querySelector('#amount').textContent !== ''")
-        b.evaluate("document.querySelector('#claim').click()")
+`chromium --window-size` cannot go below 500 px wide in headless mode, so a 390×844 phone
+needs `Emulation.setDeviceMetricsOverride` (the same call DevTools' device toolbar makes,
+https://chromedevtools.github.io/devtools-protocol/tot/Emulation/#method-setDeviceMetricsOverride).
+This is a minimal client on `websockets` (already a dependency of the stack): one browser per
+`Browser`, one tab, the calls the page tests need — open at a viewport, evaluate, screenshot;
+and for the claim page (tests/test_journeys_claim.py J2b): a script injected before the page's
+own (a test wallet as `window.ethereum`), navigation to a URL, waiting for a condition.
 """
 
 from __future__ import annotations
 
-import contextlib
+import base64
 import itertools
 import json
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-import httpx
 from websockets.sync.client import connect
 
 from tests.support import chromium
 
 
 class Browser:
-    def __init__(self, timeout: float = 60):
-        self.timeout = timeout
-        self._ids = itertools.count(1)
-
-    def __enter__(self) -> "Browser":
+    def __init__(self) -> None:
+        self._events: list[dict] = []
         chromium.ensure()
         self._profile = tempfile.TemporaryDirectory(prefix="chromium-cdp-")
         flags = [f for f in chromium.FLAGS if not f.startswith("--virtual-time-budget")]
-        self.proc = subprocess.Popen(
-            [str(chromium.CHROMIUM), *flags, f"--user-data-dir={self._profile.name}",
-             "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
-             "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        active = Path(self._profile.name) / "DevToolsActivePort"
-        deadline = time.monotonic() + self.timeout
-        while not (active.exists() and active.read_text().strip()):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.__exit__()
+        self._proc = subprocess.Popen(
+            [str(chromium.CHROMIUM), *flags, "--remote-debugging-port=0",
+             f"--user-data-dir={self._profile.name}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port_file = Path(self._profile.name) / "DevToolsActivePort"
+        deadline = time.monotonic() + 60
+        while not (port_file.exists() and len(port_file.read_text().split()) >= 2):
+            if time.monotonic() > deadline or self._proc.poll() is not None:
+                self.close()
                 raise RuntimeError("chromium did not open its DevTools port")
-            time.sleep(0.05)
-        port = int(active.read_text().split()[0])
-        pages = [t for t in httpx.get(f"http://127.0.0.1:{port}/json/list").json()
-                 if t["type"] == "page"]
-        self._stack = contextlib.ExitStack()  # websockets wants connect() as a context manager
-        self.ws = self._stack.enter_context(connect(pages[0]["webSocketDebuggerUrl"],
-                                                    max_size=None, open_timeout=self.timeout))
-        self.send("Page.enable")
-        self.send("Runtime.enable")
-        return self
+            time.sleep(0.1)
+        self.port = int(port_file.read_text().split()[0])
+        self._ids = itertools.count(1)
+        with connect(f"ws://127.0.0.1:{self.port}{port_file.read_text().split()[1]}",
+                     max_size=None) as b:
+            target = self._call(b, "Target.createTarget", {"url": "about:blank"})["targetId"]
+        self._conn = connect(f"ws://127.0.0.1:{self.port}/devtools/page/{target}",
+                             max_size=None, open_timeout=30)
+        self._ws = self._conn.__enter__()
+        self.call("Page.enable")
 
-    def send(self, method: str, **params) -> dict:
-        """One CDP command; events that arrive meanwhile are dropped."""
-        ident = next(self._ids)
-        self.ws.send(json.dumps({"id": ident, "method": method, "params": params}))
+    def _call(self, ws, method: str, params: dict | None = None, timeout: float = 120) -> Any:
+        i = next(self._ids)
+        ws.send(json.dumps({"id": i, "method": method, "params": params or {}}))
+        deadline = time.monotonic() + timeout
         while True:
-            msg = json.loads(self.ws.recv(timeout=self.timeout))
-            if msg.get("id") == ident:
+            msg = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+            if msg.get("id") == i:
                 if "error" in msg:
                     raise RuntimeError(f"{method}: {msg['error']}")
                 return msg.get("result", {})
+            self._events.append(msg)
 
-    def add_script(self, source: str) -> None:
-        self.send("Page.addScriptToEvaluateOnNewDocument", source=source)
+    def call(self, method: str, params: dict | None = None) -> Any:
+        return self._call(self._ws, method, params)
 
-    def goto(self, url: str) -> None:
-        self.send("Page.navigate", url=url)
+    def open(self, page: Path, width: int, height: int, mobile: bool = False) -> None:
+        """Load `page` in a `width`×`height` viewport and wait for its load event."""
+        self.call("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+        self._events = []
+        self.call("Page.navigate", {"url": page.resolve().as_uri()})
+        deadline = time.monotonic() + 120
+        while not any(e.get("method") == "Page.loadEventFired" for e in self._events):
+            msg = json.loads(self._ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+            self._events.append(msg)
+        self.evaluate("new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)))")
 
-    def evaluate(self, expression: str):
-        r = self.send("Runtime.evaluate", expression=expression, awaitPromise=True,
-                      returnByValue=True)
+    def evaluate(self, expression: str) -> Any:
+        r = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True,
+                                           "awaitPromise": True})
         if "exceptionDetails" in r:
-            raise RuntimeError(f"{expression}: {r['exceptionDetails']}")
+            raise RuntimeError(f"page script failed: {r['exceptionDetails']}")
         return r["result"].get("value")
 
-    def wait_for(self, expression: str, timeout: float | None = None):
-        """Poll until `expression` is truthy; returns its value."""
-        deadline = time.monotonic() + (timeout or self.timeout)
+    def add_script(self, source: str) -> None:
+        """Run `source` before any script of every page loaded after this (e.g. a wallet)."""
+        self.call("Page.addScriptToEvaluateOnNewDocument", {"source": source})
+
+    def goto(self, url: str) -> None:
+        self.call("Page.navigate", {"url": url})
+
+    def wait_for(self, expression: str, timeout: float = 60) -> Any:
+        """Poll until `expression` is truthy in the page; returns its value."""
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
                 value = self.evaluate(expression)
-            except RuntimeError:
+            except RuntimeError:  # the page is still loading, or the element is not there yet
                 value = None
             if value:
                 return value
@@ -99,16 +110,32 @@ class Browser:
     def text(self, ident: str) -> str:
         return self.evaluate(f"document.getElementById({json.dumps(ident)}).textContent")
 
-    def __exit__(self, *exc) -> None:
-        stack = getattr(self, "_stack", None)
-        if stack is not None:
-            stack.close()
-        if self.proc is not None:
-            self.proc.terminate()
+    def screenshot(self, png: Path, full_page: bool = False) -> Path:
+        params: dict[str, Any] = {"format": "png"}
+        if full_page:
+            w, h = self.evaluate("[document.documentElement.scrollWidth,"
+                                 " document.documentElement.scrollHeight]")
+            params.update(captureBeyondViewport=True,
+                          clip={"x": 0, "y": 0, "width": w, "height": min(h, 12000), "scale": 1})
+        data = base64.b64decode(self.call("Page.captureScreenshot", params)["data"])
+        png.parent.mkdir(parents=True, exist_ok=True)
+        png.write_bytes(data)
+        return png
+
+    def close(self) -> None:
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            conn.__exit__(None, None, None)
+        if self._proc.poll() is None:
+            self._proc.terminate()
             try:
-                self.proc.wait(10)
+                self._proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc = None
+                self._proc.kill()
         self._profile.cleanup()
+
+    def __enter__(self) -> "Browser":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -38,6 +38,15 @@ class TableSpec:
     optional: dict[str, ColumnKind] = field(default_factory=dict)
     required: bool = True  # False: the whole table may be missing (an empty table is made)
     nullable: tuple[str, ...] = ()  # required columns whose cells may be empty (NULL)
+    # The table's validator (issue 20), beyond the column kinds: per column a tuple of rules
+    # from `distributor/validate.py` RULES (">=0", ">0", "evm_address", "solana_pubkey",
+    # "terra_address", "one_of:A|B"), and (from, to) column pairs that must not end before
+    # they start. Checked wherever the table comes from (store, CSV/Parquet folder).
+    checks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    intervals: tuple[tuple[str, str], ...] = ()
+    # column → "table.column" whose values it must be among (case-insensitive), e.g. every
+    # swapped pool has coins: a truncated address is then blamed on the row that holds it
+    refs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -167,9 +167,11 @@ PROGRAM = ProgramSpec(
     params=DhedgeParams,
     tables=(
         TableSpec("dhedge_pool_values", {"day": "date", "pool": "str", "investor": "str",
-                                         "value_usd": "dec"}),
+                                         "value_usd": "dec"},
+                  checks={"value_usd": (">=0",)}),
         TableSpec("dhedge_eligible_pools", {"day": "date", "pool": "str"}),
-        TableSpec("dhedge_vdht", {"day": "date", "investor": "str", "vdht": "dec"}),
+        TableSpec("dhedge_vdht", {"day": "date", "investor": "str", "vdht": "dec"},
+                  checks={"vdht": (">=0",)}),
     ),
     epoch=dhedge_epoch,
     score=dhedge_score,

@@ -40,8 +40,11 @@ SIDES = (("lend", "lender"), ("borrow", "borrower"))
 TABLES = (
     TableSpec("jet_orders", {"market": "str", "owner": "str", "order_id": "str",
                              "side": "str", "rate": "dec", "size": "dec",
-                             "valid_from": "time", "valid_to": "time"}, required=False),
-    TableSpec("jet_markets", {"market": "str", "tenor_seconds": "n"}),
+                             "valid_from": "time", "valid_to": "time"}, required=False,
+              checks={"side": ("one_of:lend|borrow",), "rate": (">=0",), "size": (">=0",)},
+              intervals=(("valid_from", "valid_to"),)),
+    TableSpec("jet_markets", {"market": "str", "tenor_seconds": "n"},
+              checks={"tenor_seconds": (">0",)}),
 )
 
 

@@ -27,7 +27,7 @@ from epochdrop.errors import ConfigError, InputError
 
 TABLES = (
     TableSpec("governance_votes", {"voter": "str", "proposal": "str", "weight": "dec",
-                                   "time": "time"}),
+                                   "time": "time"}, checks={"weight": (">=0",)}),
     TableSpec("governance_proposals", {"proposal": "str", "category": "str", "time": "time"},
               required=False),
 )

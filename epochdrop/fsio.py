@@ -6,9 +6,9 @@ folder (DECISIONS D7) and swapped in, so a crash leaves the previous output inta
 
 An output folder is ours or untouched (DECISIONS D28, issue 20): `atomic_dir` replaces `out`
 only when it is absent, empty, or holds a marker this tool wrote (an epochdrop manifest, a
-store's `_state/`, a static site's `programs.json`); a file, a folder with anything else,
-the working directory, a home folder or `/` is refused with one `UserError` line before
-anything is created. `check_out` / `check_store` are the same rule for callers that want to
+store's `_state/`, a static site's `programs.json`, a what-if's `summary.json`); a file, a
+folder with anything else, the working directory, a home folder or `/` is refused with one
+`UserError` line before anything is created. `check_out` / `check_store` are the same rule for callers that want to
 refuse before they start expensive work.
 """
 
@@ -85,7 +85,7 @@ def recover_dir(out: Path) -> None:
 # What marks a folder as written by epochdrop (D28): file name → accepted "format" prefix, or
 # a folder name (a store's `_state/`).
 OWN_FILES = {"manifest.json": "epochdrop-", "programs.json": "epochdrop-",
-             "epochdrop-site.json": "epochdrop-"}
+             "epochdrop-site.json": "epochdrop-", "summary.json": "epochdrop-whatif-"}
 OWN_DIRS = ("_state",)
 
 

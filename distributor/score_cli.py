@@ -43,11 +43,14 @@ def score(
                         report=report, chain=chain, allow_empty=allow_empty)
         report.done({"accounts": m["accounts"], "total_amount": m["total_amount"]})
     t = m["totals"]
+    from distributor.report.token import token_of
+
+    fmt = token_of(m).fmt   # people read token units (epochdrop/units.py); files keep base units
     typer.echo(f"{program} epoch {m['epoch']['label']} "
                f"[{m['epoch']['start']} → {m['epoch']['end']}): "
-               f"{m['accounts']} accounts paid {t['allocated']} of {t['budget']} base units "
-               f"{m['token']} (dust {t['dust']}, unpaid {t['unpaid']}, "
-               f"unallocated {t['unallocated']}) → {out}")
+               f"{m['accounts']} accounts paid {fmt(t['allocated'])} of {fmt(t['budget'])} "
+               f"(dust {fmt(t['dust'])}, unpaid {fmt(t['unpaid'])}, "
+               f"unallocated {fmt(t['unallocated'])}) → {out}")
     for note in m["notes"]:
         typer.echo(f"note: {note}")
 

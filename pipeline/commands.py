@@ -45,11 +45,22 @@ def nothing_left_on_user_error(out: Path) -> Iterator[None]:
 
 
 def _amount(m: dict, key: str = "allocated") -> str:
-    from distributor.report.html import fmt_units
+    """A manifest total in token units (`26,843.58 DHT`), as every table people read shows
+    it (epochdrop/units.py); the manifest keeps the base units."""
+    from distributor.report.token import token_of
 
-    decimals = int((m.get("params") or {}).get("decimals", 0) or 0)
-    value = (m.get("totals") or {}).get(key, m.get("total_amount", "0"))
-    return f"{fmt_units(int(value), decimals)} {m.get('token', '')}"
+    totals = m.get("totals") or m.get("scoring") or {}
+    return token_of(m).fmt(totals.get(key, m.get("total_amount", "0")))
+
+
+def _root(m: dict) -> str | None:
+    t = m.get("tree")
+    return (t if isinstance(t, dict) else m).get("root")
+
+
+def _scheme(m: dict) -> str:
+    t = m.get("tree")
+    return str((t if isinstance(t, dict) else m).get("scheme") or "none")
 
 
 def run(
@@ -75,13 +86,16 @@ def run(
         o = run_epoch(config, epoch, data=data, out=out_dir, force=force,
                       allow_empty=allow_empty)
         m = o.manifest
-        report.done({"out": str(o.job.out), "root": m.get("root"), "fresh": o.fresh})
-    rows = [("program", m["program"]), ("epoch", m["epoch"]["label"]),
-            ("window", f"{m['epoch']['start']} → {m['epoch']['end']}"),
-            ("accounts", str(m.get("accounts"))), ("paid", _amount(m)),
-            ("budget", _amount(m, "budget")), ("dust / unpaid", f"{m['totals']['dust']} / "
-                                                                f"{m['totals']['unpaid']} base units"),
-            ("scheme", str(m.get("scheme"))), ("root", str(m.get("root") or "— (no tree)")),
+        report.done({"out": str(o.job.out), "root": _root(m), "fresh": o.fresh})
+    from distributor.report.html import window_text
+
+    program = m["program"]["name"] if isinstance(m["program"], dict) else m["program"]
+    rows = [("program", str(program)), ("epoch", m["epoch"]["label"]),
+            ("window", window_text(m["epoch"])),
+            ("accounts", str(m.get("accounts", (m.get("scoring") or {}).get("accounts")))),
+            ("paid", f"{_amount(m)} of {_amount(m, 'budget')}"),
+            ("unpaid / dust", f"{_amount(m, 'unpaid')} / {_amount(m, 'dust')}"),
+            ("scheme", _scheme(m)), ("root", str(_root(m) or "— (no tree)")),
             ("output", str(o.job.out)), ("stages", o.stages.timing())]
     out.print(kv_table("up to date: nothing to do" if not o.fresh else "epoch written", rows))
 
@@ -131,8 +145,13 @@ def whatif(
             RunReport(runs_dir_for_output(out_dir), "whatif", args) as report:
         s = do_whatif(program, config, vary, out_dir, epoch=epoch, data=data)
         report.done({"options": [o["label"] for o in s["options"]]})
-    rows = [(o["label"], f"paid {o['totals']['allocated']} of {o['totals']['budget']} base "
-                         f"units to {o['accounts_paid']} accounts") for o in s["options"]]
+    from distributor.report.token import token_of
+
+    tok = token_of({"program": program, "params": s["options"][0].get("params") or {}}
+                   if s["options"] else {"program": program})
+    rows = [(o["label"], f"paid {tok.fmt(o['totals']['allocated'])} of "
+                         f"{tok.fmt(o['totals']['budget'])} to {o['accounts_paid']} accounts")
+            for o in s["options"]]
     rows += [("sections", "; ".join(s["sections"])), ("output", f"{out_dir}/whatif.html")]
     out.print(kv_table(f"whatif {program} epoch {s['epoch']}", rows))
 

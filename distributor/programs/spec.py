@@ -80,7 +80,8 @@ class Rule:
     rounding  – `dust`: floor each share, keep the leftover units undistributed;
                 `largest_remainder`: hand leftover units out by largest fractional part,
                 ties broken by account (ascending).
-    threshold – accounts whose share of the pool's score is below this fraction are removed
+    threshold – accounts whose share of the pool's score is not above this fraction (share
+                ≤ threshold, compared exactly: the seeds say "exceeding", D30) are removed
                 before shares are computed (None = no threshold).
     excess    – with per-account caps: `unpaid` leaves the excess undistributed,
                 `redistribute` water-fills it over the uncapped accounts.
@@ -114,7 +115,7 @@ class ScoreResult:
     """What `score` returns.
 
     table – one row per (pool, account) with columns `pool` (str), `account` (str), `score`
-            (float64, or decimal/int when exact), optionally `eligible` (bool: False removes
+            (exact: a decimal string, DECIMAL or integer — never a float, issue 15), optionally `eligible` (bool: False removes
             the row before shares) and `cap` (decimal string or int, base units; NULL = no
             cap), plus every component that explains the score (any names, any types).
     pools – every pool named in `table.pool`, with its budget and rule; pools with no rows

@@ -158,14 +158,23 @@ def check_out(out: str | os.PathLike, flag: str = "--out") -> Path:
     return p
 
 
+def _store_entry(e: Path) -> bool:
+    """An entry a store written by any epochdrop version holds: its lock, run reports, or a
+    dataset folder of `chain=` partitions (stores written before `_state/` marked them)."""
+    if e.name in (".lock", "_runs", "_state"):
+        return True
+    return (e.is_dir() and not e.is_symlink() and any(True for _ in e.iterdir())
+            and all(c.is_dir() and c.name.startswith("chain=") for c in e.iterdir()))
+
+
 def check_store(store: str | os.PathLike, flag: str = "--store") -> Path:
-    """The same rule for a store (D28): absent, empty, or holding `_state/` (or only the
-    files a store starts with: its lock and run reports)."""
+    """The same rule for a store (D28): absent, empty, or holding `_state/` (or only what a
+    store holds: its lock, run reports and dataset folders of `chain=` partitions)."""
     p = _flag_path(store)
     _check_place(p, flag)
     if p.is_dir():
         entries = sorted(e.name for e in p.iterdir())
-        if entries and not (p / "_state").is_dir() and not set(entries) <= {".lock", "_runs"}:
+        if entries and not (p / "_state").is_dir() and not all(map(_store_entry, p.iterdir())):
             shown = ", ".join(entries[:3]) + (", …" if len(entries) > 3 else "")
             raise UserError(f"{flag} {p}: not an epochdrop store (no _state/ folder) and not "
                             f"empty ({shown}); give a store or a new folder")

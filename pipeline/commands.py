@@ -16,6 +16,7 @@ from rich.console import Console
 
 from pipeline.stages import kv_table, out
 from epochdrop.errors import UserError
+from epochdrop.fsio import check_out, check_store
 from epochdrop.runreport import RunReport, runs_dir_for_output
 
 err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -68,6 +69,7 @@ def run(
     data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables (default: [sources] data, else data/store)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: [sources] output / <epoch>)."),
     force: bool = typer.Option(False, "--force", help="Rebuild even when the folder is up to date."),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Write the epoch even when its window holds no input row (the manifest says \"empty\": true)."),
 ) -> None:
     """Run one program epoch end to end: index, score, allocate, tree, report."""
     from pipeline.run import plan, run_epoch
@@ -76,11 +78,13 @@ def run(
 
     # Config, params, epoch and missing tables fail here: exit 2, nothing written.
     job = plan(config, epoch, data=data, out=out_dir)
+    check_out(job.out)   # D28: refuse a folder that is not ours before any work
     check_inputs_present(job)
     args = {"config": str(config), "epoch": epoch, "data": data, "out": out_dir, "force": force}
     with nothing_left_on_user_error(job.out), \
             RunReport(runs_dir_for_output(job.out), "run", args) as report:
-        o = run_epoch(config, epoch, data=data, out=out_dir, force=force)
+        o = run_epoch(config, epoch, data=data, out=out_dir, force=force,
+                      allow_empty=allow_empty)
         m = o.manifest
         report.done({"out": str(o.job.out), "root": _root(m), "fresh": o.fresh})
     from distributor.report.html import window_text
@@ -105,6 +109,10 @@ def verify(
     """Rebuild an epoch from public inputs and compare root, totals, accounts, inputs, files."""
     from pipeline.verify import verify as do_verify
 
+    if rpc is not None and rpc != "embedded":
+        from epochdrop.urls import check_url
+        check_url(rpc, "--rpc")
+
     args = {"folder": str(folder), "data": data, "rpc": rpc, "config": config}
     with RunReport(runs_dir_for_output(folder), "verify", args) as report:
         diff, m, stages = do_verify(folder, data=data, rpc=rpc, config=config)
@@ -128,6 +136,8 @@ def whatif(
 ) -> None:
     """Run the epoch under each option and compare who gets what (table + plots)."""
     from pipeline.whatif import whatif as do_whatif
+
+    check_out(out_dir)   # D28: refuse a folder that is not ours before any work
 
     args = {"program": program, "config": str(config), "vary": vary, "out": out_dir,
             "epoch": epoch, "data": data}
@@ -174,8 +184,9 @@ def index_config(
     if not s.rpc:
         raise UserError(f"{config}: [sources] rpc is not set: nothing to index from")
     st = store or cfg.resolve(s.data) or Path("data/store")
+    check_store(st)
     done = index_store(cfg.program, s.rpc, st, dict(s.contracts), s.from_block, s.to_block,
-                       s.confirmations)
+                       s.confirmations, chain=s.chain_id)
     err.print(f"indexed {', '.join(done['datasets'])} for {cfg.program} on chain "
               f"{done['chain_id']}, blocks {done['from_block']}–{done['to_block']} → {st}",
               markup=False, highlight=False)

@@ -15,6 +15,7 @@ whatif/. The chain, and so every root, is the same on every run (D9).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -47,9 +48,14 @@ SMALL = Size(investors=12, days=22, dydx_scale=0.05, dydx_makers=6, jet_scale=0.
              gov_scale=0.02)
 
 
-def write_config(folder: Path, program: str, sources: dict) -> Path:
-    """The program's documented defaults plus a [sources] table for this demo."""
+def write_config(folder: Path, program: str, sources: dict, params: dict | None = None) -> Path:
+    """The program's documented defaults (with `params` set) plus a [sources] table."""
     text = default_config_path(program).read_text().rstrip() + "\n\n[sources]\n"
+    for k, v in (params or {}).items():   # replace the default's line, or add one
+        line = f"{k} = {_toml(v)}"
+        text, n = re.subn(rf"(?m)^{re.escape(k)}\s*=.*$", line, text, count=1)
+        if not n:
+            text = text.replace("[params]\n", f"[params]\n{line}\n", 1)
     for k, v in sources.items():
         if isinstance(v, dict):
             inner = ", ".join(f"{kk} = {_toml(vv)}" for kk, vv in v.items())
@@ -163,7 +169,9 @@ def chain_half(root: Path, size: Size, seed: int, whatifs: bool, t0: float,
              "from_block": w.first_block + 1}
     cfg = {
         "dhedge": write_config(configs, "dhedge", {**chain, "contracts": {
-            "pools": w.pools, "lockup": w.lockup}, "output": _rel(epochs_dir / "dhedge", configs)}),
+            "pools": w.pools, "lockup": w.lockup}, "output": _rel(epochs_dir / "dhedge", configs)},
+            # the chain covers fewer days than the month: those days' pot stays unallocated
+            {"missing_day": "unpaid"}),
         "curve": write_config(configs, "curve", {**chain, "contracts": {"pools": w.curve_pools},
                                                  "output": _rel(epochs_dir / "curve", configs)}),
     }

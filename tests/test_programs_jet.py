@@ -178,6 +178,9 @@ def test_exactly_a_quarter_percent_is_excluded_and_one_unit_above_is_paid(tmp_pa
             assert a / (a + z) > Fraction(1, 400)
             budget = 1_368_377 * 10**9
             assert int(s[("lender", "A")]["amount"]) == budget * a // (a + z) > 0
+            # from first principles: samples and the tenor bias cancel out of the shares
+            assert int(s[("lender", "A")]["amount"]) == \
+                budget * 1000_000000001 // 400000_000000001
             assert s[("lender", "A")]["removed"] is None
         else:
             assert a / (a + z) == Fraction(1, 400)

@@ -144,7 +144,7 @@ def input_files(manifest: dict[str, Any]) -> dict[str, str]:
     out = {}
     for e in manifest.get("inputs") or []:
         if isinstance(e, dict):
-            for f in e.get("files", []):
+            for f in e.get("files") or []:
                 out[f["name"]] = f["sha256"]
     return out
 

@@ -87,8 +87,8 @@ def shown(cmd: str, stdout: str) -> list[str]:
     """What the docs show of a command's output: all of it, but only the demo's table."""
     lines = stdout.rstrip("\n").splitlines()
     if argv(cmd)[3:4] == ["demo"]:
-        start = next(i for i, x in enumerate(lines) if x.startswith("epochdrop demo"))
-        return ["…", *lines[start:]]
+        start = next((i for i, x in enumerate(lines) if x.startswith("epochdrop demo")), None)
+        return lines if start is None else ["…", *lines[start:]]   # no table: show it all
     return lines
 
 

@@ -39,21 +39,27 @@ def index_store(program: str, rpc: str, store: Path, contracts: dict[str, Any],
                 from_block: int = 0, to_block: int | None = None,
                 confirmations: int | None = None) -> dict[str, Any]:
     """Index every dataset `program` needs into `store`; return the public facts of the run."""
-    from indexer.api import checksum_contracts, connect, default_confirmations, index_dataset
+    from indexer.api import (checksum_contracts, connect, covered, default_confirmations,
+                             index_dataset)
 
     if program not in PLAN:
         raise ConfigError(f"[sources] rpc: {program} has no EVM sources (its inputs are "
                           f"imported datasets); remove rpc from [sources]")
-    client = connect(rpc)
-    chain_id = client.chain_id()
-    head = client.block_number()
-    end = head if to_block is None else min(to_block, head)
-    conf = confirmations if confirmations is not None else default_confirmations(chain_id)
-    done = {}
-    for dataset, role in PLAN[program]:
-        addrs = checksum_contracts(_addresses(contracts, role, program))
-        out = index_dataset(client, Path(store), dataset, chain_id, addrs, from_block, end, conf)
-        done[dataset] = {"rows": out.get("rows"), "last": out.get("last")}
+    plan = [(d, checksum_contracts(_addresses(contracts, role, program))) for d, role in PLAN[program]]
+    # A fixed range the store's checkpoints already cover: nothing to send, not even the head.
+    ids = ({covered(store, d, addrs, from_block, to_block) for d, addrs in plan}
+           if to_block is not None else {None})
+    if len(ids) == 1 and None not in ids:
+        chain_id, end = ids.pop(), to_block
+        conf = confirmations if confirmations is not None else default_confirmations(chain_id)
+    else:
+        client = connect(rpc)
+        chain_id = client.chain_id()
+        head = client.block_number()
+        end = head if to_block is None else min(to_block, head)
+        conf = confirmations if confirmations is not None else default_confirmations(chain_id)
+        for dataset, addrs in plan:
+            index_dataset(client, Path(store), dataset, chain_id, addrs, from_block, end, conf)
     return {"chain_id": chain_id, "from_block": from_block, "to_block": end,
             "confirmations": conf,
             "contracts": {k: sorted([v] if isinstance(v, str) else v) for k, v in

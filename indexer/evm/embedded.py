@@ -6,6 +6,7 @@ Deterministic per DECISIONS D9: genesis time is fixed (GENESIS_TIME) and each bl
 BLOCK_TIME seconds after its parent (or at the time given to `advance_to`, to jump whole
 days for daily snapshots without mining thousands of blocks); py-evm's random post-merge `mix_hash` is replaced by
 keccak(block number), so the same transactions give the same block hashes on every run.
+Multicall3's read interface sits at its canonical address from genesis (indexer/evm/multicall.py).
 
     from indexer.evm.embedded import embedded_chain
     chain = embedded_chain()      # one per process; chain.w3 is a web3 instance on it
@@ -20,8 +21,11 @@ from typing import Any
 
 import orjson
 from eth_tester import EthereumTester, PyEVMBackend
-from eth_utils import keccak
+from eth_utils import keccak, to_canonical_address
 from web3 import EthereumTesterProvider, Web3
+
+from indexer.evm.multicall import ADDRESS as MULTICALL3
+from indexer.evm.multicall import runtime_code as multicall3_runtime
 
 GENESIS_TIME = 1_704_067_200      # 2024-01-01 00:00:00 UTC
 BLOCK_TIME = 12
@@ -32,8 +36,14 @@ class DeterministicBackend(PyEVMBackend):
     """py-evm with fixed block times and a mix_hash derived from the block number."""
 
     def __init__(self):
+        # Multicall3 at its canonical address from genesis, as on mainnet and most chains,
+        # so snapshots read through aggregate3 here too (indexer/evm/multicall.py).
+        state = dict(PyEVMBackend.generate_genesis_state())
+        state[to_canonical_address(MULTICALL3)] = {
+            "balance": 0, "nonce": 1, "storage": {},
+            "code": bytes.fromhex(multicall3_runtime()[2:])}
         super().__init__(genesis_parameters=PyEVMBackend.generate_genesis_params(
-            overrides={"timestamp": GENESIS_TIME, "gas_limit": 30_000_000}))
+            overrides={"timestamp": GENESIS_TIME, "gas_limit": 30_000_000}), genesis_state=state)
         self.next_time: int | None = None
         self._pin_pending()
 

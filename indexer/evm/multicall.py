@@ -55,6 +55,7 @@ class Reader:
     deployed_from: int | None = None        # lowest block seen with Multicall3's code
     absent_upto: int = -1                   # highest block seen without it
     stats: dict = field(default_factory=lambda: {"calls": 0, "multicall": 0, "plain": 0})
+    log: list | None = None                 # when a list: every (block, calls) read (benches)
 
     def _has_multicall(self, block: int) -> bool:
         if not self.use_multicall:
@@ -74,6 +75,8 @@ class Reader:
         """[(block, [(to, calldata), ...]), ...] → per request, [(success, returnData), ...]."""
         out: list[list | None] = [None] * len(requests)
         multi, plain = [], []
+        if self.log is not None:
+            self.log += requests
         for k, (block, calls) in enumerate(requests):
             self.stats["calls"] += len(calls)
             (multi if calls and self._has_multicall(block) else plain).append(k)

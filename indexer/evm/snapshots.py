@@ -111,7 +111,9 @@ def snapshot_days(client, clock: BlockClock, start: int, final: int) -> list[tup
 
 def run_snapshots(client, store, ds: Dataset, chain_id: int, contracts: list[str], start: int,
                   end: int, confirmations: int, *, multicall: bool = True,
-                  flush_rows: int = FLUSH_ROWS) -> dict:
+                  flush_rows: int = FLUSH_ROWS, log: list | None = None) -> dict:
+    """Index the snapshot dataset `ds` over blocks start..end; `multicall=False` sends plain
+    eth_call batches only; `log` (a list) receives every (block, calls) read."""
     decl = ds.snapshot
     if decl is None:
         raise UserError(f"{ds.name} declares no snapshot reads")
@@ -125,7 +127,7 @@ def run_snapshots(client, store, ds: Dataset, chain_id: int, contracts: list[str
             raise UserError(f"{ds.name} reads who to snapshot from {h.dataset}, indexed up to block "
                             f"{cov}: index {h.dataset} up to block {days[-1][0]} first")
     contracts = sorted(contracts)
-    reader = Reader(client, use_multicall=multicall)
+    reader = Reader(client, use_multicall=multicall, log=log)
     with store.locked():
         cp = lst._open_checkpoint(start)
         lst._rollback(cp, cp.position)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from epochdrop.errors import ConfigError
+from epochdrop.errors import ConfigError, UserError
 
 PLAN = {
     "dhedge": [("dhedge_deposits", "pools"), ("dhedge_withdrawals", "pools"),
@@ -37,26 +37,33 @@ def _addresses(contracts: dict[str, Any], role: str, program: str) -> list[str]:
 
 def index_store(program: str, rpc: str, store: Path, contracts: dict[str, Any],
                 from_block: int = 0, to_block: int | None = None,
-                confirmations: int | None = None) -> dict[str, Any]:
+                confirmations: int | None = None, chain: int | None = None) -> dict[str, Any]:
     """Index every dataset `program` needs into `store`; return the public facts of the run."""
     from indexer.api import (checksum_contracts, connect, covered, default_confirmations,
-                             index_dataset)
+                             index_dataset, preflight)
 
     if program not in PLAN:
         raise ConfigError(f"[sources] rpc: {program} has no EVM sources (its inputs are "
                           f"imported datasets); remove rpc from [sources]")
-    plan = [(d, checksum_contracts(_addresses(contracts, role, program))) for d, role in PLAN[program]]
-    # A fixed range the store's checkpoints already cover: nothing to send, not even the head.
+    plan = [(d, checksum_contracts(_addresses(contracts, role, program)))
+            for d, role in PLAN[program]]
+    # A fixed range the store's checkpoints already cover (on the expected chain, if one is
+    # given): nothing to send, not even the head — a rerun indexes nothing (issue 19).
     ids = ({covered(store, d, addrs, from_block, to_block) for d, addrs in plan}
            if to_block is not None else {None})
-    if len(ids) == 1 and None not in ids:
+    if len(ids) == 1 and None not in ids and (chain is None or chain in ids):
         chain_id, end = ids.pop(), to_block
         conf = confirmations if confirmations is not None else default_confirmations(chain_id)
     else:
         client = connect(rpc)
-        chain_id = client.chain_id()
+        chain_id = preflight(client, store, sorted({a for _, addrs in plan for a in addrs}),
+                             expected_chain=chain, flag="[sources] rpc",
+                             contracts_flag="[sources] contracts")
         head = client.block_number()
         end = head if to_block is None else min(to_block, head)
+        if from_block > end:   # issue 20: a range that indexes nothing is not a success
+            raise UserError(f"[sources] from_block {from_block} is after the last block to "
+                            f"index ({end}; head {head}): nothing to index")
         conf = confirmations if confirmations is not None else default_confirmations(chain_id)
         for dataset, addrs in plan:
             index_dataset(client, Path(store), dataset, chain_id, addrs, from_block, end, conf)
@@ -92,7 +99,7 @@ def index_sources(job) -> dict[str, Any]:
     """`run`'s index stage: the config's [sources] into the job's store."""
     s = job.cfg.sources
     return index_store(job.program, s.rpc, job.data, dict(s.contracts), s.from_block,
-                       s.to_block, s.confirmations)
+                       s.to_block, s.confirmations, chain=s.chain_id)
 
 
 def reindex(manifest: dict[str, Any], rpc: str, store: Path,

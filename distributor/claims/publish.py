@@ -23,6 +23,7 @@ from eth_utils import is_address, to_checksum_address
 from distributor.claims.keys import Signer
 from epochdrop.errors import FailureError, UserError
 from epochdrop.manifest import read_manifest
+from epochdrop.urls import check_url
 
 ABI_DIR = Path(__file__).resolve().parents[2] / "contracts_abi"
 SCHEMES = {"packed": 0, "oz": 1}  # CumulativeMerkleDistributor.LeafFormat
@@ -83,6 +84,8 @@ def make_plan(folder: Path, contract: str, rpc: str, *, signer: Signer | None,
     if not is_address(contract):
         raise UserError(f"--contract {contract!r} is not an address")
     contract = to_checksum_address(contract)
+    if w3 is None:
+        check_url(rpc, "--rpc")   # issue 20: not `RPC :// did not answer (MissingSchema)`
     w3 = w3 or Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30}))
     try:
         chain_id = w3.eth.chain_id

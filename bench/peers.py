@@ -11,7 +11,7 @@ ours), made by the bench that needs it — or all at once by `make bench` /
   pyarrow, which the wheel imports but does not declare.
 
 A venv is complete only when its stamp file exists (written after pip succeeded), so an
-interrupted install is redone, not half-used. A failed install is an error naming the
+interrupted install is resumed (pip again into the same venv), never half-used. A failed install is an error naming the
 peer and pip's last lines: a bench that cannot install its peer does not print a comparison.
 """
 
@@ -54,11 +54,12 @@ def ensure(name: str) -> Path:
     exe, stamp = venv / spec["exe"], venv / ".installed"
     if stamp.exists() and exe.exists():
         return exe
-    shutil.rmtree(venv, ignore_errors=True)
     VENVS.mkdir(parents=True, exist_ok=True)
     print(f"installing bench peer {name} into {venv} ({' '.join(spec['packages'])})",
           file=sys.stderr)
-    subprocess.run([_python(spec["python"]), "-m", "venv", str(venv)], check=True)
+    if not (venv / "bin/python").exists():   # an interrupted install is resumed by pip
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([_python(spec["python"]), "-m", "venv", str(venv)], check=True)
     pip = [str(venv / "bin/python"), "-m", "pip", "install", "-q"]
     p = subprocess.run(pip + spec["packages"], capture_output=True, text=True)
     if p.returncode == 0 and spec["over"]:

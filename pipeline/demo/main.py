@@ -263,7 +263,7 @@ def chain_half(root: Path, size: Size, seed: int, whatifs: bool, t0: float,
                      f"accounts; {len(w.pools)} dHEDGE pools, vDHT lockup, {len(w.curve_pools)} "
                      f"Curve pools, Governor")
         demo_data.eligible_pools(store, root / "inputs" / "dhedge", w.pools, date(2024, 1, 1),
-                                 w.days)
+                                 w.days, w.chain_id)
     # From the first block after the deployments (a snapshot at an earlier day's block would
     # read contracts that do not exist yet) to the world's last block: a fixed range, which
     # the store's checkpoints cover once indexed.

@@ -49,8 +49,9 @@ def write_claims(path: Path, n: int, seed: int = 1) -> None:
 
 
 def root_of(folder: Path) -> str:
-    m = json.loads((folder / "manifest.json").read_text())
-    return m.get("root") or (m.get("tree") or {}).get("root")
+    from epochdrop.folder import read_manifest
+
+    return read_manifest(folder).root
 
 
 def main() -> None:

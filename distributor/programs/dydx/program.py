@@ -43,7 +43,8 @@ TABLES = (
     TableSpec("dydx_markets", {"market": "str"}, optional={"live_samples": "n"},
               required=False),
     TableSpec("dydx_excluded", {"maker": "str"}, required=False),
-    TableSpec("dydx_outages", {"from_time": "time", "to_time": "time"}, required=False),
+    TableSpec("dydx_outages", {"from_time": "time", "to_time": "time"}, required=False,
+              intervals=(("from_time", "to_time"),)),
 )
 
 

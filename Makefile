@@ -32,5 +32,17 @@ test: $(STAMP) $(NODE_STAMP)
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+# Every bench, after installing the peers they compare against (bench/peers.py: their own
+# venvs under .cache/bench-venvs/). Each prints its JSON as its last line.
+bench: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m bench.peers
+	$(BIN)/python bench/indexer.py
+	$(BIN)/python bench/snapshots.py
+	$(BIN)/python bench/demo.py
+	$(BIN)/python bench/scoring.py
+	$(BIN)/python bench/merkle.py --oz-claims 100000
+	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/solana.py
+
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis .cache

@@ -77,6 +77,23 @@ def connect(rpc: str, **kwargs: Any):
     return _connect(rpc, **kwargs)
 
 
+def covered(store: Path | str, dataset: str, contracts: list[str], start: int,
+            end: int) -> int | None:
+    """The chain id when `dataset` for exactly these contracts is already indexed over
+    `start`..`end` in `store` (so indexing it again sends no RPC call), else None."""
+    from indexer import checkpoint as ckpt
+
+    cp = ckpt.covering(store, dataset, ckpt.contract_set_tag(contracts), start, end)
+    return None if cp is None else cp.chain_id
+
+
+def rpc_calls() -> int:
+    """JSON-RPC calls this process has sent so far (every client; a batch counts its items)."""
+    from indexer.evm.rpc import rpc_calls as _calls
+
+    return _calls()
+
+
 def embedded_chain_live() -> bool:
     """Whether this process holds an embedded chain with blocks beyond genesis (the demo builds
     one; a fresh process has none, and `--rpc embedded` there would start an empty chain)."""
@@ -129,5 +146,5 @@ def index_dataset(client, store: Path | str, dataset, chain_id: int, contracts: 
                 worker_peak_mb=getattr(source, "worker_peak_mb", None))
 
 
-__all__ = ["LOCAL_CHAINS", "checksum_contracts", "connect", "default_confirmations",
+__all__ = ["LOCAL_CHAINS", "checksum_contracts", "connect", "covered", "default_confirmations", "rpc_calls",
            "embedded_chain_live", "index_dataset"]

@@ -78,6 +78,19 @@ def delete(store_root: str | Path, dataset: str, chain: int | str, tag: str) -> 
     path_for(store_root, dataset, chain, tag).unlink(missing_ok=True)
 
 
+def covering(store_root: str | Path, dataset: str, tag: str, start: int,
+             end: int) -> Checkpoint | None:
+    """A checkpoint of (dataset, contract set `tag`), on any chain, that already covers blocks
+    `start`..`end`: a re-run over that range has nothing to fetch, not even the head (the
+    blocks were final, below head − confirmations, when they were committed)."""
+    base = Path(store_root) / "_state" / "checkpoints" / dataset
+    for p in sorted(base.glob(f"chain=*/{tag or 'all'}.json")) if base.exists() else []:
+        cp = Checkpoint(**orjson.loads(p.read_bytes()))
+        if cp.start <= start and cp.position >= end:
+            return cp
+    return None
+
+
 def chain_ids(store_root: str | Path) -> set[int]:
     """Every EVM chain id any checkpoint of this store was written for."""
     out = set()

@@ -39,28 +39,34 @@ def index_store(program: str, rpc: str, store: Path, contracts: dict[str, Any],
                 from_block: int = 0, to_block: int | None = None,
                 confirmations: int | None = None, chain: int | None = None) -> dict[str, Any]:
     """Index every dataset `program` needs into `store`; return the public facts of the run."""
-    from indexer.api import (checksum_contracts, connect, default_confirmations, index_dataset,
-                             preflight)
+    from indexer.api import (checksum_contracts, connect, covered, default_confirmations,
+                             index_dataset, preflight)
 
     if program not in PLAN:
         raise ConfigError(f"[sources] rpc: {program} has no EVM sources (its inputs are "
                           f"imported datasets); remove rpc from [sources]")
-    client = connect(rpc)
     plan = [(d, checksum_contracts(_addresses(contracts, role, program)))
             for d, role in PLAN[program]]
-    chain_id = preflight(client, store, sorted({a for _, addrs in plan for a in addrs}),
-                         expected_chain=chain, flag="[sources] rpc",
-                         contracts_flag="[sources] contracts")
-    head = client.block_number()
-    end = head if to_block is None else min(to_block, head)
-    if from_block > end:   # issue 20: a range that indexes nothing is not a success
-        raise UserError(f"[sources] from_block {from_block} is after the last block to index "
-                        f"({end}; head {head}): nothing to index")
-    conf = confirmations if confirmations is not None else default_confirmations(chain_id)
-    done = {}
-    for dataset, addrs in plan:
-        out = index_dataset(client, Path(store), dataset, chain_id, addrs, from_block, end, conf)
-        done[dataset] = {"rows": out.get("rows"), "last": out.get("last")}
+    # A fixed range the store's checkpoints already cover (on the expected chain, if one is
+    # given): nothing to send, not even the head — a rerun indexes nothing (issue 19).
+    ids = ({covered(store, d, addrs, from_block, to_block) for d, addrs in plan}
+           if to_block is not None else {None})
+    if len(ids) == 1 and None not in ids and (chain is None or chain in ids):
+        chain_id, end = ids.pop(), to_block
+        conf = confirmations if confirmations is not None else default_confirmations(chain_id)
+    else:
+        client = connect(rpc)
+        chain_id = preflight(client, store, sorted({a for _, addrs in plan for a in addrs}),
+                             expected_chain=chain, flag="[sources] rpc",
+                             contracts_flag="[sources] contracts")
+        head = client.block_number()
+        end = head if to_block is None else min(to_block, head)
+        if from_block > end:   # issue 20: a range that indexes nothing is not a success
+            raise UserError(f"[sources] from_block {from_block} is after the last block to "
+                            f"index ({end}; head {head}): nothing to index")
+        conf = confirmations if confirmations is not None else default_confirmations(chain_id)
+        for dataset, addrs in plan:
+            index_dataset(client, Path(store), dataset, chain_id, addrs, from_block, end, conf)
     return {"chain_id": chain_id, "from_block": from_block, "to_block": end,
             "confirmations": conf,
             "contracts": {k: sorted([v] if isinstance(v, str) else v) for k, v in

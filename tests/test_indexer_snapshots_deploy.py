@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from indexer.evm.multicall import install as install_multicall3
 from tests.support.evm import Anvil, deploy
 from tests.support.indexer import artifacts, rows_of, run_cli
 
@@ -34,9 +35,15 @@ def _day_block(w3, day_ts: int) -> int:
     return n
 
 
-def test_days_before_deployment_read_as_empty(tmp_path) -> None:
+@pytest.mark.parametrize("multicall", [False, True], ids=["plain-eth_call", "multicall3"])
+def test_days_before_deployment_read_as_empty(tmp_path, multicall) -> None:
+    """Both read paths (indexer/evm/multicall.py): plain batched eth_calls on a node without
+    Multicall3, and aggregate3 where its code sits at the canonical address — with no-code
+    targets and reverts inside one aggregate."""
     with Anvil("--timestamp", "1700000000") as node:
         w3, art = node.w3, artifacts()
+        if multicall:
+            install_multicall3(node.rpc)
         people = [w3.eth.accounts[i] for i in (3, 4, 5)]
         node.mine(5)
         _next_day(node)                                   # day 1: nothing deployed yet

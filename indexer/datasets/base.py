@@ -200,6 +200,7 @@ class Dataset:
     events: tuple[EventSpec, ...] = ()
     reads: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    snapshot: Any = None      # snapshot datasets: their reads (indexer/datasets/reads.py)
 
     def column(self, name: str) -> Column:
         for c in self.columns:

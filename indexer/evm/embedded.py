@@ -6,6 +6,7 @@ Deterministic per DECISIONS D9: genesis time is fixed (GENESIS_TIME) and each bl
 BLOCK_TIME seconds after its parent (or at the time given to `advance_to`, to jump whole
 days for daily snapshots without mining thousands of blocks); py-evm's random post-merge `mix_hash` is replaced by
 keccak(block number), so the same transactions give the same block hashes on every run.
+Multicall3's read interface sits at its canonical address from genesis (indexer/evm/multicall.py).
 
     from indexer.evm.embedded import embedded_chain
     chain = embedded_chain()      # one per process; chain.w3 is a web3 instance on it
@@ -20,8 +21,11 @@ from typing import Any
 
 import orjson
 from eth_tester import EthereumTester, PyEVMBackend
-from eth_utils import keccak
+from eth_utils import keccak, to_canonical_address
 from web3 import EthereumTesterProvider, Web3
+
+from indexer.evm.multicall import ADDRESS as MULTICALL3
+from indexer.evm.multicall import runtime_code as multicall3_runtime
 
 GENESIS_TIME = 1_704_067_200      # 2024-01-01 00:00:00 UTC
 BLOCK_TIME = 12
@@ -32,8 +36,14 @@ class DeterministicBackend(PyEVMBackend):
     """py-evm with fixed block times and a mix_hash derived from the block number."""
 
     def __init__(self):
+        # Multicall3 at its canonical address from genesis, as on mainnet and most chains,
+        # so snapshots read through aggregate3 here too (indexer/evm/multicall.py).
+        state = dict(PyEVMBackend.generate_genesis_state())
+        state[to_canonical_address(MULTICALL3)] = {
+            "balance": 0, "nonce": 1, "storage": {},
+            "code": bytes.fromhex(multicall3_runtime()[2:])}
         super().__init__(genesis_parameters=PyEVMBackend.generate_genesis_params(
-            overrides={"timestamp": GENESIS_TIME, "gas_limit": 30_000_000}))
+            overrides={"timestamp": GENESIS_TIME, "gas_limit": 30_000_000}), genesis_state=state)
         self.next_time: int | None = None
         self._pin_pending()
 
@@ -92,6 +102,7 @@ class EmbeddedTransport:
     def __init__(self, w3: Web3):
         self.w3 = w3
         self._lock = threading.Lock()
+        self._logs: dict[int, list[dict]] = {}
 
     def _one(self, req: dict) -> dict:
         method, params = req.get("method"), req.get("params") or []
@@ -124,22 +135,56 @@ class EmbeddedTransport:
         if method == "eth_call":
             return "0x" + bytes(eth.call(params[0], _block(params[1]))).hex()
         if method == "eth_getLogs":
-            f = dict(params[0])
-            for k in ("fromBlock", "toBlock"):
-                if k in f and isinstance(f[k], str) and f[k].startswith("0x"):
-                    f[k] = int(f[k], 16)
-            if f.get("address"):  # nodes take any case; web3 (under eth-tester) wants EIP-55
-                a = f["address"]
-                f["address"] = ([Web3.to_checksum_address(x) for x in a] if isinstance(a, list)
-                                else Web3.to_checksum_address(a))
-            logs = eth.get_logs(f)
-            out = []
-            for lg in logs:
-                d = _hex(dict(lg))
-                d["address"] = d["address"].lower()
-                out.append(d)
-            return out
+            return self._get_logs(dict(params[0]) if params else {})
         raise ValueError(f"method {method} not supported by the embedded chain")
+
+    def _get_logs(self, f: dict) -> list[dict]:
+        """eth_getLogs from py-evm's blocks and receipts, one block at a time, each block's
+        logs kept once built (mined blocks never change here: no reorg API, and a fresh
+        chain gets a fresh transport). eth-tester's own get_logs finds each receipt's
+        transaction by scanning every block from genesis — O(blocks × transactions), minutes
+        for the demo's month — so the logs are built here in eth-tester's shape
+        (eth_tester/backends/pyevm/serializers.py `serialize_log`: log index within the
+        receipt), which tests/test_snapshots_multicall.py checks against eth-tester's."""
+        head = self.w3.eth.block_number
+
+        def number(tag, default):
+            if tag is None:
+                return default
+            if isinstance(tag, str) and tag.startswith("0x"):
+                return int(tag, 16)
+            return 0 if tag == "earliest" else head
+        lo, hi = number(f.get("fromBlock"), head), min(number(f.get("toBlock"), head), head)
+        addrs = f.get("address")
+        addrs = None if not addrs else {a.lower() for a in ([addrs] if isinstance(addrs, str) else addrs)}
+        topics = f.get("topics") or []
+        out = []
+        for n in range(lo, hi + 1):
+            for lg in self._block_logs(n):
+                if addrs is not None and lg["address"] not in addrs:
+                    continue
+                if all(want is None or (lg["topics"][i] if i < len(lg["topics"]) else None)
+                       in ([want] if isinstance(want, str) else want)
+                       for i, want in enumerate(topics)):
+                    out.append(dict(lg))
+        return out
+
+    def _block_logs(self, n: int) -> list[dict]:
+        got = self._logs.get(n)
+        if got is None:
+            chain = self.w3.provider.ethereum_tester.backend.chain
+            block = chain.get_canonical_block_by_number(n)
+            receipts = block.get_receipts(chain.chaindb)
+            bhash = "0x" + block.hash.hex()
+            got = self._logs[n] = [
+                {"type": "mined", "logIndex": hex(li), "transactionIndex": hex(ti),
+                 "transactionHash": "0x" + tx.hash.hex(), "blockHash": bhash,
+                 "blockNumber": hex(n), "address": "0x" + lg.address.hex(),
+                 "data": "0x" + lg.data.hex(),
+                 "topics": ["0x" + t.to_bytes(32, "big").hex() for t in lg.topics]}
+                for ti, (tx, rc) in enumerate(zip(block.transactions, receipts))
+                for li, lg in enumerate(rc.logs)]
+        return got
 
     def send(self, payload: bytes) -> bytes:
         req = orjson.loads(payload)

@@ -21,6 +21,11 @@ from indexer.retry import (DEFAULT_POLICY, RangeTooLarge, RetryPolicy, RpcError,
                            with_retries)
 
 
+# JSON-RPC calls (a batch counts each item) and HTTP requests sent by every client of this
+# process: run reports record them, so "a rerun indexes nothing" is checkable (issue 19).
+SENT = {"calls": 0, "requests": 0}
+
+
 class Transport(Protocol):
     url: str
 
@@ -71,6 +76,8 @@ class RpcClient:
              policy: RetryPolicy | None = None) -> Any:
         def once():
             rid = next(self._ids)
+            SENT["calls"] += 1
+            SENT["requests"] += 1
             body = self.transport.send(orjson.dumps(
                 {"jsonrpc": "2.0", "id": rid, "method": method, "params": params or []}))
             return _result(_parse(body), method)
@@ -93,6 +100,8 @@ class RpcClient:
             ids = [next(self._ids) for _ in calls]
             payload = orjson.dumps([{"jsonrpc": "2.0", "id": i, "method": m, "params": p}
                                     for i, (m, p) in zip(ids, calls)])
+            SENT["calls"] += len(calls)
+            SENT["requests"] += 1
             data = _parse(self.transport.send(payload))
             if isinstance(data, dict):          # a node without batch support answers once
                 if "error" in data and self.batch_supported is None:
@@ -155,5 +164,10 @@ def connect(rpc: str, *, timeout: float = 30.0, policy: RetryPolicy = DEFAULT_PO
     return RpcClient(HttpTransport(rpc, timeout), policy)
 
 
-__all__ = ["RpcClient", "HttpTransport", "connect", "RangeTooLarge", "RpcError",
+def rpc_calls() -> int:
+    """JSON-RPC calls sent by this process so far (all clients)."""
+    return SENT["calls"]
+
+
+__all__ = ["rpc_calls", "RpcClient", "HttpTransport", "connect", "RangeTooLarge", "RpcError",
            "TransientError", "FailureError"]

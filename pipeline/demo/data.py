@@ -75,8 +75,10 @@ def airdrop_inputs(folder: Path, seed: int, scale: float) -> int:
     return g["governance_votes"].num_rows
 
 
-def eligible_pools(store: Path, scratch: Path, pools: list[str], first: date, days: int) -> int:
-    """Every pool eligible every day, except the last one, which joins on day 10."""
+def eligible_pools(store: Path, scratch: Path, pools: list[str], first: date, days: int,
+                   chain: int | None = None) -> int:
+    """Every pool eligible every day, except the last one, which joins on day 10. Imported
+    into the partition of `chain` (the embedded chain's id), the one the dHEDGE run reads."""
     scratch.mkdir(parents=True, exist_ok=True)
     path = scratch / "dhedge_eligible_pools.csv"
     rows = 0
@@ -91,5 +93,5 @@ def eligible_pools(store: Path, scratch: Path, pools: list[str], first: date, da
                 rows += 1
     from indexer.importer import import_file
 
-    import_file("dhedge_eligible_pools", path, store)
+    import_file("dhedge_eligible_pools", path, store, None if chain is None else str(chain))
     return rows

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from eth_utils import to_checksum_address
 
+from indexer.evm.multicall import install as install_multicall3
 from tests.support.evm import REPO, Anvil, compile_contracts, deploy
 
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -53,6 +54,7 @@ class ListenerWorld:
     def __enter__(self):
         self.node = Anvil("--timestamp", "1700000000").__enter__()
         self.w3 = self.node.w3
+        install_multicall3(self.node.rpc)   # snapshots read through aggregate3, as on mainnet
         self.chain_id = self.w3.eth.chain_id
         art = artifacts()
         w3 = self.w3

@@ -17,6 +17,8 @@ How to declare one (a module per dataset in `indexer/datasets/`, one line in the
         key=("block_number", "log_index"),  # unique per chain; rows are sorted by it
         position="block_number",            # the column chunk ranges and rollbacks use
         events=(EventSpec(abi=...),),       # EVM events only
+        reads=("dhedge_deposits",),         # snapshots: datasets of the same contracts whose
+                                            # rows say whom to read (indexed first)
         doc="One line for the docs.",
     )
 
@@ -198,6 +200,9 @@ class Dataset:
     doc: str
     position: str | None = "block_number"
     events: tuple[EventSpec, ...] = ()
+    # Snapshot datasets: the event datasets (of the same contracts) whose rows name the
+    # accounts to read. Index planning (pipeline/index_step.py) indexes them first, and the
+    # snapshot listener refuses to run ahead of them (indexer/evm/snapshots.py).
     reads: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -20,5 +20,5 @@ DATASET = Dataset(
         Column("value_usd", T.DECIMAL, doc="balance × token_price / 1e18 (exact)"),
     ),
     key=("day", "pool", "investor"),
-    reads=("balanceOf(address)", "tokenPrice()"),
+    reads=("dhedge_deposits", "pool_token_transfers"),  # who invested: read before each day
 )

@@ -17,5 +17,5 @@ DATASET = Dataset(
         Column("vdht", T.UINT256),
     ),
     key=("day", "contract", "investor"),
-    reads=("balanceOfAt(address,uint256)",),
+    reads=("vdht_locks",),  # who locked: read before each day
 )

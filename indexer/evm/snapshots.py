@@ -84,8 +84,7 @@ class _Reader:
         return [c for c in self.contracts if c in self.deployed]
 
     def needs(self) -> list[str]:
-        return {"pool_snapshots": ["dhedge_deposits", "pool_token_transfers"],
-                "vdht_snapshots": ["vdht_locks"], "curve_liquidity": []}[self.ds.name]
+        return list(self.ds.reads)  # declared with the dataset (indexer/datasets/base.py)
 
     def rows(self, day, b) -> list[dict]:
         return getattr(self, self.ds.name)(day, b)

@@ -18,7 +18,7 @@ import pyarrow as pa
 from pydantic import Field
 
 from distributor.programs.params import CommonParams, Dec, base_units
-from distributor.programs.spec import (Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec,
+from distributor.programs.spec import (Epoch, Pool, ProgramSpec, Rule, ScoreResult,
                                        day_label)
 from distributor.programs.sql import run_sql_file
 from epochdrop.errors import ConfigError, InputError
@@ -91,15 +91,6 @@ PROGRAM = ProgramSpec(
     name="curve",
     token="CRV",
     params=CurveParams,
-    tables=(
-        TableSpec("curve_swaps", {"time": "time", "pool": "str", "sold_id": "n",
-                                  "tokens_sold": "int"},
-                  optional={"tx_hash": "str", "log_index": "n", "event": "str"}),
-        TableSpec("curve_coins", {"pool": "str", "i": "n", "decimals": "n"},
-                  optional={"underlying": "bool"}),
-        TableSpec("curve_liquidity", {"day": "date", "pool": "str", "i": "n",
-                                      "balance": "int"}),
-    ),
     epoch=curve_epoch,
     score=curve_score,
     description="Curve CIP#20: weekly gauge rewards proportional to pool utilization",

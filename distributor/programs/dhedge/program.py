@@ -25,7 +25,7 @@ from pydantic import Field
 
 from distributor.allocation import exact_score
 from distributor.programs.params import CommonParams, Dec, base_units
-from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec
+from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult
 from distributor.programs.sql import run_sql_file
 from epochdrop.errors import ConfigError
 
@@ -118,12 +118,6 @@ PROGRAM = ProgramSpec(
     name="dhedge",
     token="DHT",
     params=DhedgeParams,
-    tables=(
-        TableSpec("dhedge_pool_values", {"day": "date", "pool": "str", "investor": "str",
-                                         "value_usd": "dec"}),
-        TableSpec("dhedge_eligible_pools", {"day": "date", "pool": "str"}),
-        TableSpec("dhedge_vdht", {"day": "date", "investor": "str", "vdht": "dec"}),
-    ),
     epoch=dhedge_epoch,
     score=dhedge_score,
     description="dHEDGE Performance Mining V2: daily pot by invested value, capped by vDHT",

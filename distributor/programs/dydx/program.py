@@ -19,24 +19,11 @@ from distributor.programs.dydx.params import DydxParams
 from distributor.programs.dydx.sampling import aggregates
 from distributor.programs.dydx.schedule import SAMPLES, schedule, window
 from distributor.programs.params import base_units
-from distributor.programs.spec import Pool, ProgramSpec, Rule, ScoreResult, TableSpec
+from distributor.programs.spec import Pool, ProgramSpec, Rule, ScoreResult
 from epochdrop.errors import InputError
 
 UNASSIGNED = "(unassigned)"
 
-TABLES = (
-    TableSpec("dydx_orders", {"market": "str", "maker": "str", "order_id": "str",
-                              "side": "str", "price": "dec", "size": "dec",
-                              "valid_from": "time", "valid_to": "time"}, required=False),
-    TableSpec("dydx_maker_volume", {"epoch": "n", "market": "str", "maker": "str",
-                                    "volume_usd": "dec"}, required=False),
-    TableSpec("dydx_stk", {"maker": "str", "stk_share": "dec"}, required=False),
-    TableSpec("dydx_lp_epoch", {"market": "str", "maker": "str", "q_epoch": "dec",
-                                "uptime_samples": "n", "maker_volume_usd": "dec"},
-              optional={"stk_share": "dec"}, required=False),
-    TableSpec("dydx_markets", {"market": "str"}, optional={"live_samples": "n"},
-              required=False),
-)
 
 
 def _volumes(con, epoch: int) -> tuple[dict[tuple[str, str], Fraction], bool]:
@@ -153,7 +140,7 @@ def score(con, p: DydxParams, epoch) -> ScoreResult:
 
 
 PROGRAM = ProgramSpec(
-    name="dydx", token="DYDX", params=DydxParams, tables=TABLES,
+    name="dydx", token="DYDX", params=DydxParams,
     epoch=lambda label, params: window(label), score=score, schedule=schedule,
     description="dYdX v3 liquidity provider rewards (28-day epochs, per-market pools)",
 )

@@ -20,7 +20,7 @@ from pydantic import Field
 
 from distributor.programs._orderbook.samples import minutes_in, sample_table, to_us
 from distributor.programs.params import CommonParams, Dec, base_units
-from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec
+from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult
 from distributor.programs.sql import run_sql_file
 from epochdrop.errors import ConfigError, InputError
 
@@ -29,12 +29,6 @@ EPOCH_MINUTES = 43_200  # 30 days
 QUANT = 10**9
 SIDES = (("lend", "lender"), ("borrow", "borrower"))
 
-TABLES = (
-    TableSpec("jet_orders", {"market": "str", "owner": "str", "order_id": "str",
-                             "side": "str", "rate": "dec", "size": "dec",
-                             "valid_from": "time", "valid_to": "time"}, required=False),
-    TableSpec("jet_markets", {"market": "str", "tenor_seconds": "n"}),
-)
 
 
 class JetParams(CommonParams):
@@ -128,6 +122,6 @@ def score(con, p: JetParams, epoch: Epoch) -> ScoreResult:
 
 
 PROGRAM = ProgramSpec(
-    name="jet", token="JET", params=JetParams, tables=TABLES, epoch=window, score=score,
+    name="jet", token="JET", params=JetParams, epoch=window, score=score,
     description="Jet fixed-term liquidity incentive (30-day epochs, lender/borrower pools)",
 )

@@ -79,7 +79,8 @@ class ParamDecl(_Strict):
 
     type: Literal["amount", "integer", "fraction", "address", "addresses", "text"]
     default: Any = None
-    ge: int | None = None
+    ge: int | None = None        # integer: the least value allowed
+    decimals: str = "decimals"   # amount: the integer param giving its token's decimals
     doc: str = ""
 
 

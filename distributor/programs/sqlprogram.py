@@ -98,7 +98,7 @@ def sql_bindings(params: Any, decl: Declaration, epoch: Epoch) -> dict[str, Any]
         if v is None:
             out[key] = None
         elif p.type == "amount":
-            out[key] = str(base_units(v, params.decimals, key))
+            out[key] = str(base_units(v, getattr(params, p.decimals), key))
         elif p.type == "fraction":
             out[key] = format(v, "f")
         elif p.type == "addresses":
@@ -114,9 +114,15 @@ def sql_program(folder: Path, decl: Declaration) -> ProgramSpec:
     if s is None:
         raise InternalError(f"{folder}: no program.py, so program.toml needs a [score] table")
     for key in (s.budget, s.cap):
-        if key is not None and (key not in decl.params or decl.params[key].type != "amount"):
+        if key is not None and (key not in decl.params or decl.params[key].type != "amount"
+                                or decl.params[key].decimals != "decimals"):
             raise InternalError(f"{folder}/program.toml: score names {key!r}, which must be "
-                                f"an amount in [params]")
+                                f"an amount of the reward token in [params]")
+    for key, p in decl.params.items():
+        if p.type == "amount" and p.decimals != "decimals" and (
+                p.decimals not in decl.params or decl.params[p.decimals].type != "integer"):
+            raise InternalError(f"{folder}/program.toml: params.{key}.decimals names "
+                                f"{p.decimals!r}, which must be an integer param")
     sql = folder / s.sql
     if not sql.is_file():
         raise InternalError(f"{folder}/program.toml: score.sql: no file {s.sql}")

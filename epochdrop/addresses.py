@@ -4,11 +4,12 @@ Every stage reads addresses people typed (configs, `--contracts`, claim files, i
 rows) and writes them in one form (DECISIONS D1, D9: EIP-55). The rules, from EIP-55
 (https://eips.ethereum.org/EIPS/eip-55) as eth-utils applies them: `0x` + 40 hex digits;
 an all-lower or all-upper address carries no checksum; a mixed-case one must carry the
-right one (a typo in it is caught). eth-utils does the hashing (`to_checksum_address`);
-this module adds the grammar, the mixed-case rule and one error type with one message.
-The vectorised tree reader (distributor/trees/accounts.py) applies the same rules in bulk
-and raises `AddressError` with the same messages (`not_an_address` / `bad_checksum`), which
-tests/test_addresses.py checks against this module.
+right one (a typo in it is caught). The checksum is keccak256 of the lowercase hex digits
+through pysha3, not eth-utils: importing eth-utils costs each claim-server worker ~0.3 s and
+~15 MB (distributor/claims/accounts.py), and tests/test_addresses.py holds this to eth-utils'
+`to_checksum_address`. One error type (`AddressError`) and one wording (`not_an_address`,
+`bad_checksum`) serve every caller; the vectorised tree reader (distributor/trees/accounts.py)
+applies the same rules in bulk and raises the same error with the same words.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from eth_utils import to_checksum_address
+import sha3
 
 from epochdrop.errors import InputError
 
@@ -24,9 +25,23 @@ ADDRESS_RE = re.compile(r"0x[0-9a-fA-F]{40}")
 ZERO = "0x0000000000000000000000000000000000000000"
 
 
-class AddressError(InputError):
+class AddressError(InputError, ValueError):
     """An address that is malformed or fails its EIP-55 checksum (exit 2); located like
-    any bad input (file, row, field) when the caller knows where it came from."""
+    any bad input (file, row, field) when the caller knows where it came from. Also a
+    ValueError, so validators (pydantic, the dataset coercion) report it as a bad value."""
+
+
+def eip55(hex40: str) -> str:
+    """The EIP-55 form of 40 hex digits (no `0x`, any case), without the `0x`."""
+    lower = hex40.lower()
+    digest = sha3.keccak_256(lower.encode()).hexdigest()
+    return "".join(c.upper() if d in "89abcdef" else c for c, d in zip(lower, digest))
+
+
+def mixed_case(value: str) -> bool:
+    """True for an address whose case carries an EIP-55 checksum."""
+    body = value[2:]
+    return not (body.islower() or body.isupper() or body.isdigit())
 
 
 def not_an_address(value: object) -> str:
@@ -46,9 +61,8 @@ def checksum(value: object, *, file: str | None = None, row: int | None = None,
     """`value` as an EIP-55 address; AddressError (located by file/row/field) otherwise."""
     if not isinstance(value, str) or not ADDRESS_RE.fullmatch(value):
         raise AddressError(not_an_address(value), file=file, row=row, field=field)
-    good = to_checksum_address(value.lower())
-    digits = value[2:]
-    if digits != digits.lower() and digits != digits.upper() and value != good:
+    good = "0x" + eip55(value[2:])
+    if mixed_case(value) and value != good:
         raise AddressError(bad_checksum(value, good), file=file, row=row, field=field)
     return good
 

@@ -18,7 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 from distributor.report import plots
-from distributor.report.html import TOKENS, units
+from distributor.programs import load_program
+from distributor.report.html import units
 
 
 def _decimals(o) -> int:
@@ -27,7 +28,7 @@ def _decimals(o) -> int:
 
 def totals_section(program: str, opts: list) -> dict[str, Any]:
     """Paid vs not paid per option; for dHEDGE this is 'paid vs unminted DHT'."""
-    token = TOKENS.get(program, "units")
+    token = load_program(program).token or "units"
     names = [o.label for o in opts]
     paid = [float(units(int(o.fields["totals"]["allocated"]), _decimals(o))) for o in opts]
     budget = [float(units(int(o.fields["totals"]["budget"]), _decimals(o))) for o in opts]
@@ -47,7 +48,7 @@ def totals_section(program: str, opts: list) -> dict[str, Any]:
 
 
 def per_account_section(program: str, opts: list, top: int = 15) -> dict[str, Any]:
-    token = TOKENS.get(program, "units")
+    token = load_program(program).token or "units"
     accounts = sorted({a for o in opts for a in o.amounts},
                       key=lambda a: (-max(o.amounts.get(a, 0) for o in opts), a))[:top]
     shares = {}

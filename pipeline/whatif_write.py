@@ -15,7 +15,8 @@ from typing import Any
 import pyarrow as pa
 
 from distributor.outputs import write_parquet
-from distributor.report.html import CSS, STATUS_JS, TOKENS, esc, html_table
+from distributor.programs import load_program
+from distributor.report.html import CSS, STATUS_JS, esc, html_table
 from epochdrop.fsio import atomic_write_bytes, atomic_write_json
 
 
@@ -62,7 +63,7 @@ def write(folder: Path, program: str, epoch: str, opts: list,
 
 
 def page(program: str, epoch: str, opts: list, sections: list[dict[str, Any]]) -> str:
-    token = TOKENS.get(program, "units")
+    token = load_program(program).token or "units"
     body = [f"<h1>What if — {esc(program)} epoch {esc(epoch)}</h1>",
             "<p>Each option is the config with the listed parameters replaced, scored and "
             "allocated exactly as <code>epochdrop run</code> would.</p>",

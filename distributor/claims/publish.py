@@ -18,9 +18,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from eth_utils import is_address, to_checksum_address
 
 from distributor.claims.keys import Signer
+from epochdrop.addresses import checksum
 from epochdrop.errors import FailureError, UserError
 from epochdrop.manifest import read_manifest
 
@@ -80,9 +80,7 @@ def make_plan(folder: Path, contract: str, rpc: str, *, signer: Signer | None,
     if man.get("chain_id") is None or not man.get("token"):
         raise UserError(f"{folder}: the manifest names no chain id or token; rebuild with "
                         "--chain-id and --token so publish can check them")
-    if not is_address(contract):
-        raise UserError(f"--contract {contract!r} is not an address")
-    contract = to_checksum_address(contract)
+    contract = checksum(contract, field="--contract")
     w3 = w3 or Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30}))
     try:
         chain_id = w3.eth.chain_id

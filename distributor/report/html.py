@@ -20,8 +20,6 @@ import pyarrow as pa
 from distributor.report import plots
 from epochdrop import __version__
 
-TOKENS = {"dydx": "DYDX", "curve": "CRV", "mirror": "MIR", "jet": "JET", "jet_airdrop": "JET",
-          "dhedge": "DHT"}
 SPLIT_COLUMNS = ("pool", "market", "side", "asset")
 AMOUNT_COLUMNS = ("amount", "reward", "payout", "paid")
 TOP = 25
@@ -76,7 +74,7 @@ def render(manifest: dict[str, Any], rewards: pa.Table, scores: pa.Table | None 
     epoch = str(ep.get("label") if isinstance(ep, dict) else ep)
     params = manifest.get("params") or {}
     decimals = int(params.get("decimals", manifest.get("decimals", 0)) or 0)
-    token = TOKENS.get(program, "units")
+    token = manifest.get("token") or "units"  # the program's declared token symbol
     paid = {str(a): to_int(x) for a, x in zip(rewards.column("account").to_pylist(),
                                               rewards.column("amount").to_pylist())}
     parts = [_head(program, epoch, manifest), _params(params), _inputs(manifest),

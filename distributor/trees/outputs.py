@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from epochdrop.addresses import checksum
 from distributor.trees import jsontext
 from distributor.trees.hexfmt import CELL, hex_digits, row_strings
 from distributor.trees.schemes import Built, Scheme
@@ -266,8 +267,6 @@ _KEY_DOC = ("claims are in proofs/<first `digits` characters of key>.json under 
 def claim_json(folder: Path, account: str) -> dict:
     """`tree proof`: one claim with the context a front-end needs (root, chain, token)."""
     import pyarrow.compute as pc
-    from eth_utils import is_hex_address, to_checksum_address
-
     from distributor.trees.check import _read_proofs
     from distributor.trees.schemes import get_scheme
     from epochdrop.errors import UserError
@@ -278,9 +277,7 @@ def claim_json(folder: Path, account: str) -> dict:
     scheme = get_scheme(man["scheme"])
     kind = scheme.account_kind(man["leaf_encoding"]).kind
     if kind == "address":
-        if not is_hex_address(account):
-            raise UserError(f"{account!r} is not an address (0x followed by 40 hex digits)")
-        account = to_checksum_address(account.lower())
+        account = checksum(account, field="ACCOUNT")
     elif kind == "uint" and account.isdigit():
         account = str(int(account))
     table = pq.read_table(folder / PROOFS)

@@ -27,7 +27,7 @@ integer, so big integers are exact decimal strings):
 
 | type        | Arrow type               | Python value accepted by `coerce`            |
 |-------------|--------------------------|----------------------------------------------|
-| address     | string (EIP-55)          | 0x + 40 hex, any case → checksummed          |
+| address     | string (EIP-55)          | 0x + 40 hex, EIP-55-checked (epochdrop/addresses) |
 | uint256     | string (decimal digits)  | int or digit string, 0 ≤ v < 2**256          |
 | int256      | string (signed decimal)  | int or string, −2**255 ≤ v < 2**255          |
 | int         | int64                    | int (or digit string)                         |
@@ -52,7 +52,7 @@ from enum import Enum
 from typing import Any, Callable
 
 import pyarrow as pa
-from eth_utils import to_checksum_address
+from epochdrop.addresses import checksum
 
 
 class T(str, Enum):
@@ -79,7 +79,6 @@ ARROW_TYPES: dict[T, pa.DataType] = {
     T.JSON: pa.string(), T.PUBKEY: pa.string(),
 }
 
-_ADDR = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _DIGITS = re.compile(r"^[0-9]+$")
 _SIGNED = re.compile(r"^-?[0-9]+$")
 _DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
@@ -94,9 +93,7 @@ def coerce(t: T, value: Any) -> Any:
     if value is None:
         return None
     if t is T.ADDRESS:
-        if not isinstance(value, str) or not _ADDR.match(value):
-            raise ValueError(f"not an address: {value!r}")
-        return to_checksum_address(value)
+        return checksum(value)  # AddressError is a ValueError
     if t in (T.UINT256, T.INT256, T.INT):
         if isinstance(value, bool) or isinstance(value, float):
             raise ValueError(f"not an integer: {value!r}")

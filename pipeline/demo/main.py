@@ -15,6 +15,7 @@ whatif/. The chain, and so every root, is the same on every run (D9).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -45,9 +46,13 @@ SMALL = Size(investors=12, days=22, dydx_scale=0.05, dydx_makers=6, jet_scale=0.
              gov_scale=0.02)
 
 
-def write_config(folder: Path, program: str, sources: dict) -> Path:
-    """The program's documented defaults plus a [sources] table for this demo."""
-    text = default_config_path(program).read_text().rstrip() + "\n\n[sources]\n"
+def write_config(folder: Path, program: str, sources: dict, params: dict | None = None) -> Path:
+    """The program's documented defaults (`params` replacing some of their [params] lines)
+    plus a [sources] table for this demo."""
+    text = default_config_path(program).read_text()
+    for k, v in (params or {}).items():
+        text = re.sub(rf"(?m)^{k} = .*$", f"{k} = {_toml(v)}", text, count=1)
+    text = text.rstrip() + "\n\n[sources]\n"
     for k, v in sources.items():
         if isinstance(v, dict):
             inner = ", ".join(f"{kk} = {_toml(vv)}" for kk, vv in v.items())
@@ -72,7 +77,9 @@ def _rel(target: Path, start: Path) -> str:
     return os.path.relpath(target.resolve(), start.resolve())
 
 
-CHAIN_PLAN = [("dhedge", "2024-01"), ("curve", "2024-01-11"), ("curve", "2024-01-18")]
+CHAIN_PLAN = [("dhedge", "2024-01"), ("curve", "2024-01-11"), ("curve", "2024-01-18"),
+              ("holders", "2024-01")]
+LONG_ONLY = ("curve", "2024-01-18")  # --small's 22 days do not reach that week's end
 OFFCHAIN_PLAN = [("dydx", "0"), ("dydx", "1"), ("jet", "0"), ("jet_airdrop", "0"),
                  ("mirror", "2021-12-31")]
 WHATIFS = {  # name → (program, epoch, --vary): what each governance thread asked to see
@@ -153,7 +160,7 @@ def chain_half(root: Path, size: Size, seed: int, whatifs: bool, t0: float,
         _say(t0, f"embedded chain {w.chain_id}: {w.transactions} transactions in blocks "
                  f"{w.first_block}–{w.last_block} over {w.days} days by {len(w.investors)} "
                  f"accounts; {len(w.pools)} dHEDGE pools, vDHT lockup, {len(w.curve_pools)} "
-                 f"Curve pools, Governor")
+                 f"Curve pools, Governor, a held ERC-20")
     demo_data.eligible_pools(store, root / "inputs" / "dhedge", w.pools, date(2024, 1, 1), w.days)
     # From the first block after the deployments: a snapshot at an earlier day's block would
     # read contracts that do not exist yet.
@@ -164,9 +171,12 @@ def chain_half(root: Path, size: Size, seed: int, whatifs: bool, t0: float,
             "pools": w.pools, "lockup": w.lockup}, "output": _rel(epochs_dir / "dhedge", configs)}),
         "curve": write_config(configs, "curve", {**chain, "contracts": {"pools": w.curve_pools},
                                                  "output": _rel(epochs_dir / "curve", configs)}),
+        "holders": write_config(configs, "holders", {**chain, "contracts": {
+            "token": w.held_token}, "output": _rel(epochs_dir / "holders", configs)},
+            params={"token": w.held_token, "exclude": [w.exchange], "min_balance": "500"}),
     }
-    plan = CHAIN_PLAN if size.days >= 26 else CHAIN_PLAN[:2]
-    return _epochs(root, cfg, plan, {"dhedge": store, "curve": store}, whatifs, t0, quiet)
+    plan = [p for p in CHAIN_PLAN if size.days >= 26 or p != LONG_ONLY]
+    return _epochs(root, cfg, plan, {p: store for p in cfg}, whatifs, t0, quiet)
 
 
 def demo(root: Path = DEFAULT_OUT, size: Size = Size(), seed: int = 7, whatifs: bool = True,

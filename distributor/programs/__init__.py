@@ -77,6 +77,9 @@ def _load(folder: Path) -> ProgramSpec:
         if spec.tables:
             raise InternalError(f"{folder}: tables are declared in {DECLARATION}, "
                                 f"not in program.py")
+        if decl.program.token and spec.token and decl.program.token != spec.token:
+            raise InternalError(f"{folder}: token {spec.token!r} in program.py but "
+                                f"{decl.program.token!r} in {DECLARATION}")
     else:
         spec = sql_program(folder, decl)
     return dataclasses.replace(spec, tables=table_specs(folder, decl),

@@ -16,6 +16,8 @@ from typing import Any, Callable, Literal
 import pyarrow as pa
 from pydantic import BaseModel
 
+from epochdrop.errors import ConfigError
+
 # Column kinds of the canonical tables (programs.md, last section) and their DuckDB types.
 #   str  – text (accounts, markets, ids)        int  – integer in base units (HUGEINT)
 #   dec  – exact decimal (DECIMAL(38,18))        time – UTC timestamp (TIMESTAMP)
@@ -86,8 +88,6 @@ class Epoch:
 
 def day_label(label: str, expected: str) -> date:
     """An epoch label that names a day (`YYYY-MM-DD`); `expected` completes the error."""
-    from epochdrop.errors import ConfigError
-
     try:
         return date.fromisoformat(label)
     except ValueError:

@@ -17,10 +17,13 @@ How to declare one (a module per dataset in `indexer/datasets/`, one line in the
         key=("block_number", "log_index"),  # unique per chain; rows are sorted by it
         position="block_number",            # the column chunk ranges and rollbacks use
         events=(EventSpec(abi=...),),       # EVM events only
-        reads=("dhedge_deposits",),         # snapshots: datasets of the same contracts whose
-                                            # rows say whom to read (indexed first)
         doc="One line for the docs.",
     )
+
+A snapshot dataset (kind="snapshot") also names, in `reads`, the event datasets of the same
+contracts whose rows say whom to read, e.g. `reads=("vdht_locks",)`; they are indexed first:
+
+    DATASET = Dataset(..., kind="snapshot", reads=("vdht_locks",), ...)
 
 Column types and how they are stored in Parquet (DECISIONS D9; DuckDB has no 256-bit
 integer, so big integers are exact decimal strings):

@@ -5,8 +5,13 @@ float·budget. Thresholds remove accounts before shares; caps leave the excess `
 water-fill it (`redistribute`) over the uncapped accounts; leftover units are dust or go
 out by largest remainder (ties: smaller account first). Invariants: Σ ≤ budget always;
 = budget with largest remainder unless the excess of a cap is left unpaid or every score
-is zero. Scores are turned exact first: floats are rounded to 12 significant digits
-(DECISIONS D21), so the last bits of a parallel float sum cannot move a unit.
+is zero.
+
+Scores are exact (issue 15, superseding DECISIONS D21's 12-digit rounding): ints,
+Decimals, Fractions or decimal strings, as `scores.parquet` stores them. A float score is
+refused: no float may decide a payout, since its last bits depend on the thread order,
+the libm and the engine. A threshold is strict (D30: the seeds say "exceeding"), compared
+as exact fractions: an account whose share is exactly the threshold is removed.
 """
 
 from __future__ import annotations
@@ -24,14 +29,23 @@ SIG_DIGITS = 12
 
 
 def exact_score(v: object) -> Fraction:
-    """A score as an exact Fraction; floats rounded to 12 significant digits (D21)."""
+    """A score as an exact Fraction: an int, Decimal, Fraction or decimal string."""
     if isinstance(v, bool) or v is None:
         raise InternalError(f"score {v!r} is not a number")
     if isinstance(v, float):
-        if not math.isfinite(v):
+        raise InternalError(f"score {v!r} is a float; scores must be exact (an int, a "
+                            "Decimal or a decimal string), see docs/design.md §5")
+    if isinstance(v, str):
+        try:
+            d = Decimal(v)
+        except ArithmeticError:
+            raise InternalError(f"score {v!r} is not a decimal string") from None
+        if not d.is_finite():
             raise InternalError(f"score {v!r} is not finite")
-        f = Fraction(Decimal(format(v, f".{SIG_DIGITS}g")))
+        f = Fraction(d)
     elif isinstance(v, (int, Decimal, Fraction)):
+        if isinstance(v, Decimal) and not v.is_finite():
+            raise InternalError(f"score {v!r} is not finite")
         f = Fraction(v)
     else:
         raise InternalError(f"score {v!r} has type {type(v).__name__}")
@@ -41,7 +55,8 @@ def exact_score(v: object) -> Fraction:
 
 
 def round_sig(v: float | None) -> float | None:
-    """A float rounded to 12 significant digits (D21); None stays None."""
+    """A display-only float (e.g. rewards' `share`) rounded to 12 significant digits, so the
+    file's bytes do not depend on the last bits; never used to decide a payout."""
     if v is None or not math.isfinite(v):
         return v
     return float(format(v, f".{SIG_DIGITS}g"))
@@ -83,7 +98,7 @@ def allocate(budget: int, scores: Mapping[str, object], rule: Rule = Rule(), *,
         total = sum(live.values())
         cut = Fraction(Decimal(rule.threshold))
         for a in sorted(live):
-            if total > 0 and live[a] / total < cut:
+            if total > 0 and live[a] / total <= cut:  # strict: paid only above the cut
                 res.removed[a] = "below threshold"
         live = {a: s for a, s in live.items() if a not in res.removed}
     live = {a: s for a, s in live.items() if s > 0}

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from distributor.allocation import PoolAllocation, allocate
-from distributor.inputs import load_inputs
+from distributor.inputs import check_window, load_inputs
 from distributor.outputs import write_outputs
 from distributor.programs import default_config_path, load_program
 from distributor.programs.params import params_json, read_config, validate_params
@@ -50,18 +50,21 @@ def prepare(program: str, epoch: str, config: str | Path | None = None,
     return Prepared(spec, params, ep, {"name": path.name, "sha256": sha256_file(path)})
 
 
-def compute(prep: Prepared, data: str | Path, threads: int | None = None
-            ) -> tuple[ScoreResult, dict[str, PoolAllocation], list[dict[str, Any]]]:
-    """Load inputs, score and allocate, in memory (no files written)."""
+def compute(prep: Prepared, data: str | Path, threads: int | None = None,
+            chain: str | int | None = None, allow_empty: bool = False
+            ) -> tuple[ScoreResult, dict[str, PoolAllocation], list[dict[str, Any]], bool]:
+    """Load inputs, score and allocate, in memory (no files written). The last item says the
+    epoch's window held no input row (allowed only with `allow_empty`; else UserError)."""
     con = duckdb.connect(":memory:")
     try:
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        inputs = load_inputs(con, prep.spec.tables, data)
+        inputs = load_inputs(con, prep.spec.tables, data, chain)
+        empty = not check_window(con, prep.spec.tables, prep.epoch, allow_empty)
         result = prep.spec.score(con, prep.params, prep.epoch)
     finally:
         con.close()
-    return result, allocate_pools(result), inputs
+    return result, allocate_pools(result), inputs, empty
 
 
 def allocate_pools(result: ScoreResult) -> dict[str, PoolAllocation]:
@@ -147,8 +150,8 @@ def unallocated_notes(result: ScoreResult, allocs: dict[str, PoolAllocation]) ->
 
 def score_epoch(program: str, data: str | Path, epoch: str, out: str | Path,
                 config: str | Path | None = None, threads: int | None = None,
-                overrides: dict[str, Any] | None = None, report: Any = None
-                ) -> dict[str, Any]:
+                overrides: dict[str, Any] | None = None, report: Any = None,
+                chain: str | int | None = None, allow_empty: bool = False) -> dict[str, Any]:
     """The whole `epochdrop score`: returns the manifest written to `out/manifest.json`.
 
     The manifest names each input table by its rows' content hash (order-independent), so
@@ -156,7 +159,7 @@ def score_epoch(program: str, data: str | Path, epoch: str, out: str | Path,
     the sha256 of each file read goes to the run report (`report.input`) instead.
     """
     prep = prepare(program, epoch, config, overrides)
-    result, allocs, inputs = compute(prep, data, threads)
+    result, allocs, inputs, empty = compute(prep, data, threads, chain, allow_empty)
     if report is not None:
         for e in inputs:
             for f in e["files"]:
@@ -164,6 +167,8 @@ def score_epoch(program: str, data: str | Path, epoch: str, out: str | Path,
     inputs = [{"table": e["table"], "rows": e["rows"], "content_sha256": e["content_sha256"]}
               for e in inputs]
     fields = manifest_fields(prep, result, allocs, inputs)
+    if empty:
+        fields["empty"] = True   # intended (--allow-empty): the manifest says so (issue 20)
     with atomic_dir(out) as tmp:
         manifest = write_outputs(tmp, result, allocs, fields)
     return manifest

@@ -21,26 +21,36 @@ def score(
                                           help="DuckDB threads (results do not depend on it)."),
     dry: bool = typer.Option(False, "--dry", help="Print the plan (window, params, inputs) "
                                                   "and stop; nothing is read or written."),
+    chain: Optional[str] = typer.Option(None, "--chain", help="Read the store's chain=<id> "
+                                        "partition (needed when the store holds several)."),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Write the epoch even when "
+                                     "its window holds no input row (manifest: \"empty\": true)."),
 ) -> None:
     """Score one epoch of a program and write scores, rewards and a manifest."""
     from distributor.runner import prepare, score_epoch
+    from epochdrop.fsio import check_out
 
+    check_out(out)   # D28: refuse a folder that is not ours before any work
     if dry:
         _plan(prepare(program, epoch, config), data, out)
         return
 
     args = {"program": program, "data": str(data), "epoch": epoch, "out": str(out),
-            "config": None if config is None else str(config), "threads": threads}
+            "config": None if config is None else str(config), "threads": threads,
+            "chain": chain, "allow_empty": allow_empty}
     with RunReport(runs_dir_for_output(out), "score", args) as report:
         m = score_epoch(program, data, epoch, out, config=config, threads=threads,
-                        report=report)
+                        report=report, chain=chain, allow_empty=allow_empty)
         report.done({"accounts": m["accounts"], "total_amount": m["total_amount"]})
     t = m["totals"]
+    from distributor.report.token import token_of
+
+    fmt = token_of(m).fmt   # people read token units (epochdrop/units.py); files keep base units
     typer.echo(f"{program} epoch {m['epoch']['label']} "
                f"[{m['epoch']['start']} → {m['epoch']['end']}): "
-               f"{m['accounts']} accounts paid {t['allocated']} of {t['budget']} base units "
-               f"{m['token']} (dust {t['dust']}, unpaid {t['unpaid']}, "
-               f"unallocated {t['unallocated']}) → {out}")
+               f"{m['accounts']} accounts paid {fmt(t['allocated'])} of {fmt(t['budget'])} "
+               f"(dust {fmt(t['dust'])}, unpaid {fmt(t['unpaid'])}, "
+               f"unallocated {fmt(t['unallocated'])}) → {out}")
     for note in m["notes"]:
         typer.echo(f"note: {note}")
 

@@ -3,6 +3,13 @@
 Every file epochdrop writes appears whole or not at all (DESIGN "Reliability"): files are
 written under a temporary name and renamed; output folders are built in a sibling temp
 folder (DECISIONS D7) and swapped in, so a crash leaves the previous output intact.
+
+An output folder is ours or untouched (DECISIONS D28, issue 20): `atomic_dir` replaces `out`
+only when it is absent, empty, or holds a marker this tool wrote (an epochdrop manifest, a
+store's `_state/`, a static site's `programs.json`); a file, a folder with anything else,
+the working directory, a home folder or `/` is refused with one `UserError` line before
+anything is created. `check_out` / `check_store` are the same rule for callers that want to
+refuse before they start expensive work.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ import shutil
 import sys
 from pathlib import Path
 from typing import Any, Iterator
+
+from epochdrop.errors import UserError
 
 TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
@@ -73,12 +82,107 @@ def recover_dir(out: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
+# What marks a folder as written by epochdrop (D28): file name → accepted "format" prefix, or
+# a folder name (a store's `_state/`).
+OWN_FILES = {"manifest.json": "epochdrop-", "programs.json": "epochdrop-",
+             "epochdrop-site.json": "epochdrop-"}
+OWN_DIRS = ("_state",)
+
+
+def _flag_path(path: str | os.PathLike) -> Path:
+    """`path` made absolute without resolving symlinks (`.` → the working directory), so a
+    message can name it and `with_name` works (`Path('.').with_name` raises ValueError)."""
+    return Path(os.path.abspath(os.path.expanduser(os.fspath(path))))
+
+
+def _ours(folder: Path) -> bool:
+    for name, prefix in OWN_FILES.items():
+        f = folder / name
+        if f.is_file():
+            try:
+                fmt = json.loads(f.read_text(encoding="utf-8")).get("format", "")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if isinstance(fmt, str) and fmt.startswith(prefix):
+                return True
+    return any((folder / d).is_dir() for d in OWN_DIRS)
+
+
+def _read_only(path: Path) -> bool:
+    """True when `path` may not be written: by access(2), or by its mode bits (root passes
+    access(2) everywhere, but a folder the user made read-only is still theirs to keep)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return True
+    return not os.access(path, os.W_OK | os.X_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP
+                                                                  | stat.S_IWOTH)
+
+
+def _check_place(p: Path, flag: str) -> None:
+    """Refusals that hold whatever the folder holds: special places, a file in the way, a
+    parent that cannot be written."""
+    home = _flag_path("~")
+    cwd = Path(os.getcwd())
+    if p == Path(p.anchor) or p == home or p == cwd or p in cwd.parents:
+        what = ("the root folder" if p == Path(p.anchor) else "your home folder" if p == home
+                else "the working directory" if p == cwd else "a parent of the working directory")
+        raise UserError(f"{flag} {p}: is {what}; give a new or empty folder")
+    for anc in [p, *p.parents]:
+        if anc.exists() or anc.is_symlink():
+            if not anc.is_dir():
+                if anc == p:
+                    raise UserError(f"{flag} {p}: is a file, not a folder; give a new or "
+                                    "empty folder")
+                raise UserError(f"{flag} {p}: {anc} is a file, not a folder")
+            if anc != p and _read_only(anc):
+                raise UserError(f"{flag} {p}: folder {anc} is not writable")
+            break
+
+
+def check_out(out: str | os.PathLike, flag: str = "--out") -> Path:
+    """The absolute `out` when a command may (re)place it (D28), else `UserError`, nothing
+    touched: absent (its parent writable), empty, or holding a manifest this tool wrote."""
+    p = _flag_path(out)
+    _check_place(p, flag)
+    if p.is_dir():
+        if _read_only(p):
+            raise UserError(f"{flag} {p}: the folder is read-only; it is left as it is")
+        entries = sorted(e.name for e in p.iterdir())
+        if entries and not _ours(p):
+            shown = ", ".join(entries[:3]) + (", …" if len(entries) > 3 else "")
+            raise UserError(f"{flag} {p}: the folder holds files epochdrop did not write "
+                            f"({shown}); give a new or empty folder, or remove them")
+    return p
+
+
+def check_store(store: str | os.PathLike, flag: str = "--store") -> Path:
+    """The same rule for a store (D28): absent, empty, or holding `_state/` (or only the
+    files a store starts with: its lock and run reports)."""
+    p = _flag_path(store)
+    _check_place(p, flag)
+    if p.is_dir():
+        entries = sorted(e.name for e in p.iterdir())
+        if entries and not (p / "_state").is_dir() and not set(entries) <= {".lock", "_runs"}:
+            shown = ", ".join(entries[:3]) + (", …" if len(entries) > 3 else "")
+            raise UserError(f"{flag} {p}: not an epochdrop store (no _state/ folder) and not "
+                            f"empty ({shown}); give a store or a new folder")
+        if _read_only(p):
+            raise UserError(f"{flag} {p}: the folder is read-only")
+    return p
+
+
 @contextlib.contextmanager
-def atomic_dir(out: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temp folder beside `out`; on success it replaces `out`, on error it vanishes."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+def atomic_dir(out: str | os.PathLike, flag: str = "--out") -> Iterator[Path]:
+    """Yield a temp folder beside `out`; on success it replaces `out`, on error it vanishes.
+
+    `out` must pass `check_out` (D28): otherwise `UserError` before anything is created."""
+    out = _flag_path(out)
     recover_dir(out)
+    check_out(out, flag)
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f"{TMP_PREFIX}{out.name}.{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)

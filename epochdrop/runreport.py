@@ -5,6 +5,10 @@ Written as `incomplete_<command>_<stamp>.json` when the command starts and renam
 Reports live outside output folders (which must stay byte-identical, D7): in
 `<store>/_runs/` for store commands, and in `<parent>/.epochdrop-runs/<name>/` beside an
 output folder.
+
+A command refused for bad input (a `UserError`, exit 2) did nothing, so it leaves nothing:
+its report and the folders made for it are removed again (issue 20: "no new file or folder
+anywhere" after bad input; the one `error:` line is the record).
 """
 
 from __future__ import annotations
@@ -60,10 +64,21 @@ class RunReport:
         self.data["failed"].append(_jsonable(what))
 
     def __enter__(self) -> "RunReport":
+        self._made = [p for p in (self.dir, *self.dir.parents) if not p.exists()]
         atomic_write_json(self.dir / f"incomplete_{self.name}", self.data)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        from epochdrop.errors import UserError
+
+        if isinstance(exc, UserError):
+            (self.dir / f"incomplete_{self.name}").unlink(missing_ok=True)
+            for d in self._made:          # deepest first; only if nothing else is there now
+                try:
+                    d.rmdir()
+                except OSError:
+                    break
+            return
         self.data["seconds"] = round(time.monotonic() - self._t0, 3)
         if exc is not None:
             self.data["failed"].append({"error": type(exc).__name__, "message": str(exc)})

@@ -39,6 +39,33 @@ def dataset(name: str):
     return get(name)
 
 
+def preflight(client, store: str | Path, addresses: Iterable[str], *, new_chain: bool = False,
+              expected_chain: int | None = None, flag: str = "--rpc",
+              contracts_flag: str = "--contracts") -> int:
+    """The checks every path that indexes runs before the store is touched (issue 20: `index`,
+    `index-config`, `run`, `verify --rpc`): the RPC's chain is the one expected and the one
+    the store holds (unless `new_chain`), and every contract address holds code there.
+    Returns the chain id."""
+    from indexer import checkpoint as ckpt
+
+    chain_id = client.chain_id()
+    if expected_chain is not None and chain_id != expected_chain:
+        raise UserError(f"{flag}: the RPC serves chain {chain_id}, not chain {expected_chain} "
+                        "as the config says ([sources] chain_id)")
+    known = ckpt.chain_ids(store)
+    if known and chain_id not in known and not new_chain:
+        raise UserError(f"{flag}: the RPC serves chain {chain_id} but store {store} holds chain "
+                        f"{', '.join(map(str, sorted(known)))}: fix {flag}, or pass --new-chain "
+                        "to add this chain to the store")
+    addrs = list(addresses)
+    codes = client.batch([("eth_getCode", [a, "latest"]) for a in addrs]) if addrs else []
+    for a, code in zip(addrs, codes):
+        if code in (None, "0x", "0x0", ""):
+            raise UserError(f"{contracts_flag} {a}: no contract code at this address on chain "
+                            f"{chain_id} (is it an EOA, or on another chain?)")
+    return chain_id
+
+
 def connect(rpc: str, **kwargs: Any):
     """An RPC client for an http(s) URL or `embedded` (indexer.evm.rpc.connect; same keywords)."""
     from indexer.evm.rpc import connect as _connect

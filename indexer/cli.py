@@ -17,7 +17,8 @@ import typer
 from epochdrop.errors import InputError, UserError
 from rich.console import Console
 from epochdrop.runreport import RunReport, runs_dir_for_store
-from indexer.api import checksum_contracts, default_confirmations, index_dataset
+from epochdrop.fsio import check_store
+from indexer.api import checksum_contracts, default_confirmations, index_dataset, preflight
 
 console = Console(stderr=True, soft_wrap=True, highlight=False)
 
@@ -52,7 +53,6 @@ def index(
     workers: int = typer.Option(2, "--workers", min=0, help="Fetch+decode worker processes (0: in-process; see docs)."),
     dry: bool = typer.Option(False, "--dry", help="Print the plan and stop."),
 ) -> None:
-    from indexer import checkpoint as ckpt
     from indexer.datasets import get
     from indexer.evm.rpc import connect
     from indexer.retry import RetryPolicy
@@ -69,23 +69,15 @@ def index(
     if ds.kind not in ("events", "blocks", "snapshot"):
         raise UserError(f"{ds.name} is not an EVM dataset (import it with `epochdrop import`)")
 
+    check_store(store)
     client = connect(rpc, timeout=timeout, policy=RetryPolicy(attempts=retries))
-    chain_id = client.chain_id(policy=RetryPolicy(attempts=min(retries, 3), max_total=5))
-    known = ckpt.chain_ids(store)
-    if known and chain_id not in known and not new_chain:
-        raise UserError(f"the RPC serves chain {chain_id} but store {store} holds chain "
-                        f"{', '.join(map(str, sorted(known)))}: fix --rpc, or pass --new-chain "
-                        "to add this chain to the store")
+    client.chain_id(policy=RetryPolicy(attempts=min(retries, 3), max_total=5))  # reachable?
+    chain_id = preflight(client, store, addrs, new_chain=new_chain)
     head = client.block_number()
     if end is None:
         end = head
     if start > end:
         raise UserError(f"--from {start} is after --to {to_block} (block {end})")
-    codes = client.batch([("eth_getCode", [a, "latest"]) for a in addrs])
-    for a, code in zip(addrs, codes):
-        if code in (None, "0x", "0x0", ""):
-            raise UserError(f"--contracts {a}: no contract code at this address on chain "
-                            f"{chain_id} (is it an EOA, or on another chain?)")
     if confirmations is None:
         confirmations = default_confirmations(chain_id)
     console.print(f"plan: {ds.name} ({ds.kind}) on chain {chain_id} via {client.url}, blocks "

@@ -17,8 +17,10 @@ def import_cmd(
     chain: str = typer.Option(None, "--chain", help="Partition (default: the dataset's, D9)."),
 ) -> None:
     """Validate FILE against DATASET's declaration and write it to the store (nothing on error)."""
+    from epochdrop.fsio import check_store
     from indexer.importer import import_file, prepare
 
+    check_store(store)                       # D28: never write into a folder that is not a store
     prepared = prepare(dataset, file)        # validate first: a bad file leaves no trace
     with RunReport(runs_dir_for_store(store), "import",
                    {"dataset": dataset, "file": str(file), "chain": chain}) as rep:

@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from epochdrop.errors import UserError
-from epochdrop.fsio import TMP_PREFIX
+from epochdrop.fsio import TMP_PREFIX, check_store
 
 CHUNK_RE = re.compile(r"^(?P<ds>[a-z0-9_]+)__(?P<start>\d{12})_to_(?P<end>\d{12})"
                       r"(?:__(?P<tag>[A-Za-z0-9_-]+))?\.parquet$")
@@ -75,7 +75,9 @@ class Store:
         killed indexer never leaves the store blocked. Stale partial files from a killed
         writer are removed once the lock is held.
         """
+        check_store(self.root)   # D28: a folder that is not a store is never written into
         self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "_state").mkdir(exist_ok=True)   # what marks this folder as a store
         fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

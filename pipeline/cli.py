@@ -6,11 +6,16 @@ DuckDB, pyarrow and web3, so importing all of them up front cost ~0.5 s before a
 even `--version`. `epochdrop --help` (and a mistyped command's "did you mean") loads them all.
 
 Errors from anywhere below surface here as one line on stderr and an exit code
-(2 = change your input, 1 = failure; DECISIONS D22).
+(2 = change your input, 1 = failure; DECISIONS D22). No traceback reaches a user (issue 20):
+usage errors become `error: <click's message>` (it names the flag), OS errors name the path
+(a permission, a file where a folder is needed: exit 2; no space, I/O: exit 1), and anything
+unexpected is one line too, exit 1 — `EPOCHDROP_DEBUG=1` re-raises it with its traceback.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from typing import Any, Callable
 
@@ -119,6 +124,23 @@ def _error(message: str) -> None:
     Console(stderr=True, highlight=False, soft_wrap=True).print(message, markup=False)
 
 
+# OS errors that mean "the path you gave is wrong for this" (exit 2) rather than "the machine
+# could not do it" (no space, I/O error, … : exit 1).
+USER_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EISDIR, errno.ENOENT,
+               errno.EEXIST, errno.EROFS, errno.ENAMETOOLONG, errno.ELOOP, errno.ENOTEMPTY,
+               errno.EADDRINUSE, errno.EADDRNOTAVAIL}
+
+
+def os_error_line(exc: OSError) -> tuple[str, int]:
+    """One line and an exit code for an OSError nothing below turned into an EpochdropError."""
+    where = exc.filename if exc.filename is not None else None
+    what = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename2 is not None:
+        where = f"{exc.filename} -> {exc.filename2}"
+    line = f"error: {where}: {what}" if where is not None else f"error: {what}"
+    return line, 2 if exc.errno in USER_ERRNOS else 1
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         result = app(args=argv, standalone_mode=False)
@@ -128,6 +150,12 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Abort, KeyboardInterrupt):
         _error("error: interrupted")
         sys.exit(130)
+    except OSError as exc:
+        if os.environ.get("EPOCHDROP_DEBUG"):
+            raise
+        line, code = os_error_line(exc)
+        _error(line)
+        sys.exit(code)
     except Exception as exc:  # click usage errors and the like
         import click
 
@@ -138,12 +166,17 @@ def main(argv: list[str] | None = None) -> None:
             usage_errors += (_TyperClickException,)
         except ImportError:
             pass
-        if isinstance(exc, usage_errors):
-            exc.show()
+        if isinstance(exc, usage_errors):   # one line naming the flag, not click's usage box
+            _error(f"error: {exc.format_message()}".replace("\n", " "))
             sys.exit(exc.exit_code)
         if isinstance(exc, exits):
             sys.exit(getattr(exc, "exit_code", 0))
-        raise
+        if os.environ.get("EPOCHDROP_DEBUG"):
+            raise
+        msg = " ".join(str(exc).split()) or "(no message)"
+        _error(f"error: internal error ({type(exc).__name__}: {msg[:300]}); rerun with "
+               "EPOCHDROP_DEBUG=1 for the traceback and report it")
+        sys.exit(1)
     # With standalone_mode=False click returns an Exit's code instead of raising it.
     sys.exit(result if isinstance(result, int) else 0)
 

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from pipeline.stages import kv_table, out
 from epochdrop.errors import UserError
+from epochdrop.fsio import check_out, check_store
 from epochdrop.runreport import RunReport, runs_dir_for_output
 
 err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -44,11 +45,22 @@ def nothing_left_on_user_error(out: Path) -> Iterator[None]:
 
 
 def _amount(m: dict, key: str = "allocated") -> str:
-    from distributor.report.html import fmt_units
+    """A manifest total in token units (`26,843.58 DHT`), as every table people read shows
+    it (epochdrop/units.py); the manifest keeps the base units."""
+    from distributor.report.token import token_of
 
-    decimals = int((m.get("params") or {}).get("decimals", 0) or 0)
-    value = (m.get("totals") or {}).get(key, m.get("total_amount", "0"))
-    return f"{fmt_units(int(value), decimals)} {m.get('token', '')}"
+    totals = m.get("totals") or m.get("scoring") or {}
+    return token_of(m).fmt(totals.get(key, m.get("total_amount", "0")))
+
+
+def _root(m: dict) -> str | None:
+    t = m.get("tree")
+    return (t if isinstance(t, dict) else m).get("root")
+
+
+def _scheme(m: dict) -> str:
+    t = m.get("tree")
+    return str((t if isinstance(t, dict) else m).get("scheme") or "none")
 
 
 def run(
@@ -57,6 +69,7 @@ def run(
     data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables (default: [sources] data, else data/store)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: [sources] output / <epoch>)."),
     force: bool = typer.Option(False, "--force", help="Rebuild even when the folder is up to date."),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Write the epoch even when its window holds no input row (the manifest says \"empty\": true)."),
 ) -> None:
     """Run one program epoch end to end: index, score, allocate, tree, report."""
     from pipeline.run import plan, run_epoch
@@ -65,19 +78,24 @@ def run(
 
     # Config, params, epoch and missing tables fail here: exit 2, nothing written.
     job = plan(config, epoch, data=data, out=out_dir)
+    check_out(job.out)   # D28: refuse a folder that is not ours before any work
     check_inputs_present(job)
     args = {"config": str(config), "epoch": epoch, "data": data, "out": out_dir, "force": force}
     with nothing_left_on_user_error(job.out), \
             RunReport(runs_dir_for_output(job.out), "run", args) as report:
-        o = run_epoch(config, epoch, data=data, out=out_dir, force=force)
+        o = run_epoch(config, epoch, data=data, out=out_dir, force=force,
+                      allow_empty=allow_empty)
         m = o.manifest
-        report.done({"out": str(o.job.out), "root": m.get("root"), "fresh": o.fresh})
-    rows = [("program", m["program"]), ("epoch", m["epoch"]["label"]),
-            ("window", f"{m['epoch']['start']} → {m['epoch']['end']}"),
-            ("accounts", str(m.get("accounts"))), ("paid", _amount(m)),
-            ("budget", _amount(m, "budget")), ("dust / unpaid", f"{m['totals']['dust']} / "
-                                                                f"{m['totals']['unpaid']} base units"),
-            ("scheme", str(m.get("scheme"))), ("root", str(m.get("root") or "— (no tree)")),
+        report.done({"out": str(o.job.out), "root": _root(m), "fresh": o.fresh})
+    from distributor.report.html import window_text
+
+    program = m["program"]["name"] if isinstance(m["program"], dict) else m["program"]
+    rows = [("program", str(program)), ("epoch", m["epoch"]["label"]),
+            ("window", window_text(m["epoch"])),
+            ("accounts", str(m.get("accounts", (m.get("scoring") or {}).get("accounts")))),
+            ("paid", f"{_amount(m)} of {_amount(m, 'budget')}"),
+            ("unpaid / dust", f"{_amount(m, 'unpaid')} / {_amount(m, 'dust')}"),
+            ("scheme", _scheme(m)), ("root", str(_root(m) or "— (no tree)")),
             ("output", str(o.job.out)), ("stages", o.stages.timing())]
     out.print(kv_table("up to date: nothing to do" if not o.fresh else "epoch written", rows))
 
@@ -90,6 +108,10 @@ def verify(
 ) -> None:
     """Rebuild an epoch from public inputs and compare root, totals, accounts, inputs, files."""
     from pipeline.verify import verify as do_verify
+
+    if rpc is not None and rpc != "embedded":
+        from epochdrop.urls import check_url
+        check_url(rpc, "--rpc")
 
     args = {"folder": str(folder), "data": data, "rpc": rpc, "config": config}
     with RunReport(runs_dir_for_output(folder), "verify", args) as report:
@@ -115,14 +137,21 @@ def whatif(
     """Run the epoch under each option and compare who gets what (table + plots)."""
     from pipeline.whatif import whatif as do_whatif
 
+    check_out(out_dir)   # D28: refuse a folder that is not ours before any work
+
     args = {"program": program, "config": str(config), "vary": vary, "out": out_dir,
             "epoch": epoch, "data": data}
     with nothing_left_on_user_error(out_dir), \
             RunReport(runs_dir_for_output(out_dir), "whatif", args) as report:
         s = do_whatif(program, config, vary, out_dir, epoch=epoch, data=data)
         report.done({"options": [o["label"] for o in s["options"]]})
-    rows = [(o["label"], f"paid {o['totals']['allocated']} of {o['totals']['budget']} base "
-                         f"units to {o['accounts_paid']} accounts") for o in s["options"]]
+    from distributor.report.token import token_of
+
+    tok = token_of({"program": program, "params": s["options"][0].get("params") or {}}
+                   if s["options"] else {"program": program})
+    rows = [(o["label"], f"paid {tok.fmt(o['totals']['allocated'])} of "
+                         f"{tok.fmt(o['totals']['budget'])} to {o['accounts_paid']} accounts")
+            for o in s["options"]]
     rows += [("sections", "; ".join(s["sections"])), ("output", f"{out_dir}/whatif.html")]
     out.print(kv_table(f"whatif {program} epoch {s['epoch']}", rows))
 
@@ -156,8 +185,9 @@ def index_config(
     if not s.rpc:
         raise UserError(f"{config}: [sources] rpc is not set: nothing to index from")
     st = store or cfg.resolve(s.data) or Path("data/store")
+    check_store(st)
     done = index_store(cfg.program, s.rpc, st, dict(s.contracts), s.from_block, s.to_block,
-                       s.confirmations)
+                       s.confirmations, chain=s.chain_id)
     err.print(f"indexed {', '.join(done['datasets'])} for {cfg.program} on chain "
               f"{done['chain_id']}, blocks {done['from_block']}–{done['to_block']} → {st}",
               markup=False, highlight=False)

@@ -7,12 +7,19 @@ which input tables hash differently and which parameters were changed; and separ
 whether the published folder is intact (every file matches the hash its manifest records,
 no file was added or removed). report.html is checked for intactness but never compared
 with the rebuild's, since figures are not byte-stable (D7).
+
+Scores are compared exactly (issue 15): each (pool, account) score of scores.parquet is read
+as an exact decimal, so "1.50" and "1.5" are the same score and 10^-30 apart are not. When a
+payout or a file differs, `cause` says which of two things happened: a score moved (the
+inputs, the parameters or the rules differ — or someone tampered with the numbers), or no
+score moved and only the allocation, the tree or the files differ.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +44,27 @@ class Diff:
     outputs: list[str] = field(default_factory=list)        # deterministic files that differ
     accounts: list[dict[str, Any]] = field(default_factory=list)
     accounts_differing: int = 0
+    scores_moved: list[str] = field(default_factory=list)   # "pool/account: old → new"
+    scores_compared: int = 0
+
+    @property
+    def cause(self) -> str | None:
+        """Why the payouts or files differ, when they do (None when nothing differs)."""
+        differs = (self.root_published != self.root_rebuilt or self.accounts_differing
+                   or self.outputs or self.totals or self.tampered)
+        if self.scores_moved:
+            return (f"{len(self.scores_moved)} score(s) moved (exact comparison): the inputs, "
+                    "the parameters or the rules differ, or the numbers were tampered with")
+        if differs:
+            return (f"no score moved ({self.scores_compared} compared exactly): only the "
+                    "allocation, the tree or the files differ")
+        return None
 
     @property
     def ok(self) -> bool:
         return (self.root_published == self.root_rebuilt and not self.tampered
                 and not self.totals and not self.accounts_differing and not self.outputs
-                and not self.params)
+                and not self.params and not self.scores_moved)
 
     def lines(self) -> list[str]:
         out = []
@@ -54,6 +76,9 @@ class Diff:
                             ("parameter", self.params), ("input", self.inputs),
                             ("rebuilt output differs", self.outputs)):
             out += [f"{kind}: {x}" for x in items]
+        if self.cause:
+            out.append(f"cause: {self.cause}")
+            out += [f"  score {x}" for x in self.scores_moved[:MAX_ACCOUNTS]]
         if self.accounts_differing:
             out.append(f"accounts: {self.accounts_differing} differ"
                        + (f" (first {len(self.accounts)} shown)"
@@ -143,6 +168,32 @@ def _score_rows(folder: Path) -> dict[str, list[dict[str, Any]]]:
     return rows
 
 
+def exact(v: Any) -> Fraction | None:
+    """A score cell as an exact number: decimal text, int or Decimal; None when empty. A
+    float cell (an old, pre-issue-15 folder) is taken at its exact binary value."""
+    if v is None:
+        return None
+    try:
+        return Fraction(Decimal(str(v))) if not isinstance(v, float) else Fraction(v)
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def score_changes(so: dict[str, list[dict]], sn: dict[str, list[dict]]) -> tuple[list[str], int]:
+    """`pool/account: published → rebuilt` for every score that differs exactly, and how
+    many (pool, account) scores were compared."""
+    def flat(rows: dict[str, list[dict]]) -> dict[str, tuple[Any, Fraction | None]]:
+        return {(f"{r.get('pool')}/" if r.get("pool") else "") + acct: (r.get("score"),
+                                                                         exact(r.get("score")))
+                for acct, rs in rows.items() for r in rs}
+    fo, fn = flat(so), flat(sn)
+    moved = [f"{k}: {fo.get(k, ('(absent)',))[0]} → {fn.get(k, ('(absent)',))[0]}"
+             for k in sorted(set(fo) | set(fn))
+             if (fo.get(k) or (None, None))[1] != (fn.get(k) or (None, None))[1]
+             or (k in fo) != (k in fn)]
+    return moved, len(set(fo) | set(fn))
+
+
 def _components(old: list[dict], new: list[dict]) -> dict[str, tuple[Any, Any]]:
     """Components that differ for one account, per pool when the program has pools."""
     key = lambda r: str(r.get("pool", ""))  # noqa: E731
@@ -153,8 +204,11 @@ def _components(old: list[dict], new: list[dict]) -> dict[str, tuple[Any, Any]]:
         for col in sorted(set(ro) | set(rn)):
             if col in ("account", "pool", "amount"):
                 continue
-            if ro.get(col) != rn.get(col):
-                out[f"{pool}.{col}" if pool else col] = (ro.get(col), rn.get(col))
+            a, b = ro.get(col), rn.get(col)
+            if col == "score" and exact(a) is not None and exact(a) == exact(b):
+                continue   # the same exact score, written differently
+            if a != b:
+                out[f"{pool}.{col}" if pool else col] = (a, b)
     return out
 
 
@@ -182,6 +236,7 @@ def compare(published: Path, manifest: dict[str, Any], rebuilt: Path,
                  and f in po and f in ro and not f.startswith("proofs/")]
     old, new = _amounts(published), _amounts(rebuilt)
     so, sn = _score_rows(published), _score_rows(rebuilt)
+    d.scores_moved, d.scores_compared = score_changes(so, sn)
     differing = [a for a in sorted(set(old) | set(new)) if old.get(a, 0) != new.get(a, 0)]
     d.accounts_differing = len(differing)
     differing.sort(key=lambda a: (-abs(new.get(a, 0) - old.get(a, 0)), a))

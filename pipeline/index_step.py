@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from distributor.programs import load_program
-from epochdrop.errors import ConfigError
+from epochdrop.errors import ConfigError, UserError
 from indexer.api import (checksum_contracts, connect, dataset, default_confirmations,
-                         embedded_chain_live, index_dataset)
+                         embedded_chain_live, index_dataset, preflight)
 
 
 def index_plan(program: str) -> list[tuple[str, str]]:
@@ -58,20 +58,25 @@ def _addresses(contracts: dict[str, Any], role: str, program: str) -> list[str]:
 
 def index_store(program: str, rpc: str, store: Path, contracts: dict[str, Any],
                 from_block: int = 0, to_block: int | None = None,
-                confirmations: int | None = None) -> dict[str, Any]:
+                confirmations: int | None = None, chain: int | None = None) -> dict[str, Any]:
     """Index every dataset `program` needs into `store`; return the public facts of the run."""
-    plan = index_plan(program)
-    if not plan:
+    roles = index_plan(program)
+    if not roles:
         raise ConfigError(f"[sources] rpc: {program} has no EVM sources (its inputs are "
                           f"imported datasets); remove rpc from [sources]")
     client = connect(rpc)
-    chain_id = client.chain_id()
+    plan = [(d, checksum_contracts(_addresses(contracts, role, program))) for d, role in roles]
+    chain_id = preflight(client, store, sorted({a for _, addrs in plan for a in addrs}),
+                         expected_chain=chain, flag="[sources] rpc",
+                         contracts_flag="[sources] contracts")
     head = client.block_number()
     end = head if to_block is None else min(to_block, head)
+    if from_block > end:   # issue 20: a range that indexes nothing is not a success
+        raise UserError(f"[sources] from_block {from_block} is after the last block to index "
+                        f"({end}; head {head}): nothing to index")
     conf = confirmations if confirmations is not None else default_confirmations(chain_id)
     done = {}
-    for name, role in plan:
-        addrs = checksum_contracts(_addresses(contracts, role, program))
+    for name, addrs in plan:
         out = index_dataset(client, Path(store), name, chain_id, addrs, from_block, end, conf)
         done[name] = {"rows": out.get("rows"), "last": out.get("last")}
     return {"chain_id": chain_id, "from_block": from_block, "to_block": end,
@@ -102,7 +107,7 @@ def index_sources(job) -> dict[str, Any]:
     """`run`'s index stage: the config's [sources] into the job's store."""
     s = job.cfg.sources
     return index_store(job.program, s.rpc, job.data, dict(s.contracts), s.from_block,
-                       s.to_block, s.confirmations)
+                       s.to_block, s.confirmations, chain=s.chain_id)
 
 
 def reindex(manifest: dict[str, Any], rpc: str, store: Path,

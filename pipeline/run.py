@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 
 from distributor import runner
-from distributor.inputs import find_sources, load_inputs
+from distributor.inputs import check_window, find_sources, load_inputs
 from distributor.outputs import write_outputs
 from distributor.programs.params import params_json
 from pipeline import epochs, tree_step
@@ -49,6 +49,7 @@ class Job:
     expiry_days: int | None
     cfg: RunConfig | None = None
     index: dict[str, Any] = field(default_factory=dict)  # public source facts for verify
+    allow_empty: bool = False  # an epoch with no input row in its window is intended
 
     @property
     def program(self) -> str:
@@ -57,6 +58,13 @@ class Job:
     @property
     def label(self) -> str:
         return self.prep.epoch.label
+
+    @property
+    def chain(self) -> int | None:
+        """The one chain whose store rows this job reads (issue 20): the indexed chain, else
+        `[sources] chain_id`; None reads a store holding one chain (two are refused)."""
+        c = (self.index or {}).get("chain_id")
+        return c if c is not None else (self.cfg.sources.chain_id if self.cfg else None)
 
 
 def plan(config: str | Path, epoch: str | None = None, *, data: str | Path | None = None,
@@ -81,7 +89,7 @@ def check_inputs_present(job: Job) -> None:
         raise UserError(f"data {job.data}: not a folder (give a store or a folder of "
                         f"<table>.csv / <table>.parquet files)")
     for spec in job.prep.spec.tables:
-        if spec.required and find_sources(spec, job.data) is None:
+        if spec.required and find_sources(spec, job.data, job.chain) is None:
             raise UserError(f"{job.data}: no input for table {spec.name!r} (expected "
                             f"{spec.name}.csv or {spec.name}.parquet, or a store dataset)")
 
@@ -93,7 +101,7 @@ def input_files(job: Job) -> list[dict[str, Any]]:
                         f"<table>.csv / <table>.parquet files)")
     entries = []
     for spec in job.prep.spec.tables:
-        found = find_sources(spec, job.data)
+        found = find_sources(spec, job.data, job.chain)
         files = found[1] if found else []
         if not files and spec.required:
             raise UserError(f"{job.data}: no input for table {spec.name!r} (expected "
@@ -187,7 +195,9 @@ def compute(job: Job, stages: Stages) -> Computed:
     try:
         with stages.stage("load"):
             # Each entry carries the table's order-independent content_sha256 (D10).
-            inputs = load_inputs(con, job.prep.spec.tables, job.data)
+            inputs = load_inputs(con, job.prep.spec.tables, job.data, job.chain)
+            empty = not check_window(con, job.prep.spec.tables, job.prep.epoch,
+                                     job.allow_empty)
         with stages.stage("score"):
             result = job.prep.spec.score(con, job.prep.params, job.prep.epoch)
     finally:
@@ -195,6 +205,8 @@ def compute(job: Job, stages: Stages) -> Computed:
     with stages.stage("allocate"):
         allocs = runner.allocate_pools(result)
         fields = runner.manifest_fields(job.prep, result, allocs, inputs)
+        if empty:
+            fields["empty"] = True   # intended (--allow-empty): the manifest says so
     return Computed(result, allocs, fields)
 
 
@@ -236,12 +248,13 @@ class Outcome:
 
 def run_epoch(config: str | Path, epoch: str | None = None, *, data: str | Path | None = None,
               out: str | Path | None = None, force: bool = False, show: bool = True,
-              stages: Stages | None = None) -> Outcome:
+              stages: Stages | None = None, allow_empty: bool = False) -> Outcome:
     """The whole `epochdrop run`; raises UserError/ConfigError before writing anything."""
     stages = stages or Stages(show=show)
     with stages:
         with stages.stage("plan"):
             job = plan(config, epoch, data=data, out=out)
+            job.allow_empty = allow_empty
         from pipeline import index_step
 
         if job.cfg is not None and job.cfg.sources.rpc and index_step.reachable(job.cfg.sources.rpc):

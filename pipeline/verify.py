@@ -81,6 +81,7 @@ def verify(folder: str | Path, *, data: str | Path | None = None, rpc: str | Non
             data_dir = Path(data) if data is not None else DEFAULT_STORE
         job = job_from_manifest(folder, m, data_dir, Path(config) if config else None)
         job.out = folder
+        job.allow_empty = bool(m.get("empty"))   # rebuilt as it was: an intended empty epoch
         previous = previous_for(folder, m, job)
         with stages.stage("hash inputs"):
             fp = fingerprint(job, input_files(job), previous)

@@ -58,6 +58,20 @@ def parse_vary(spec: str, keys: set[str]) -> tuple[str, list[Any]]:
     return name, values
 
 
+def _prepare_option(program: str, label: str, config: Path, overrides: dict[str, Any]):
+    """runner.prepare, with a bad varied value blamed on its `--vary` flag rather than on
+    the config file it never came from (issue 20)."""
+    try:
+        return runner.prepare(program, label, config, overrides)
+    except ConfigError as exc:
+        for name, value in overrides.items():
+            marker = f"params.{name}: "
+            text = str(exc)
+            if marker in text:
+                raise ConfigError(f"--vary {name}={value}: {text.split(marker, 1)[1]}") from None
+        raise
+
+
 def options_for(varies: list[str], keys: set[str]) -> list[Option]:
     parsed = [parse_vary(v, keys) for v in varies]
     if not parsed:
@@ -88,7 +102,7 @@ def whatif(program: str, config: str | Path, varies: list[str], out: str | Path,
     opts = options_for(varies, set(spec.params.model_fields))
     data_dir = Path(data) if data is not None else (cfg.resolve(cfg.sources.data) or DEFAULT_STORE)
     for o in opts:  # validate all first: nothing is computed or written on a bad value
-        prep = runner.prepare(program, str(label), cfg.path, o.overrides)
+        prep = _prepare_option(program, str(label), cfg.path, o.overrides)
         o.job = Job(prep=prep, data=data_dir, out=Path(out), scheme="none", cumulative=False,
                     expiry_days=None, cfg=cfg)
     check_inputs_present(opts[0].job)

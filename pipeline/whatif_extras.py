@@ -18,37 +18,45 @@ from decimal import Decimal
 from typing import Any
 
 from distributor.report import plots
-from distributor.programs import load_program
-from distributor.report.html import units
+from distributor.report.markup import amount
+from distributor.report.token import Token, token_of
 
 
-def _decimals(o) -> int:
-    return int(o.fields.get("params", {}).get("decimals", 0) or 0)
+def token(program: str, opts: list) -> Token:
+    """The reward token, from the first option's manifest fields (all options share it)."""
+    return token_of(opts[0].fields if opts else {}, program)
 
 
 def totals_section(program: str, opts: list) -> dict[str, Any]:
-    """Paid vs not paid per option; for dHEDGE this is 'paid vs unminted DHT'."""
-    token = load_program(program).token or "units"
+    """Paid vs not paid per option; for dHEDGE this is 'paid vs unminted DHT'. When every
+    option pays its whole budget there is nothing to draw: one sentence says so."""
+    tok = token(program, opts)
     names = [o.label for o in opts]
-    paid = [float(units(int(o.fields["totals"]["allocated"]), _decimals(o))) for o in opts]
-    budget = [float(units(int(o.fields["totals"]["budget"]), _decimals(o))) for o in opts]
-    left = [b - p for b, p in zip(budget, paid)]
+    paid_n = [int(o.fields["totals"]["allocated"]) for o in opts]
+    left_n = [int(o.fields["totals"]["budget"]) - p for o, p in zip(opts, paid_n)]
     what = "unminted" if program == "dhedge" else "not distributed"
-    img = plots.grouped_bars(names, {f"paid ({token})": paid, f"{what} ({token})": left},
-                             f"{token} paid and {what} per option", token)
-    rows = [(o.label, f"{p:,.6f}", f"{u:,.6f}", o.fields["totals"]["unpaid"],
-             o.fields["totals"]["dust"], sum(1 for v in o.amounts.values() if v > 0))
-            for o, p, u in zip(opts, paid, left)]
+    rows = [(o.label, amount(p, tok), amount(u, tok), amount(o.fields["totals"]["unpaid"], tok),
+             amount(o.fields["totals"]["dust"], tok),
+             sum(1 for v in o.amounts.values() if v > 0))
+            for o, p, u in zip(opts, paid_n, left_n)]
+    # Rounding dust alone (under one token unit) is not worth a chart: say it in a sentence.
+    visible = any(tok.to_float(u) >= 1 for u in left_n)
+    img = plots.grouped_bars(names, {"paid": [tok.to_float(p) for p in paid_n],
+                                     what: [tok.to_float(u) for u in left_n]},
+                             f"{tok.label} paid and {what} per option", tok.label) \
+        if visible else None
     return {"title": f"Paid and {what} per option", "key": "totals",
             "text": f"Budget minus paid is {what}: cap excess left unpaid, rounding dust and "
                     f"budget with no eligible score.",
-            "images": [("totals", img)],
-            "table": (["option", f"paid ({token})", f"{what} ({token})", "unpaid (base units)",
-                       "dust (base units)", "accounts paid"], rows)}
+            "images": [("totals", img)] if img else [],
+            "empty": "" if img else f"Every option pays its whole budget (up to rounding dust "
+                                    f"under one {tok.label}): there is nothing {what} to draw.",
+            "table": (["option", "paid", what, "of which unpaid", "of which dust",
+                       "accounts paid"], rows)}
 
 
 def per_account_section(program: str, opts: list, top: int = 15) -> dict[str, Any]:
-    token = load_program(program).token or "units"
+    tok = token(program, opts)
     accounts = sorted({a for o in opts for a in o.amounts},
                       key=lambda a: (-max(o.amounts.get(a, 0) for o in opts), a))[:top]
     shares = {}
@@ -58,16 +66,18 @@ def per_account_section(program: str, opts: list, top: int = 15) -> dict[str, An
     who = "pool" if program == "curve" else "account"
     img = plots.grouped_bars(accounts, shares, f"share of payouts per {who} (top {len(accounts)})",
                              "share (%)")
-    images = [("shares", img)]
+    images = [("shares", img)] if img else []
     if program == "curve":
-        pays = {o.label: [float(units(o.amounts.get(a, 0), _decimals(o))) for a in accounts]
-                for o in opts}
-        images.insert(0, ("per_pool", plots.grouped_bars(
-            accounts, pays, f"per-pool payouts ({token}) under each option", token)))
+        pays = {o.label: [tok.to_float(o.amounts.get(a, 0)) for a in accounts] for o in opts}
+        per_pool = plots.grouped_bars(accounts, pays,
+                                      f"per-pool payouts ({tok.label}) under each option", tok.label)
+        if per_pool:
+            images.insert(0, ("per_pool", per_pool))
     title = {"curve": "Per-pool payouts under each utilization definition",
              "dydx": "Maker shares under each formula version"}.get(program,
                                                                      "Who gets what")
-    return {"title": title, "key": "accounts", "text": "", "images": images}
+    return {"title": title, "key": "accounts", "text": "", "images": images,
+            "empty": "" if images else "No option pays anybody: nothing to compare."}
 
 
 def mirror_section(opts: list) -> dict[str, Any] | None:
@@ -102,12 +112,14 @@ def mirror_section(opts: list) -> dict[str, Any] | None:
     img = plots.lines([100 * p for p in prem], series,
                       "Mirror farm yield against premium, per cap",
                       "premium (%)", "uMIR per staked unit per window", styles)
+    tok = token("mirror", opts)
     return {"title": "Mirror short- and long-farm yield vs premium (−20%…+20%), caps 40/80/100%",
             "key": "mirror_yield",
-            "text": f"Deposits in the window: {deposits} uMIR; bonded at the end: long "
-                    f"{stake['long']}, short {stake['short']} (base units). Weight from the "
-                    f"contract's own arithmetic; premium below the oracle counts as 0.",
-            "images": [("mirror_yield", img)],
+            "text": f"Deposits in the window: {tok.fmt(deposits)}; bonded at the end: long "
+                    f"{stake['long']:,}, short {stake['short']:,} (LP token base units). Weight "
+                    f"from the contract's own arithmetic; premium below the oracle counts as 0.",
+            "images": [("mirror_yield", img)] if img else [],
+            "empty": "" if img else "No deposits or no stake in this window: every yield is 0.",
             "table": (["cap", "premium", "short weight", "short yield", "long yield"], table)}
 
 

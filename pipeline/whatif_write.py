@@ -15,9 +15,9 @@ from typing import Any
 import pyarrow as pa
 
 from distributor.outputs import write_parquet
-from distributor.programs import load_program
-from distributor.report.html import CSS, STATUS_JS, esc, html_table
+from distributor.report.markup import amount, esc, figure_or_sentence, html_table, page as shell, short
 from epochdrop.fsio import atomic_write_bytes, atomic_write_json
+from pipeline.whatif_extras import token
 
 
 def comparison(opts: list) -> pa.Table:
@@ -63,30 +63,34 @@ def write(folder: Path, program: str, epoch: str, opts: list,
 
 
 def page(program: str, epoch: str, opts: list, sections: list[dict[str, Any]]) -> str:
-    token = load_program(program).token or "units"
+    """whatif.html in the report's layout and style: amounts in token units (base units on
+    hover), figures at their design size, an empty chart replaced by its sentence."""
+    tok = token(program, opts)
     body = [f"<h1>What if — {esc(program)} epoch {esc(epoch)}</h1>",
             "<p>Each option is the config with the listed parameters replaced, scored and "
             "allocated exactly as <code>epochdrop run</code> would.</p>",
-            html_table(["option", "parameters"], [(o.label, ", ".join(f"{k} = {v}" for k, v in
-                                                                 o.overrides.items()))
-                                              for o in opts])]
+            html_table(["option", "paid", "budget", "accounts paid"],
+                       [(o.label, amount(o.fields["totals"]["allocated"], tok),
+                         amount(o.fields["totals"]["budget"], tok),
+                         sum(1 for v in o.amounts.values() if v > 0)) for o in opts],
+                       {1, 2, 3})]
     for s in sections:
         body.append(f"<h2>{esc(s['title'])}</h2>")
         if s.get("text"):
             body.append(f"<p>{esc(s['text'])}</p>")
-        body.append("<div class=figs>" + "".join(
-            f"<img alt='{esc(s['title'])}: {esc(n)}' src='{u}'>" for n, u in s["images"])
-            + "</div>")
+        if s["images"]:
+            body.append("<div class=figs>" + "".join(
+                figure_or_sentence(u, f"{s['title']}: {n}", "") for n, u in s["images"])
+                + "</div>")
+        if s.get("empty"):
+            body.append(figure_or_sentence(None, "", s["empty"]))
         if s.get("table"):
             header, rows = s["table"]
-            body.append(html_table(header, rows))
+            body.append(html_table(header, rows, set(range(1, len(header)))))
     accounts = sorted({a for o in opts for a in o.amounts},
                       key=lambda a: (-max(o.amounts.get(a, 0) for o in opts), a))[:30]
-    rows = [[a] + [str(o.amounts.get(a, 0)) for o in opts] for a in accounts]
-    body.append(f"<h2>Top accounts, payout per option (base units of {token})</h2>")
+    rows = [[short(a)] + [amount(o.amounts.get(a, 0), tok) for o in opts] for a in accounts]
+    body.append(f"<h2>Top accounts, payout per option ({esc(tok.label)})</h2>")
     body.append(html_table(["account"] + [o.label for o in opts], rows,
-                       set(range(1, len(opts) + 1))))
-    return (f"<!doctype html>\n<html lang=en><head><meta charset=utf-8><title>whatif "
-            f"{esc(program)} {esc(epoch)}</title><style>{CSS}</style></head><body><main>"
-            + "\n".join(body) + "<p id=img-status>figures loaded: ?</p></main>"
-            f"<script>{STATUS_JS}</script></body></html>\n")
+                           set(range(1, len(opts) + 1))))
+    return shell(f"whatif {program} {epoch}", "\n".join(body))

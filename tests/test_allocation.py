@@ -16,7 +16,7 @@ LR = Rule(rounding="largest_remainder")
 
 
 def test_floor_shares_keep_dust():
-    r = allocate(100, {"a": 1.0, "b": 1.0, "c": 1.0})
+    r = allocate(100, {"a": "1.0", "b": "1", "c": 1})
     assert r.amounts == {"a": 33, "b": 33, "c": 33}
     assert (r.dust, r.unpaid, r.unallocated) == (1, 0, 0)
 
@@ -39,9 +39,14 @@ def test_exact_rational_not_float_times_budget():
     assert r.amounts == {"a": 333333333333333333333333333333, "b": 666666666666666666666666666666}
 
 
-def test_float_scores_rounded_to_12_significant_digits():
-    assert exact_score(0.1 + 0.2) == Fraction(3, 10)
-    assert exact_score(1 / 3) == Fraction(333333333333, 10**12)
+def test_scores_are_exact_and_floats_refused():
+    # issue 15: decimal strings as scores.parquet stores them; a float decides nothing
+    assert exact_score("0.3") == Fraction(3, 10)
+    assert exact_score("12.000000000000000001") == Fraction(12 * 10**18 + 1, 10**18)
+    with pytest.raises(InternalError, match="float"):
+        exact_score(0.1 + 0.2)
+    with pytest.raises(InternalError):
+        exact_score("1e")
 
 
 def test_threshold_removes_before_shares():
@@ -51,9 +56,12 @@ def test_threshold_removes_before_shares():
     assert r.removed == {"b": "below threshold"}
 
 
-def test_threshold_is_inclusive_at_the_boundary():
+def test_threshold_is_strict_at_the_boundary():
+    # D30: the seeds say "exceeding": exactly 1% is removed, a hair above it is paid
     r = allocate(1000, {"a": 99, "b": 1}, Rule(threshold="0.01"))
-    assert r.amounts == {"a": 990, "b": 10}
+    assert r.amounts == {"a": 1000} and r.removed == {"b": "below threshold"}
+    r = allocate(10**6, {"a": "99", "b": "1.000000000000000001"}, Rule(threshold="0.01"))
+    assert r.amounts == {"a": 989999, "b": 10000}
 
 
 def test_ineligible_removed_before_shares():
@@ -91,7 +99,7 @@ def test_cap_binds_for_everyone():
 
 
 def test_all_scores_zero_allocates_nothing():
-    r = allocate(100, {"a": 0.0, "b": 0})
+    r = allocate(100, {"a": "0.0", "b": 0})
     assert r.amounts == {} and r.unallocated == 100
 
 
@@ -103,7 +111,7 @@ def test_exact_pays_the_scores():
 
 
 def test_bad_scores_are_bugs():
-    for bad in (-1, float("nan"), float("inf"), None):
+    for bad in (-1, float("nan"), float("inf"), None, 1.5, "nan", "-2"):
         with pytest.raises(InternalError):
             allocate(10, {"a": bad})
 
@@ -113,7 +121,8 @@ def test_bad_scores_are_bugs():
 accounts = st.lists(st.sampled_from([f"0x{i:02x}" for i in range(40)]), min_size=1,
                     max_size=25, unique=True)
 score_values = st.one_of(st.integers(0, 10**24),
-                         st.floats(0, 1e12, allow_nan=False, allow_infinity=False))
+                         st.decimals(0, 10**12, allow_nan=False, allow_infinity=False,
+                                     places=18).map(str))
 budgets = st.integers(0, 10**30)
 
 
@@ -189,7 +198,7 @@ def test_caps_are_respected_and_budget_kept(budget, scores, data, excess, roundi
 @settings(max_examples=100, deadline=None)
 @given(budgets, score_maps(), st.integers(1, 10**6))
 def test_order_and_scale_do_not_matter(budget, scores, k):
-    ints = {a: int(s) for a, s in scores.items()}
+    ints = {a: int(exact_score(s)) for a, s in scores.items()}
     a1 = allocate(budget, ints, LR)
     a2 = allocate(budget, dict(reversed(list(ints.items()))), LR)
     a3 = allocate(budget, {a: s * k for a, s in ints.items()}, LR)
@@ -203,5 +212,5 @@ def test_threshold_removes_exactly_the_small_shares(budget, scores, t):
     ex = {a: exact_score(s) for a, s in scores.items()}
     total = sum(ex.values())
     for a, s in ex.items():
-        small = total > 0 and s / total < Fraction(t)
+        small = total > 0 and s / total <= Fraction(t)   # strict: "exceeding" (D30)
         assert (r.removed.get(a) == "below threshold") == small

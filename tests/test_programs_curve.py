@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -47,19 +48,41 @@ def crv_to_cent(n: int) -> Decimal:
 
 
 @pytest.mark.parametrize("mode", ["mean_daily", "weekly_ratio"])
-def test_seed_example_to_the_cent(tmp_path, mode):
-    # CIP-20: R = 76,600; U = 10%, 35%, 200% → 3,126.53 / 10,942.86 / 62,530.61 CRV
+def test_seed_example_pays_seven_daily_rewards_split_by_the_seeds_fractions(tmp_path, mode):
+    # CIP-20: R = 76,600 per day; U = 10%, 35%, 200% → k = R / 2.45, per day
+    # 3,126.53… / 10,942.85… / 62,530.61… CRV; the week pays 7 × R, each pool floor(7·R·U/ΣU)
     make_week(tmp_path / "in", {"0xA": ([1000] * 7, [100] * 7), "0xB": ([1000] * 7, [350] * 7),
                                 "0xC": ([1000] * 7, [2000] * 7)})
-    cfg = write_config(tmp_path / "c.toml", "curve", budget="76600", utilization=mode)
+    cfg = write_config(tmp_path / "c.toml", "curve", daily_budget="76600", utilization=mode)
     m = score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out", config=cfg)
-    got = {a: crv_to_cent(n) for a, n in rewards(tmp_path / "out").items()}
-    assert got == {"0xA": Decimal("3126.53"), "0xB": Decimal("10942.86"),
-                   "0xC": Decimal("62530.61")}
-    assert sum(rewards(tmp_path / "out").values()) <= 76600 * CRV
-    u = {r["account"]: r["score"] for r in scores(tmp_path / "out")}
-    assert u == {"0xA": 0.1, "0xB": 0.35, "0xC": 2.0}
+    R = Fraction(76600)
+    u = {"0xA": Fraction(10, 100), "0xB": Fraction(35, 100), "0xC": Fraction(200, 100)}
+    per_day = {p: R * x / sum(u.values()) for p, x in u.items()}
+    assert {p: crv_to_cent(int(v * CRV)) for p, v in per_day.items()} == {
+        "0xA": Decimal("3126.53"), "0xB": Decimal("10942.86"), "0xC": Decimal("62530.61")}
+    assert per_day["0xB"] == Fraction(76600, 7)            # 10,942.857142… exactly
+    assert rewards(tmp_path / "out") == {p: int(7 * v * CRV) for p, v in per_day.items()}
+    assert m["totals"]["budget"] == str(7 * 76600 * CRV)
+    assert int(m["totals"]["allocated"]) + int(m["totals"]["dust"]) == 7 * 76600 * CRV
+    assert {r["account"]: r["score"] for r in scores(tmp_path / "out")} == {
+        "0xA": "0.1", "0xB": "0.35", "0xC": "2"}
     assert m["params"]["utilization"] == mode
+
+
+def test_a_partial_week_pays_its_days(tmp_path):
+    make_week(tmp_path / "in", {"0xA": ([1000] * 7, [100] * 7), "0xB": ([1000] * 7, [300] * 7)})
+    cfg = write_config(tmp_path / "c.toml", "curve", daily_budget="1000", pay_days=3)
+    m = score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out", config=cfg)
+    assert m["totals"]["budget"] == str(3000 * CRV)
+    assert rewards(tmp_path / "out") == {"0xA": 750 * CRV, "0xB": 2250 * CRV}
+
+
+def test_the_old_weekly_budget_key_is_refused_with_a_hint(tmp_path):
+    make_week(tmp_path / "in", {"0xA": ([1000] * 7, [100] * 7)})
+    cfg = write_config(tmp_path / "c.toml", "curve", budget="76600")
+    with pytest.raises(ConfigError, match=r"params\.budget: .*daily_budget.*7 × R"):
+        score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out", config=cfg)
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_two_u_definitions_differ_as_hand_computed(tmp_path):
@@ -73,11 +96,14 @@ def test_the_two_u_definitions_differ_as_hand_computed(tmp_path):
     expected = {"mean_daily": {"0xA": Decimal(10000) / 17, "0xB": Decimal(7000) / 17},
                 "weekly_ratio": {"0xA": Decimal(10000) / 71, "0xB": Decimal(61000) / 71}}
     for mode, want in expected.items():
-        cfg = write_config(tmp_path / f"{mode}.toml", "curve", budget=1000, utilization=mode)
+        cfg = write_config(tmp_path / f"{mode}.toml", "curve", daily_budget=1000,
+                           pay_days=1, utilization=mode)
         score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / mode, config=cfg)
         got = rewards(tmp_path / mode)
         for pool, crv in want.items():
             assert abs(Decimal(got[pool]) / CRV - crv) < Decimal("1e-9"), (mode, pool)
+        u = {r["account"]: Fraction(r["score"]) for r in scores(tmp_path / mode)}
+        assert got == {p: 1000 * CRV * u[p] // sum(u.values()) for p in u}   # exact floors
         assert sum(got.values()) <= 1000 * CRV
 
 
@@ -86,9 +112,9 @@ def test_pool_with_zero_volume_and_pool_without_liquidity(tmp_path):
                                 "0xIdle": ([1000] * 7, [0] * 7),
                                 "0xDry": ([None] * 7, [50] * 7)})
     m = score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out")
-    assert rewards(tmp_path / "out") == {"0xA": 76600 * CRV}
+    assert rewards(tmp_path / "out") == {"0xA": 7 * 76600 * CRV}
     rows = {r["account"]: r for r in scores(tmp_path / "out")}
-    assert rows["0xIdle"]["score"] == 0.0 and rows["0xIdle"]["amount"] == "0"
+    assert rows["0xIdle"]["score"] == "0" and rows["0xIdle"]["amount"] == "0"
     assert rows["0xDry"]["eligible"] is False and rows["0xDry"]["removed"] == "ineligible"
     assert any("zero liquidity" in n and "0xDry" in n for n in m["notes"])
 
@@ -98,17 +124,17 @@ def test_all_utilizations_zero_allocate_nothing(tmp_path):
     m = score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out")
     assert rewards(tmp_path / "out") == {}
     assert m["notes"][0] == "all scores zero → nothing allocated"
-    assert m["totals"]["unallocated"] == str(76600 * CRV) and m["totals"]["allocated"] == "0"
+    assert m["totals"]["unallocated"] == str(7 * 76600 * CRV) and m["totals"]["allocated"] == "0"
 
 
 def test_whitelist_and_swaps_outside_the_week(tmp_path):
     late = [(f"{WEEK + timedelta(days=7)}T00:00:00Z", "0xA", 0, 10**30)]  # next week
     make_week(tmp_path / "in", {"0xA": ([1000] * 7, [100] * 7), "0xB": ([1000] * 7, [900] * 7)},
               extra_swaps=late)
-    cfg = write_config(tmp_path / "c.toml", "curve", budget=10, pools=["0xa"])
+    cfg = write_config(tmp_path / "c.toml", "curve", daily_budget=10, pools=["0xa"])
     score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out", config=cfg)
-    assert rewards(tmp_path / "out") == {"0xA": 10 * CRV}
-    assert [r["score"] for r in scores(tmp_path / "out")] == [0.1]
+    assert rewards(tmp_path / "out") == {"0xA": 70 * CRV}
+    assert [r["score"] for r in scores(tmp_path / "out")] == ["0.1"]
 
 
 def test_an_event_repeated_in_the_store_counts_once_but_each_pool_counts_its_own(tmp_path):
@@ -121,7 +147,7 @@ def test_an_event_repeated_in_the_store_counts_once_but_each_pool_counts_its_own
                                         "log_index"], swaps)
     score_epoch("curve", folder, "2020-10-01", tmp_path / "out")
     u = {r["account"]: r["score"] for r in scores(tmp_path / "out")}
-    assert u == {"0xBase": 0.01, "0xMeta": 0.01}
+    assert u == {"0xBase": "0.01", "0xMeta": "0.01"}
 
 
 def test_epoch_labels(tmp_path):
@@ -156,20 +182,26 @@ def weeks(draw):
     return pools
 
 
+def _floor18(x: Fraction) -> Fraction:
+    return Fraction(x.numerator * 10**18 // x.denominator, 10**18)
+
+
 def _reference_u(pools, mode):
+    """U per pool as plain Fractions, floored to 18 decimals (the stated quantisation)."""
     out = {}
     for p, (decs, liq, swaps) in pools.items():
-        vol = [0.0] * 7
+        vol = [Fraction(0)] * 7
         for d, _s, i, amount in swaps:
             if 0 <= d < 7:
                 vol[d] += amount   # token units: the table holds amount · 10^decimals
-        liqs = [sum(b / 10**decs[i] for (dd, i), b in liq.items() if dd == d) for d in range(7)]
+        liqs = [sum((Fraction(b, 10**decs[i]) for (dd, i), b in liq.items() if dd == d),
+                    Fraction(0)) for d in range(7)]
         if sum(liqs) == 0:
             out[p] = None
         elif mode == "mean_daily":
-            out[p] = sum(v / l if l > 0 else 0.0 for v, l in zip(vol, liqs)) / 7
+            out[p] = _floor18(sum((v / l for v, l in zip(vol, liqs) if l > 0), Fraction(0)) / 7)
         else:
-            out[p] = sum(vol) / sum(liqs)
+            out[p] = _floor18(sum(vol) / sum(liqs))
     return out
 
 
@@ -188,7 +220,8 @@ def test_sql_matches_a_plain_reference(tmp_path_factory, pools, mode):
     write_table(folder, "curve_coins", ["pool", "i", "decimals"], coins)
     write_table(folder, "curve_liquidity", ["day", "pool", "i", "balance"], liq_rows)
     write_table(folder, "curve_swaps", ["time", "pool", "sold_id", "tokens_sold"], swap_rows)
-    cfg = write_config(folder / "c.toml", "curve", budget=1000, utilization=mode)
+    cfg = write_config(folder / "c.toml", "curve", daily_budget=1000, pay_days=1,
+                       utilization=mode)
     score_epoch("curve", folder, "2020-10-01", folder / "out", config=cfg)
     want = _reference_u(pools, mode)
     got = {r["account"]: r for r in scores(folder / "out")}
@@ -199,13 +232,12 @@ def test_sql_matches_a_plain_reference(tmp_path_factory, pools, mode):
         if u is None:
             assert got[p]["eligible"] is False
         else:
-            assert got[p]["score"] == pytest.approx(u, rel=1e-9, abs=1e-15)
+            assert Fraction(got[p]["score"]) == u   # exact, floored to 18 decimals
     paid = rewards(folder / "out")
     assert sum(paid.values()) <= 1000 * CRV
     live = {p: u for p, u in want.items() if u}
-    for p, u in live.items():
-        share = Decimal(paid.get(p, 0)) / (1000 * CRV)
-        assert abs(share - Decimal(u / sum(live.values()))) < Decimal("1e-9")
+    assert paid == {p: 1000 * CRV * u // sum(live.values()) for p, u in live.items()
+                    if 1000 * CRV * u // sum(live.values()) > 0}     # unit for unit
 
 
 def test_underlying_swaps_use_the_underlying_coins_decimals(tmp_path):
@@ -221,7 +253,7 @@ def test_underlying_swaps_use_the_underlying_coins_decimals(tmp_path):
                 [(f"{d}T01:00:00Z", "0xL", 1, 70 * 10**6, "TokenExchangeUnderlying")
                  for d in _days()])
     score_epoch("curve", folder, "2020-10-01", tmp_path / "out")
-    assert [r["score"] for r in scores(tmp_path / "out")] == [0.1]
+    assert [r["score"] for r in scores(tmp_path / "out")] == ["0.1"]
     # without underlying rows the pool's own decimals are used, and the manifest says so
     write_table(folder, "curve_coins", ["pool", "i", "decimals"], [("0xL", 0, 8), ("0xL", 1, 8)])
     m = score_epoch("curve", folder, "2020-10-01", tmp_path / "out2")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal, localcontext
+from fractions import Fraction
 
 import pytest
 
@@ -56,9 +57,10 @@ def test_docs_order_example_one_sample(tmp_path, mode):
     res = score(tmp_path, docs_book(t0, t0 + timedelta(minutes=1)), p)
     rows = {r["account"]: r for r in res.table.to_pylist()}
     a = rows[A]
-    assert round(a["q_bid"], 2) == 38_820_000.00
-    assert round(a["q_ask"], 2) == 81_878_571.43
-    assert round(a["q_epoch"], 2) == 38_820_000.00  # Q_MIN
+    # exact: each term floored to 10^-6 USD (51,728,571.428571…)
+    assert Fraction(a["q_bid"]) == 38_820_000
+    assert Fraction(a["q_ask"]) == 30_150_000 + Fraction(51_728_571_428_571, 10**6)
+    assert Fraction(a["q_epoch"]) == 38_820_000  # Q_MIN
     assert a["uptime_samples"] == 1
     assert res.extra["live_samples"] == {"BTC-USD": 1}
 
@@ -70,8 +72,9 @@ def test_docs_order_example_whole_epoch(tmp_path):
     res = score(tmp_path, docs_book(ep.start, None), p)
     a = next(r for r in res.table.to_pylist() if r["account"] == A)
     assert a["uptime_samples"] == SAMPLES == 40_320 and a["uptime"] == 1.0
-    assert round(a["q_epoch"] / SAMPLES, 2) == 38_820_000.00
-    assert a["score"] == pytest.approx(38_820_000 * 40_320, rel=1e-12)  # launch: Q · 1^5
+    assert Fraction(a["q_epoch"]) == 38_820_000 * SAMPLES
+    # launch: Q · U^5 with U as a sample count: exactly Q_EPOCH · 40,320^5
+    assert Fraction(a["score"]) == 38_820_000 * SAMPLES * SAMPLES**5
 
 
 # Hand-checked Q_FINAL with Q_EPOCH = 10^6, uptime 1/2, stkDYDX share 1/4, maker volume 10^4:
@@ -90,17 +93,32 @@ HAND = [
 ]
 
 
+HALF = SAMPLES // 2  # uptime 1/2 as a sample count
+QF = (Fraction(10**6), HALF, Fraction(1, 4), Fraction(10**4))
+
+
 @pytest.mark.parametrize("version,btc_eth,want", HAND)
 def test_formula_versions_hand_checked(version, btc_eth, want):
-    got = F.q_final(version, btc_eth, 1e6, 0.5, 0.25, 1e4)
-    assert got == pytest.approx(want, rel=1e-10)
+    got = F.q_final(version, btc_eth, *QF)        # Q_FINAL · 40,320^5, exact
+    assert float(got / SAMPLES**5) == pytest.approx(want, rel=1e-10)
+
+
+def test_real_powers_are_exact_floors_of_integer_roots():
+    # dip19 BTC/ETH: Q^0.15 · MV^0.85 = (10^6)^0.15 · (10^4)^0.85 = 10^0.9 · 10^3.4 = 10^4.3;
+    # floor(10^4.3 · 10^18) from Decimal at 60 digits, independently of the integer root
+    with localcontext() as ctx:
+        ctx.prec = 60
+        want = int((Decimal(10) ** Decimal("4.3")).scaleb(18).to_integral_value(ROUND_FLOOR))
+    assert F.q_final("dip19", True, *QF) == HALF**5 * Fraction(want, 10**18)
+    assert F.q_final("launch", True, *QF) == 10**6 * HALF**5     # rational: no rounding
 
 
 def test_dip11_same_for_all_markets_and_dip19_ignores_stk():
-    assert F.q_final("dip11", True, 1e6, 0.5, 0.25, 1e4) == F.q_final("dip11", False, 1e6, 0.5, 0.25, 1e4)
-    assert F.q_final("dip19", True, 1e6, 0.5, 0.0, 1e4) == F.q_final("dip19", True, 1e6, 0.5, 1.0, 1e4)
-    assert F.q_final("stk", True, 1e6, 0.5, 0.0, 1e4) == 0.0  # no stkDYDX → nothing
-    assert F.q_final("dip11", False, 1e6, 0.5, 0.25, 0.0) == 0.0  # no maker volume → nothing
+    q, u, _, mv = QF
+    assert F.q_final("dip11", True, *QF) == F.q_final("dip11", False, *QF)
+    assert F.q_final("dip19", True, q, u, Fraction(0), mv) == F.q_final("dip19", True, q, u, 1, mv)
+    assert F.q_final("stk", True, q, u, Fraction(0), mv) == 0  # no stkDYDX → nothing
+    assert F.q_final("dip11", False, q, u, Fraction(1, 4), Fraction(0)) == 0  # no volume
 
 
 @pytest.mark.parametrize("version", F.VERSIONS)
@@ -118,10 +136,11 @@ def test_formula_selectable_in_config(tmp_path, version):
     rows = {r["account"]: r for r in res.table.to_pylist()}
     assert rows[A]["uptime_samples"] == 14 * 1440
     assert rows[B]["uptime_samples"] == SAMPLES
-    for k, mv, stk in ((A, 5000.0, 0.25), (B, 20000.0, 0.75)):
+    for k, mv, stk in ((A, 5000, Fraction(1, 4)), (B, 20000, Fraction(3, 4))):
         r = rows[k]
-        assert r["score"] == F.q_final(version, False, r["q_epoch"], r["uptime"], stk, mv)
-    ratio = rows[A]["score"] / rows[B]["score"]
+        assert Fraction(r["score"]) == F.q_final(version, False, Fraction(r["q_epoch"]),
+                                                 r["uptime_samples"], stk, Fraction(mv))
+    ratio = Fraction(rows[A]["score"]) / Fraction(rows[B]["score"])
     others = [v for v in F.VERSIONS if v != version]
     assert all(abs(ratio - _ratio(rows, v)) > 1e-6 * ratio for v in others
                if F.EXPONENTS[v][False] != F.EXPONENTS[version][False])
@@ -129,8 +148,10 @@ def test_formula_selectable_in_config(tmp_path, version):
 
 def _ratio(rows, v):
     a, b = rows[A], rows[B]
-    return (F.q_final(v, False, a["q_epoch"], a["uptime"], 0.25, 5000.0)
-            / F.q_final(v, False, b["q_epoch"], b["uptime"], 0.75, 20000.0))
+    return (F.q_final(v, False, Fraction(a["q_epoch"]), a["uptime_samples"], Fraction(1, 4),
+                      Fraction(5000))
+            / F.q_final(v, False, Fraction(b["q_epoch"]), b["uptime_samples"], Fraction(3, 4),
+                        Fraction(20000)))
 
 
 @pytest.mark.parametrize("n,formula,emission,share,threshold", [

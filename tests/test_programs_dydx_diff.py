@@ -1,8 +1,8 @@
 """Differential tests: the interval-weighted SQL of dYdX against the per-sample reference.
 
 Many small generated epochs (two hours of samples, a few markets, makers and orders with
-edges on sample instants and minute boundaries). Scores must agree to 1e-9 relative and
-payouts exactly (tests/support/orderbook_reference.py).
+edges on sample instants and minute boundaries). Scores and payouts must agree exactly,
+unit for unit (issue 15; tests/support/orderbook_reference.py).
 """
 
 from __future__ import annotations
@@ -98,8 +98,8 @@ def reference(p: DydxParams, offsets, orders, volume, stk):
     for (m, k), (qb, qa, q, up) in aggs.items():
         be = m in ("BTC-USD", "ETH-USD")
         scores.setdefault(m, {})[k] = ref.dydx_q_final(
-            p.formula, be, float(Fraction(q, 10**6)), up / 40320, float(Fraction(stk[k], 100)),
-            float(volume.get((1, m, k), 0)))
+            p.formula, be, Fraction(q, 10**6), up, Fraction(stk[k], 100),
+            Fraction(volume.get((1, m, k), 0)))
         elig.setdefault(m, {})[k] = p.eligibility_threshold == 0 or prev.get(k, 0) >= need
     pay = {m: allocate(budgets.get(m, 0), s, Rule(rounding=p.rounding), eligible=elig[m]).amounts
            for m, s in scores.items()}
@@ -128,9 +128,10 @@ def test_sql_matches_per_sample_reference(tmp_path_factory, case):
     for key, (qb, qa, q, up) in aggs.items():
         r = rows[key]
         assert r["uptime_samples"] == up
-        for got, want in ((r["q_bid"], qb / 1e6), (r["q_ask"], qa / 1e6), (r["q_epoch"], q / 1e6),
+        for got, want in ((r["q_bid"], Fraction(qb, 10**6)), (r["q_ask"], Fraction(qa, 10**6)),
+                          (r["q_epoch"], Fraction(q, 10**6)),
                           (r["score"], scores[key[0]][key[1]])):
-            assert abs(got - want) <= 1e-9 * abs(want), (key, got, want)
+            assert Fraction(got) == want, (key, got, want)
     event(f"positive scores: {min(3, sum(1 for s in scores.values() for v in s.values() if v > 0))}")
     got_pay = {m: a.amounts for m, a in allocate_pools(result).items() if m in pay}
     assert got_pay == pay

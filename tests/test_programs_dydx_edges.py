@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import csv
 import random
 import shutil
@@ -83,7 +85,7 @@ def test_lp_ineligible_from_previous_epoch(tmp_path):
     s = scores(out)
     assert [s[("BTC-USD", k)]["eligible"] for k in (A, B, C)] == [True, False, False]
     assert s[("BTC-USD", C)]["prev_epoch_maker_volume_usd"] == "400"
-    assert s[("BTC-USD", B)]["removed"] == "ineligible" and s[("BTC-USD", B)]["score"] > 0
+    assert s[("BTC-USD", B)]["removed"] == "ineligible" and Fraction(s[("BTC-USD", B)]["score"]) > 0
     assert paid(out) == {A: EMISSION // 5}  # A alone takes the whole BTC-USD pool
 
 
@@ -147,7 +149,7 @@ def test_lp_epoch_aggregates_skip_sampling(tmp_path):
     m, out = run(tmp_path, [], dydx_lp_epoch=lp, dydx_markets=markets)
     assert m["facts"]["sampling"] == "dydx_lp_epoch"
     s = scores(out)
-    assert s[("BTC-USD", B)]["score"] == pytest.approx(1000 * 0.5 ** 5)
+    assert Fraction(s[("BTC-USD", B)]["score"]) == 1000 * 20160**5   # Q · u^5, exact
     pool = EMISSION // 5  # launch: 3000 · 1 vs 1000 / 32
     assert paid(out)[A] == pool * 96 // 97 and paid(out)[B] == pool * 1 // 97
     with pytest.raises(InputError, match="live_samples"):
@@ -229,3 +231,55 @@ def test_stk_table_one_row_per_maker(tmp_path):
     stk = (["maker", "stk_share"], [[A, "0.5"], [A, "0.25"]])
     with pytest.raises(InputError, match="one row per maker"):
         run(tmp_path, quote("BTC-USD", A, "29990", "30010", "1"), dydx_stk=stk)
+
+
+# ---- issue 15: outages and excluded accounts (the seed's "uptime excludes protocol outages",
+# restricted accounts excluded), hand-worked, exact payouts -----------------------------------
+
+def _outage_case(tmp_path, config_lines, **tables):
+    """BTC-USD only, samples at minute starts. A quotes 29,990 / 30,010 and C 29,992 / 30,008
+    (size 1) all epoch: mid 30,000, Q_MIN A = 29,990 · 30,000 / 10 = 89,970,000, C = 29,992 ·
+    30,000 / 8 = 112,470,000 per sample. B quotes 29,995 / 30,005 on the first day only."""
+    day1 = E1.start + timedelta(days=1)
+    orders = (quote("BTC-USD", A, "29990", "30010", "1") + quote("BTC-USD", C, "29992", "30008", "1")
+              + quote("BTC-USD", B, "29995", "30005", "1", t1=day1))
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('program = "dydx"\n[params]\nsample_offset = "minute_start"\n'
+                   + "".join(line + "\n" for line in config_lines))
+    return run(tmp_path, orders, config=cfg, **tables)
+
+
+def test_an_outage_removes_its_samples_from_every_makers_uptime(tmp_path):
+    day1 = E1.start + timedelta(days=1)
+    outage = f"outages = [{{start = {E1.start.isoformat()}, end = {day1.isoformat()}}}]"
+    m, out = _outage_case(tmp_path, [outage])
+    s = scores(out)
+    # the first day's 1,440 samples are gone for everybody: B (only there) has no uptime
+    assert s[("BTC-USD", A)]["uptime_samples"] == s[("BTC-USD", C)]["uptime_samples"] == 38_880
+    assert ("BTC-USD", B) not in s and B not in paid(out)   # no sample left to score in
+    assert m["facts"]["live_samples"] == {"BTC-USD": 38_880}
+    assert m["facts"]["samples_outside_outages"] == 38_880
+    pool = EMISSION // 5
+    qa, qc = 89_970_000, 112_470_000
+    assert paid(out) == {A: pool * qa // (qa + qc), C: pool * qc // (qa + qc)}
+    # without the outage B's day counts: uptime 40,320 for A and C, 1,440 for B
+    _, out2 = _outage_case(tmp_path / "none", [])
+    assert scores(out2)[("BTC-USD", A)]["uptime_samples"] == 40_320
+    assert scores(out2)[("BTC-USD", B)]["uptime_samples"] == 1_440
+
+
+def test_an_excluded_account_gets_nothing_and_its_share_goes_to_the_others(tmp_path):
+    day1 = E1.start + timedelta(days=1)
+    outage = f"outages = [{{start = {E1.start.isoformat()}, end = {day1.isoformat()}}}]"
+    m, out = _outage_case(tmp_path, [outage, f'excluded_accounts = ["{C}"]'])
+    s = scores(out)
+    assert s[("BTC-USD", C)]["excluded"] is True and s[("BTC-USD", C)]["amount"] == "0"
+    assert paid(out) == {A: EMISSION // 5}          # A alone shares the whole BTC-USD pool
+    assert any("excluded accounts" in n and C in n for n in m["notes"])
+    # the same from imported tables instead of the config
+    tables = {"dydx_outages": (["from_time", "to_time"], [[iso(E1.start), iso(day1)]]),
+              "dydx_excluded": (["maker"], [[C]])}
+    _, out2 = _outage_case(tmp_path / "tables", [], **tables)
+    assert paid(out2) == paid(out)
+    assert scores(out2)[("BTC-USD", A)]["uptime_samples"] == 38_880

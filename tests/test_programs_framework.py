@@ -63,7 +63,7 @@ def test_unknown_program():
     ('program = "curve"\n[extras]\nx = 1\n', "unknown top-level key 'extras'"),
     ('program = "curve"\n[params\n', "not valid TOML"),
     ('program = "curve"\n[params]\nutilization = "median"\n', "params.utilization"),
-    ('program = "curve"\n[params]\nbudget = true\n', "params.budget"),
+    ('program = "curve"\n[params]\ndaily_budget = true\n', "params.daily_budget"),
 ])
 def test_config_errors_name_the_problem(tmp_path, text, match):
     cfg = tmp_path / "c.toml"
@@ -75,7 +75,7 @@ def test_config_errors_name_the_problem(tmp_path, text, match):
 
 def test_amounts_in_token_units_convert_exactly(tmp_path):
     cfg = tmp_path / "c.toml"
-    cfg.write_text('program = "curve"\n[params]\nbudget = 0.1\n')   # a TOML float
+    cfg.write_text('program = "curve"\n[params]\ndaily_budget = 0.1\npay_days = 1\n')  # TOML float
     m = score_epoch("curve", SAMPLES / "curve", MINE["curve"], tmp_path / "out", config=cfg)
     assert m["totals"]["budget"] == str(10**17)
 

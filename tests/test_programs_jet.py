@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pyarrow.parquet as pq
 import pytest
@@ -56,11 +57,15 @@ def test_two_sided_hand_checked(tmp_path):
     hour = E0.start + timedelta(hours=1)
     rows, _ = score(tmp_path, [order("L", "lend", "0.10", "1000", t1=hour),
                                order("B", "borrow", "0.06", "500", t1=hour)])
-    assert tenor_bias(30 * 86_400) == pytest.approx(1.18257418584, rel=1e-11)
-    assert rows[("lender", "L")]["q_unscaled"] == pytest.approx(60 * 778.800783071, rel=1e-11)
-    assert rows[("lender", "L")]["q_score"] == pytest.approx(60 * 778.800783071 * 1.18257418584,
-                                                             rel=1e-10)
-    assert rows[("borrower", "B")]["q_unscaled"] == pytest.approx(60 * 389.400391535, rel=1e-11)
+    assert float(tenor_bias(30 * 86_400)) == pytest.approx(1.18257418584, rel=1e-11)
+    assert tenor_bias(30 * 86_400) == Fraction(1182574185835055371, 10**18)  # floor, 18 places
+    # exp(−0.25) by the stated method: rounded to 9 decimals, 0.778800783 (exact below)
+    assert Fraction(rows[("lender", "L")]["q_unscaled"]) == 60 * 1000 * Fraction("0.778800783")
+    assert Fraction(rows[("lender", "L")]["score"]) == \
+        60 * 1000 * Fraction("0.778800783") * tenor_bias(30 * 86_400)
+    assert float(rows[("lender", "L")]["score"]) == pytest.approx(
+        60 * 778.800783071 * 1.18257418584, rel=1e-9)
+    assert Fraction(rows[("borrower", "B")]["q_unscaled"]) == 60 * 500 * Fraction("0.778800783")
     assert rows[("lender", "L")]["order_samples"] == 60
 
 
@@ -73,9 +78,10 @@ def test_one_sided_mid_rule(tmp_path):
                                  order("L", "lend", "0.12", "200", t1=t1, market="X"),
                                  order("B", "borrow", "0.05", "100", t1=t1, market="Y")],
                       tenors={"X": 86_400, "Y": 86_400})
-    assert rows[("lender", "L")]["q_unscaled"] == pytest.approx(
-        10 * (36.7879441171 + 27.0670566473), rel=1e-10)
-    assert rows[("borrower", "B")]["q_unscaled"] == pytest.approx(10 * 60.6530659713, rel=1e-10)
+    # e^-1, e^-2, e^-0.5 rounded to 9 decimals (the stated exp tables)
+    assert Fraction(rows[("lender", "L")]["q_unscaled"]) == 10 * (
+        100 * Fraction("0.367879441") + 200 * Fraction("0.135335283"))
+    assert Fraction(rows[("borrower", "B")]["q_unscaled"]) == 10 * 100 * Fraction("0.60653066")
     assert res.extra["live_samples"] == {"X": 10, "Y": 10}
 
 
@@ -86,8 +92,8 @@ def test_tenor_bias_favours_longer_markets(tmp_path):
                                order("V", "lend", "0.10", "10", t1=t1, market="d100"),
                                order("V", "borrow", "0.10", "10", t1=t1, market="d100")],
                     tenors={"d1": 86_400, "d100": 100 * 86_400})
-    assert rows[("lender", "V")]["score"] / rows[("lender", "U")]["score"] == pytest.approx(
-        (1 + 10 / 30) / (1 + 1 / 30), rel=1e-12)
+    ratio = Fraction(rows[("lender", "V")]["score"]) / Fraction(rows[("lender", "U")]["score"])
+    assert float(ratio) == pytest.approx((1 + 10 / 30) / (1 + 1 / 30), rel=1e-12)
 
 
 def test_threshold_per_side_before_shares(tmp_path):
@@ -151,3 +157,30 @@ def test_determinism_shuffle_threads_rerun(tmp_path):
     assert outs[0] == outs[1] == outs[2]
     assert (tmp_path / "o0/manifest.json").read_bytes() == (tmp_path / "o1/manifest.json").read_bytes()
     assert pq.read_table(tmp_path / "o0/rewards.parquet").num_rows >= 4
+
+
+def test_exactly_a_quarter_percent_is_excluded_and_one_unit_above_is_paid(tmp_path):
+    """One market, every order at rate 0.1 on both sides: mid = 0.1, x = 0, exp(−x) = 1
+    exactly, so a lender's score is size × samples × the tenor bias. A holds 1,000 of the
+    lender side's 400,000 = exactly 0.25%: not "exceeding" it, so removed (D30). With one
+    more term unit (10^-9 of size) A is above the line and paid."""
+    for name, a_size, paid in (("at", "1000", False), ("above", "1000.000000001", True)):
+        data = tmp_path / name
+        write_csv(data, "jet_orders", COLS, [order("A", "lend", "0.1", a_size),
+                                             order("Z", "lend", "0.1", "399000"),
+                                             order("Bor", "borrow", "0.1", "5")])
+        write_csv(data, "jet_markets", ["market", "tenor_seconds"], [["M", 604_800]])
+        score_epoch("jet", data, "0", tmp_path / f"out-{name}")
+        s = {(r["pool"], r["account"]): r
+             for r in pq.read_table(tmp_path / f"out-{name}/scores.parquet").to_pylist()}
+        a, z = Fraction(s[("lender", "A")]["score"]), Fraction(s[("lender", "Z")]["score"])
+        if paid:
+            assert a / (a + z) > Fraction(1, 400)
+            budget = 1_368_377 * 10**9
+            assert int(s[("lender", "A")]["amount"]) == budget * a // (a + z) > 0
+            assert s[("lender", "A")]["removed"] is None
+        else:
+            assert a / (a + z) == Fraction(1, 400)
+            assert s[("lender", "A")]["removed"] == "below threshold"
+            assert s[("lender", "A")]["amount"] == "0"
+            assert s[("lender", "Z")]["amount"] == str(1_368_377 * 10**9)

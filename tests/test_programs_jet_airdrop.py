@@ -3,6 +3,9 @@ weight threshold, proposal selection, the cutoff."""
 
 from __future__ import annotations
 
+from decimal import ROUND_FLOOR, Decimal, localcontext
+from fractions import Fraction
+
 import pyarrow.parquet as pq
 import pytest
 
@@ -13,6 +16,18 @@ from tests.support.orderbook_data import write_csv
 PROPS = [["p1", "Asset Onboarding", "2023-01-01T00:00:00Z"],
          ["p2", "Asset Onboarding", "2023-02-01T00:00:00Z"],
          ["p3", "Parameter Change", "2023-02-15T00:00:00Z"]]
+
+
+def floor18(x: Fraction) -> Decimal:
+    return Decimal(x.numerator * 10**18 // x.denominator).scaleb(-18).normalize()
+
+
+def floor_cbrt(w: Fraction) -> Fraction:
+    """w^(1/3) floored to 18 decimals, by Decimal at 60 digits (independent of the code)."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        r = (Decimal(w.numerator) / Decimal(w.denominator)) ** (Decimal(1) / 3)
+    return Fraction(int(r.scaleb(18).to_integral_value(rounding=ROUND_FLOOR)), 10**18)
 
 
 def run(tmp_path, votes, config_lines=()):
@@ -38,16 +53,24 @@ def test_hand_checked_scores_and_strict_threshold(tmp_path):
              ["X", "p1", "1000.000000001", "2023-01-03T00:00:00Z"],
              ["Y", "p1", "999", "2023-01-03T00:00:00Z"]]
     m, s = run(tmp_path, votes)
-    assert s["V"]["score"] == pytest.approx(50 * 2 / 19, rel=1e-11)
-    assert s["W"]["score"] == pytest.approx(100 / 19, rel=1e-11)
+    # scores are user_score × N (exact): cube roots floored to 18 decimals
+    assert s["V"]["score"] == "100" and s["V"]["user_score"] == str(floor18(Fraction(100, 19)))
+    assert s["W"]["score"] == "100"
     assert s["W"]["votes_counted"] == 1
-    assert s["X"]["score"] == pytest.approx(1000.000000001 ** (1 / 3) / 19, rel=1e-11)
+    assert float(s["X"]["user_score"]) == pytest.approx(1000.000000001 ** (1 / 3) / 19,
+                                                        rel=1e-11)
+    assert Fraction(s["X"]["score"]) == floor_cbrt(Fraction("1000.000000001"))
     assert "Y" not in s  # every vote below the threshold: no score at all
     assert m["facts"]["votes_below_min_weight"] == 2
     budget = 3_600_000 * 10**9
     assert m["totals"]["budget"] == str(budget)
-    total = sum(r["score"] for r in s.values())
-    assert int(s["V"]["amount"]) == pytest.approx(budget * s["V"]["score"] / total, rel=1e-9)
+    total = sum(Fraction(r["score"]) for r in s.values())
+    assert int(s["V"]["amount"]) == budget * Fraction(s["V"]["score"]) // total  # unit for unit
+    # from first principles: scores 20+30 twice, 100 once, cbrt(1000.000000001) once
+    cx = floor_cbrt(Fraction("1000.000000001"))
+    t = 100 + 100 + cx
+    assert {a: int(r["amount"]) for a, r in s.items()} == {
+        "V": budget * 100 // t, "W": budget * 100 // t, "X": int(budget * cx // t)}
 
 
 def test_cutoff_and_explicit_proposal_list(tmp_path):
@@ -56,7 +79,7 @@ def test_cutoff_and_explicit_proposal_list(tmp_path):
     _, s = run(tmp_path / "a", votes)
     assert s["V"]["votes_counted"] == 1  # p2's vote is at the cutoff instant: not before it
     _, s = run(tmp_path / "b", votes, ['proposals = ["p1", "p3"]', "proposal_count = 2"])
-    assert s["V"]["score"] == pytest.approx((20 + 30) * 2 / 2, rel=1e-12)
+    assert s["V"]["score"] == "100" and s["V"]["user_score"] == "50"
 
 
 def test_duplicate_vote_records_and_bad_epoch(tmp_path):

@@ -1,13 +1,14 @@
 """Differential tests: the interval-weighted SQL of Jet against the per-sample reference.
 
 Small generated epochs (two hours), lend and borrow orders with edges on sample instants,
-one-sided and empty books. q_score to 1e-9 relative, payouts (after the per-side 0.25%
-threshold) exactly.
+one-sided and empty books. Scores and payouts (after the per-side 0.25% threshold) equal
+the reference's exact ones unit for unit (issue 15).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from fractions import Fraction
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -67,15 +68,14 @@ def test_sql_matches_per_sample_reference(tmp_path_factory, case):
     assert result.extra["live_samples"] == live
     pool_of = {"lend": "lender", "borrow": "borrower"}
     want = {(pool_of[s], o): q for (s, o), q in scores.items()}
-    got = {(r["pool"], r["account"]): r["score"] for r in result.table.to_pylist()}
+    got = {(r["pool"], r["account"]): Fraction(r["score"]) for r in result.table.to_pylist()}
     assert set(got) == set(want)
     order_samples: dict = {}
     for (_, owner, side), (_, n) in sums.items():
         order_samples[(pool_of[side], owner)] = order_samples.get((pool_of[side], owner), 0) + n
     assert {(r["pool"], r["account"]): r["order_samples"]
             for r in result.table.to_pylist()} == order_samples
-    for key, q in want.items():
-        assert abs(got[key] - q) <= 1e-9 * abs(q), (key, got[key], q)
+    assert got == want
     event(f"positive scores: {min(3, sum(1 for q in want.values() if q > 0))}")
     rule = Rule(rounding=rounding, threshold=threshold if threshold != "0" else None)
     budget = 1000 * 10**9

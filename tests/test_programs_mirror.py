@@ -265,7 +265,8 @@ def test_credits_follow_an_exact_pro_rata_model(tmp_path_factory, events):
                  deposits=[(iso(e[0]), ASSET, e[2]) for e in events if e[1] == "deposit"],
                  stakes=[(iso(e[0]), e[2], ASSET, e[3], e[4]) for e in events
                          if e[1] == "stake"])
-    m = score_epoch("mirror", folder, "2022-01-03", folder / "out")
+    m = score_epoch("mirror", folder, "2022-01-03", folder / "out",
+                    allow_empty=True)  # generated histories may leave the window empty
     got: dict[str, int] = {}
     for r in scores(folder / "out"):
         got[r["account"]] = got.get(r["account"], 0) + int(r["amount"])

@@ -67,7 +67,7 @@ class ClaimFastPath:
             if (len(parts) == 8 and parts[1] == "v1" and parts[2] == "programs"
                     and parts[4] == "epochs" and parts[6] == "claims"):
                 ep = self.catalog.programs.get(parts[3], {}).get(parts[5])
-                if ep is not None and not _has_if_none_match(scope):
+                if ep is not None and not ep.index.multi and not _has_if_none_match(scope):
                     text = parts[7]
                     try:
                         k = parse_account(text, ep.kind_, check=False)
@@ -187,10 +187,12 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
     async def claim(program: str, epoch: str, account: str, request: Request):
         """One account's amount, index and proof in one epoch (the D6 claim shape)."""
         ep = get_epoch(program, epoch)
-        c = ep.index.get(key(ep, account))
-        if c is None:
+        found = ep.index.get_all(key(ep, account))
+        if not found:
             raise ApiError(404, "no_claim", f"{account} has no claim in {program} epoch {epoch}")
-        return _json(render.claim_body(ep.claim_head, c), IMMUTABLE, request)
+        body = (render.claims_body(ep.claim_head, found) if ep.index.multi
+                else render.claim_body(ep.claim_head, found[0]))
+        return _json(body, IMMUTABLE, request)
 
     @app.get("/v1/programs/{program}/claims/{account}", tags=["claims"])
     async def claims_all_epochs(program: str, account: str, request: Request):

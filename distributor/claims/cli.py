@@ -42,6 +42,9 @@ def serve(
     contracts = _contracts(contract)
     if contracts and not rpc:
         raise UserError("--contract needs --rpc to read claimed amounts")
+    if rpc:
+        from epochdrop.urls import check_url
+        check_url(rpc, "--rpc")
     cors = [] if cors_origin == ["none"] else list(cors_origin)
     run(folders, host=host, port=port, workers=workers, cors=cors, rpc=rpc,
         contracts=contracts, index_dir=index_dir)
@@ -98,7 +101,10 @@ def export_static_cmd(
 ) -> None:
     """Write the proof shards, per-epoch index.json and the claim page as a static site."""
     from distributor.claims.static import export_static
+    from epochdrop.fsio import check_out
     from epochdrop.runreport import RunReport, runs_dir_for_output
+
+    check_out(out)   # D28: refuse a folder that is not ours before any work
 
     with RunReport(runs_dir_for_output(out), "export-static",
                    {"folders": [str(f) for f in folders], "out": str(out)}) as report:

@@ -45,6 +45,10 @@ class Epoch:
         schemes' `account_kind` without importing the tree builders into server workers."""
         if self.scheme == "solana":
             return "solana"
+        spec = self.manifest.get("spec")
+        if spec:  # a spec'd tree (issue 16): the type of its claimant field
+            t = dict(map(tuple, spec["leaf"]["fields"])).get(spec["claims"]["account"])
+            return "address" if t == "address" else "uint"
         types = self.manifest.get("leaf_encoding") or ["address", "uint256"]
         if self.scheme == "oz" and len(types) >= 2 and types[-2] != "address":
             return "uint"

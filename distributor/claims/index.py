@@ -15,7 +15,9 @@ Layout (little-endian): magic `EDCIDX01`, u64 header length, JSON header
 {"format", "n", "key_width", "sections": {name: [offset, length]}}, then 8-aligned sections:
 keys (n × key_width, sorted), order (n × u32 row ids), index (n × i64, -1 = none),
 proof_offsets (n+1 × i64 node counts), nodes (32 bytes each), amount_offsets/amounts,
-account_offsets/accounts (the Arrow offset and data buffers, byte for byte).
+account_offsets/accounts (the Arrow offset and data buffers, byte for byte); a spec'd
+tree (issue 16) adds leaf_offsets/leaves (its `leaf` JSON column), and `"multi": true` in the
+header when an account holds several claims (Merkl: one per token; `get_all` returns them).
 """
 
 from __future__ import annotations
@@ -77,8 +79,9 @@ def _strings(col):
     return (offs - offs[0]).astype(np.int64), data
 
 
-def _sections(proofs_file: Path, kind: str) -> tuple[int, int, list[tuple[str, object]]]:  # noqa: C901
-    """Read proofs.parquet once and return (n, key width, [(section, bytes-like)])."""
+def _sections(proofs_file: Path, kind: str) -> tuple[int, int, bool, list[tuple[str, object]]]:  # noqa: C901, E501
+    """Read proofs.parquet once and return (n, key width, several claims per account,
+    [(section, bytes-like)])."""
     import numpy as np
     import pyarrow as pa  # only index building needs Arrow/numpy; server workers stay small
     import pyarrow.compute as pc
@@ -98,6 +101,9 @@ def _sections(proofs_file: Path, kind: str) -> tuple[int, int, list[tuple[str, o
     lock_offs = lock_data = None
     if "locked_amount" in names:  # solana (Jupiter/Jito claims carry a locked part, D6)
         lock_offs, lock_data = _strings(table.column("locked_amount"))
+    leaf_offs = leaf_data = None
+    if "leaf" in names:  # a spec'd tree (issue 16): the leaf's fields as JSON
+        leaf_offs, leaf_data = _strings(table.column("leaf"))
     proof = table.column("proof").combine_chunks()
     if not (pa.types.is_list(proof.type) or pa.types.is_large_list(proof.type)):
         raise UserError(f"{proofs_file}: proof is {proof.type}, not a list of 32-byte nodes")
@@ -124,22 +130,27 @@ def _sections(proofs_file: Path, kind: str) -> tuple[int, int, list[tuple[str, o
     width = key_width(kind)
     order = np.argsort(keys.reshape(n, width).view(f"S{width}").ravel(), kind="stable")
     sorted_keys = keys[order]
-    if n > 1 and (sorted_keys[1:] == sorted_keys[:-1]).all(axis=1).any():
+    multi = bool(n > 1 and (sorted_keys[1:] == sorted_keys[:-1]).all(axis=1).any())
+    if multi and leaf_offs is None:  # only a spec'd tree holds several claims of an account
         raise UserError(f"{proofs_file}: an account appears twice")
-    return n, width, [
+    return n, width, multi, [
         ("keys", sorted_keys.tobytes()), ("order", order.astype("<u4").tobytes()),
         ("index", idx.astype("<i8").tobytes()), ("proof_offsets", p_offs.astype("<i8").tobytes()),
         ("nodes", nodes), ("amount_offsets", amt_offs.astype("<i8").tobytes()),
         ("amounts", amt_data), ("account_offsets", acc_offs.astype("<i8").tobytes()),
         ("accounts", acc_data)] + ([
         ("locked_offsets", lock_offs.astype("<i8").tobytes()), ("locked", lock_data)]
-        if lock_offs is not None else [])
+        if lock_offs is not None else []) + ([
+        ("leaf_offsets", leaf_offs.astype("<i8").tobytes()), ("leaves", leaf_data)]
+        if leaf_offs is not None else [])
 
 
 def write_index(proofs_file: Path, kind: str, dest: Path) -> None:
     """Write the index for `proofs_file` to `dest` atomically (temp name, fsync, rename)."""
-    n, width, sections = _sections(Path(proofs_file), kind)
+    n, width, multi, sections = _sections(Path(proofs_file), kind)
     header = {"format": FORMAT, "n": n, "key_width": width, "sections": {}}
+    if multi:
+        header["multi"] = True  # an account may hold several claims (Merkl: one per token)
     reserve = 256  # room for the offsets to grow between the two header passes
     head = json.dumps(header, sort_keys=True).encode()
     pos = _align(len(MAGIC) + 8 + len(head) + reserve + 40 * len(sections))
@@ -178,6 +189,7 @@ class Claim:
     index: int | None
     nodes: bytes  # concatenated 32-byte proof nodes
     locked: str | None = None  # solana only
+    leaf: str | None = None    # spec'd trees: the leaf's fields, JSON object text
 
     def proof_hex(self) -> list[str]:
         return ["0x" + self.nodes[i:i + 32].hex() for i in range(0, len(self.nodes), 32)]
@@ -206,7 +218,7 @@ class ClaimIndex:
         # text are read with pread so they stay in the page cache instead of our RSS.
         end = max(self._sec[k][0] + self._sec[k][1] for k in
                   ("keys", "order", "index", "proof_offsets", "amount_offsets", "account_offsets",
-                   "locked_offsets") if k in self._sec)
+                   "locked_offsets", "leaf_offsets") if k in self._sec)
         self._map = mmap.mmap(self.fd, end, prot=mmap.PROT_READ) if end else b""
         self._keys_at = self._sec["keys"][0]
         self.order = self._view("order", "I")
@@ -217,6 +229,10 @@ class ClaimIndex:
         self.has_locked = "locked_offsets" in self._sec
         if self.has_locked:
             self.locked_offsets = self._view("locked_offsets", "q")
+        self.has_leaf = "leaf_offsets" in self._sec
+        if self.has_leaf:
+            self.leaf_offsets = self._view("leaf_offsets", "q")
+        self.multi = bool(self.header.get("multi"))
 
     def _view(self, name: str, fmt: str) -> memoryview:
         off, length = self._sec[name]
@@ -240,6 +256,25 @@ class ClaimIndex:
             return self.order[lo]
         return None
 
+    def rows_of(self, key: bytes) -> list[int]:
+        """Every row of `key` (several only in a `multi` index), in proofs.parquet order."""
+        first = self.row_of(key)
+        if first is None or not self.multi:
+            return [] if first is None else [first]
+        m, w, base = self._map, self.width, self._keys_at
+        lo, hi = 0, self.n
+        while lo < hi:  # the first sorted position of `key` (row_of found one, not its place)
+            mid = (lo + hi) >> 1
+            if m[base + mid * w:base + mid * w + w] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        rows = []
+        while lo < self.n and m[base + lo * w:base + lo * w + w] == key:
+            rows.append(self.order[lo])
+            lo += 1
+        return sorted(rows)
+
     def claim_at(self, row: int) -> Claim:
         a0, a1 = self.account_offsets[row], self.account_offsets[row + 1]
         m0, m1 = self.amount_offsets[row], self.amount_offsets[row + 1]
@@ -249,7 +284,11 @@ class ClaimIndex:
         if self.has_locked:
             l0, l1 = self.locked_offsets[row], self.locked_offsets[row + 1]
             locked = self._blob("locked", l0, l1).decode()
-        return Claim(locked=locked, account=self._blob("accounts", a0, a1).decode(),
+        leaf = None
+        if self.has_leaf:
+            f0, f1 = self.leaf_offsets[row], self.leaf_offsets[row + 1]
+            leaf = self._blob("leaves", f0, f1).decode()
+        return Claim(locked=locked, leaf=leaf, account=self._blob("accounts", a0, a1).decode(),
                      amount=self._blob("amounts", m0, m1).decode(),
                      index=None if idx < 0 else idx,
                      nodes=self._blob("nodes", p0 * 32, p1 * 32))
@@ -257,6 +296,9 @@ class ClaimIndex:
     def get(self, key: bytes) -> Claim | None:
         row = self.row_of(key)
         return None if row is None else self.claim_at(row)
+
+    def get_all(self, key: bytes) -> list[Claim]:
+        return [self.claim_at(r) for r in self.rows_of(key)]
 
     def close(self) -> None:
         os.close(self.fd)

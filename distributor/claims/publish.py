@@ -23,6 +23,7 @@ from distributor.claims.keys import Signer
 from epochdrop.addresses import checksum
 from epochdrop.errors import FailureError, UserError
 from epochdrop.manifest import read_manifest
+from epochdrop.urls import check_url
 
 ABI_DIR = Path(__file__).resolve().parents[2] / "contracts_abi"
 SCHEMES = {"packed": 0, "oz": 1}  # CumulativeMerkleDistributor.LeafFormat
@@ -81,6 +82,8 @@ def make_plan(folder: Path, contract: str, rpc: str, *, signer: Signer | None,
         raise UserError(f"{folder}: the manifest names no chain id or token; rebuild with "
                         "--chain-id and --token so publish can check them")
     contract = checksum(contract, field="--contract")
+    if w3 is None:
+        check_url(rpc, "--rpc")   # issue 20: not `RPC :// did not answer (MissingSchema)`
     w3 = w3 or Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30}))
     try:
         chain_id = w3.eth.chain_id

@@ -25,6 +25,8 @@ def claim_obj(claim: Claim) -> dict:
     out = {"account": claim.account, "amount": claim.amount, "index": claim.index}
     if claim.locked is not None:
         out["locked_amount"] = claim.locked
+    if claim.leaf is not None:
+        out["leaf"] = orjson.loads(claim.leaf)
     out["proof"] = claim.proof_hex()
     return out
 
@@ -42,8 +44,16 @@ def claim_body(head: bytes, claim: Claim) -> bytes:
     proof = ",".join(['"0x' + nodes[i:i + 32].hex() + '"' for i in range(0, len(nodes), 32)])
     index = "null" if claim.index is None else str(claim.index)
     locked = "" if claim.locked is None else f'"locked_amount":"{claim.locked}",'
+    leaf = "" if claim.leaf is None else f'"leaf":{claim.leaf},'
     return head + (f'"account":"{claim.account}","amount":"{claim.amount}","index":{index},'
-                   f'{locked}"proof":[{proof}]}}').encode()
+                   f'{locked}{leaf}"proof":[{proof}]}}').encode()
+
+
+def claims_body(head: bytes, claims: list[Claim]) -> bytes:
+    """`tree proof`'s JSON for an account holding several claims of a spec'd tree (Merkl:
+    one per token): the context, the account, and every claim."""
+    return head + b'"account":' + orjson.dumps(claims[0].account) + b',"claims":' + \
+        orjson.dumps([claim_obj(c) for c in claims]) + b"}"
 
 
 def dumps(obj) -> bytes:

@@ -21,6 +21,9 @@ chain = "evm"                       # store only: evm (indexed by `run`) | solan
 view = "erc20_transfers.view.sql"   # optional: dataset rows (`source_rows`) → this table
 required = true                     # false: a missing table is loaded empty
 nullable = []                       # required columns whose cells may be empty
+checks = { value = [">=0"] }        # the validator (distributor/validate.py rules) per column
+intervals = [["valid_from", "valid_to"]]   # (from, to) pairs that must not end before start
+refs = { pool = "curve_coins.pool" }       # values that must appear in another table
 [tables.erc20_transfers.columns]    # required columns: name = kind (spec.DUCKDB_TYPES)
 [tables.erc20_transfers.optional]   # optional columns (NULL when absent)
 ```
@@ -39,6 +42,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from distributor.programs.spec import DUCKDB_TYPES, ColumnKind, TableSource, TableSpec
+from distributor.validate import bad_sql
 from epochdrop.errors import InternalError
 
 DECLARATION = "program.toml"
@@ -64,6 +68,9 @@ class TableDecl(_Strict):
     nullable: tuple[str, ...] = ()
     columns: dict[str, ColumnKind]
     optional: dict[str, ColumnKind] = Field(default_factory=dict)
+    checks: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    intervals: tuple[tuple[str, str], ...] = ()
+    refs: dict[str, str] = Field(default_factory=dict)
     doc: str = ""
 
     @field_validator("role")
@@ -126,6 +133,18 @@ def read_declaration(folder: Path) -> Declaration:
         if unknown:
             raise InternalError(f"{path}: tables.{name}.nullable: {unknown[0]!r} is not "
                                 f"a required column")
+        cols = {**t.columns, **t.optional}
+        named = [*t.checks, *(c for pair in t.intervals for c in pair), *t.refs]
+        stray = [c for c in named if c not in cols]
+        if stray:
+            raise InternalError(f"{path}: tables.{name}: the validator names {stray[0]!r}, "
+                                f"which is not a column")
+        for rules in t.checks.values():
+            for rule in rules:
+                try:
+                    bad_sql(rule, "x", "VARCHAR")
+                except ValueError as exc:
+                    raise InternalError(f"{path}: tables.{name}.checks: {exc}") from None
     return decl
 
 
@@ -133,8 +152,10 @@ def table_specs(folder: Path, decl: Declaration) -> tuple[TableSpec, ...]:
     """The declared tables as the loader's TableSpecs, views read from their files."""
     return tuple(
         TableSpec(name, dict(t.columns), dict(t.optional), t.required, tuple(t.nullable),
-                  TableSource(t.source, t.dataset, t.role, t.chain,
-                              (Path(folder) / t.view).read_text() if t.view else None))
+                  checks={c: tuple(r) for c, r in t.checks.items()},
+                  intervals=tuple(tuple(p) for p in t.intervals), refs=dict(t.refs),
+                  source=TableSource(t.source, t.dataset, t.role, t.chain,
+                                     (Path(folder) / t.view).read_text() if t.view else None))
         for name, t in decl.tables.items())
 
 

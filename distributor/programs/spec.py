@@ -64,6 +64,15 @@ class TableSpec:
     optional: dict[str, ColumnKind] = field(default_factory=dict)
     required: bool = True  # False: the whole table may be missing (an empty table is made)
     nullable: tuple[str, ...] = ()  # required columns whose cells may be empty (NULL)
+    # The table's validator (issue 20), beyond the column kinds: per column a tuple of rules
+    # from `distributor/validate.py` RULES (">=0", ">0", "evm_address", "solana_pubkey",
+    # "terra_address", "one_of:A|B"), and (from, to) column pairs that must not end before
+    # they start. Checked wherever the table comes from (store, CSV/Parquet folder).
+    checks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    intervals: tuple[tuple[str, str], ...] = ()
+    # column → "table.column" whose values it must be among (case-insensitive), e.g. every
+    # swapped pool has coins: a truncated address is then blamed on the row that holds it
+    refs: dict[str, str] = field(default_factory=dict)
     source: TableSource = field(default_factory=TableSource)
 
     @property
@@ -101,7 +110,8 @@ class Rule:
     rounding  – `dust`: floor each share, keep the leftover units undistributed;
                 `largest_remainder`: hand leftover units out by largest fractional part,
                 ties broken by account (ascending).
-    threshold – accounts whose share of the pool's score is below this fraction are removed
+    threshold – accounts whose share of the pool's score is not above this fraction (share
+                ≤ threshold, compared exactly: the seeds say "exceeding", D30) are removed
                 before shares are computed (None = no threshold).
     excess    – with per-account caps: `unpaid` leaves the excess undistributed,
                 `redistribute` water-fills it over the uncapped accounts.
@@ -135,7 +145,7 @@ class ScoreResult:
     """What `score` returns.
 
     table – one row per (pool, account) with columns `pool` (str), `account` (str), `score`
-            (float64, or decimal/int when exact), optionally `eligible` (bool: False removes
+            (exact: a decimal string, DECIMAL or integer — never a float, issue 15), optionally `eligible` (bool: False removes
             the row before shares) and `cap` (decimal string or int, base units; NULL = no
             cap), plus every component that explains the score (any names, any types).
     pools – every pool named in `table.pool`, with its budget and rule; pools with no rows

@@ -38,16 +38,46 @@ class BuildOptions:
     program: str | None = None
     epoch: str | None = None
     expiry: str | None = None
+    spec: Path | None = None
+
+
+def tree_spec(opts: BuildOptions):
+    """The declared leaf and tree of this build (`--spec FILE` or a preset such as
+    `--scheme merkl`), or None for the four built-in schemes."""
+    from distributor.trees.spec import PRESETS, load_spec, preset
+
+    if opts.spec is None and opts.scheme not in PRESETS:
+        return None
+    if opts.spec is not None and opts.scheme:
+        raise UserError("give --scheme NAME or --spec FILE, not both")
+    for flag, value in (("--leaf", opts.leaf), ("--previous", opts.previous),
+                        ("--merge-duplicates", opts.merge_duplicates)):
+        if value:
+            hint = {"--leaf": "the spec's [leaf] fields declare the leaf",
+                    "--merge-duplicates": "the spec's [claims] sum_by says what is summed",
+                    "--previous": "cumulative epochs take the built-in schemes; give the "
+                                  "cumulative amounts in the input"}[flag]
+            raise UserError(f"{flag} does not apply to a spec'd tree: {hint}")
+    return load_spec(opts.spec) if opts.spec is not None else preset(opts.scheme)
 
 
 def build_tree(input_path: Path, opts: BuildOptions, step=lambda what: None) -> tuple[Built, dict]:
     """Read, validate and build in memory; raises before anything is written.
     `step(description)` is called as each phase starts (for a progress display)."""
     step("reading claims")
-    scheme = get_scheme(opts.scheme)
-    types = scheme.leaf_types(opts.leaf)
     if opts.decimals is not None and not 0 <= opts.decimals <= 77:
         raise UserError(f"--decimals {opts.decimals}: give a number from 0 to 77")
+    spec = tree_spec(opts)
+    if spec is not None:
+        from distributor.trees.spec_build import build_spec, read_rows
+
+        cells = read_rows(input_path, spec)
+        step(f"building {spec.name} tree and proofs")
+        return build_spec(cells, spec, file=Path(input_path).name, decimals=opts.decimals), {}
+    if not opts.scheme:
+        raise UserError("give --scheme NAME (oz, uniswap, packed, solana, merkl) or --spec FILE")
+    scheme = get_scheme(opts.scheme)
+    types = scheme.leaf_types(opts.leaf)
     kind, limit = scheme.account_kind(types), scheme.amount_limit(types)
     claims = load_claims(input_path, kind=kind, limit=limit, decimals=opts.decimals,
                          merge_duplicates=opts.merge_duplicates, allow_locked=scheme.allow_locked)
@@ -84,7 +114,8 @@ def read_previous(folder: Path, scheme: str, types: list[str], kind) -> tuple[Cl
 
 def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
                   prev_info: dict) -> dict:
-    scheme = get_scheme(built.scheme)
+    spec = built.extra.get("spec")
+    scheme = None if spec is not None else get_scheme(built.scheme)
     root = "0x" + built.root.hex()
     head = {"scheme": built.scheme, "root": root, "chain_id": opts.chain_id, "token": opts.token}
     with atomic_dir(out) as tmp, EarlyWriteback(tmp):
@@ -101,7 +132,7 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
             plan = outputs.ShardPlan(built, tmp, head)
             cells.result()
         shards = SharedRange(len(plan.groups))
-        native = scheme.native_file
+        native = scheme.native_file if scheme is not None else None
 
         def child() -> dict[str, str]:
             own = outputs.OutputSink(tmp)
@@ -121,7 +152,7 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
             "scheme": built.scheme,
             "leaf_encoding": built.leaf_types,
             "root": root,
-            "total": str(built.total),
+            "total": None if built.total is None else str(built.total),
             "count": len(built.claims),
             "token": opts.token,
             "chain_id": opts.chain_id,
@@ -133,9 +164,19 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
             "cumulative": prev_info or None,
             "native_file": native,
             "shard_digits": digits,
-            "order": ("input order (Jito roots depend on leaf order, D2)" if built.scheme == "solana"
-                      else "by index if given, else by EIP-55 account (D1)"),
+            "order": _order_note(built),
             "inputs": [{"name": Path(input_path).name, "sha256": sha256_file(input_path)}],
         }
+        if spec is not None:  # the whole spec, so check and verify rebuild from the folder
+            fields["spec"] = spec.to_dict()
         manifest = write_manifest(tmp, fields, outputs=sink.hashes())
     return manifest
+
+
+def _order_note(built: Built) -> str:
+    spec = built.extra.get("spec")
+    if spec is not None:
+        return ("input order ([tree] leaves = \"input\")" if spec.leaves == "input"
+                else "by leaf bytes (the tree's leaf order)")
+    return ("input order (Jito roots depend on leaf order, D2)" if built.scheme == "solana"
+            else "by index if given, else by EIP-55 account (D1)")

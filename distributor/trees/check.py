@@ -40,6 +40,9 @@ def check_folder(folder: Path) -> tuple[list[str], dict]:
     folder = Path(folder)
     man = read_manifest(folder)
     try:
+        if man.get("spec"):  # a declared leaf and tree (issue 16): rebuilt from its spec
+            from distributor.trees.spec_folder import check_spec_folder
+            return check_spec_folder(folder, man), man
         return _check(folder, man), man
     except UNREADABLE as exc:
         return [f"an output file cannot be read: {type(exc).__name__}: {exc}"[:300]], man

@@ -10,17 +10,20 @@ from typing import Optional
 import typer
 
 from epochdrop.errors import FailureError
+from epochdrop.fsio import check_out
 from epochdrop.progress import progress
 from epochdrop.runreport import RunReport, runs_dir_for_output
 
-tree_app = typer.Typer(help="Merkle trees, proofs and claim files (oz, uniswap, packed, solana).",
+tree_app = typer.Typer(help="Merkle trees, proofs and claim files (oz, uniswap, packed, solana, "
+                            "merkl, or any declared leaf and tree: --spec).",
                        no_args_is_help=True)
 
 
 @tree_app.command("build")
 def build_cmd(
     input: Path = typer.Argument(..., help="Claims: CSV, Parquet or JSON with account,amount[,index][,locked_amount]."),
-    scheme: str = typer.Option(..., "--scheme", help="oz | uniswap | packed | solana"),
+    scheme: Optional[str] = typer.Option(None, "--scheme", help="oz | uniswap | packed | solana | merkl (a preset spec)"),
+    spec: Optional[Path] = typer.Option(None, "--spec", help="A declared leaf and tree (TOML, docs/trees.md) instead of --scheme."),
     out: Path = typer.Option(..., "--out", help="Output folder (replaced atomically)."),
     leaf: Optional[str] = typer.Option(None, "--leaf", help="oz leaf types, default address,uint256; e.g. uint256,address,uint256 (index first)."),
     decimals: Optional[int] = typer.Option(None, "--decimals", help="Amounts are in token units; scale by 10^N exactly."),
@@ -35,12 +38,13 @@ def build_cmd(
     """Build a Merkle root, every proof and the claim files for INPUT."""
     from distributor.trees.build import BuildOptions, build_tree, write_outputs
 
-    opts = BuildOptions(scheme, leaf, decimals, previous, merge_duplicates, token, chain_id,
-                        program, epoch, expiry)
+    opts = BuildOptions(scheme or "", leaf, decimals, previous, merge_duplicates, token, chain_id,
+                        program, epoch, expiry, spec)
     t0 = time.monotonic()
     with progress(transient=True) as bar:
         task = bar.add_task("tree build", total=3)
         phase = lambda what: bar.update(task, description=what, advance=0 if what.startswith("reading") else 1)  # noqa: E731
+        check_out(out)   # D28: refuse a folder that is not ours before any work
         built, prev = build_tree(input, opts, phase)  # validates everything before any file is made
         with RunReport(runs_dir_for_output(out), "tree build",
                        {"input": str(input), "out": str(out), **vars(opts)}) as report:
@@ -49,8 +53,9 @@ def build_cmd(
             bar.update(task, advance=1)
         report.input(input.name, manifest["inputs"][0]["sha256"])
         report.done({"root": manifest["root"], "count": manifest["count"]})
+    total = "no amount column" if manifest["total"] is None else f"total {manifest['total']}"
     typer.echo(f"{manifest['scheme']} root {manifest['root']}: {manifest['count']} claims, "
-               f"total {manifest['total']} -> {out} ({time.monotonic() - t0:.2f} s)")
+               f"{total} -> {out} ({time.monotonic() - t0:.2f} s)")
 
 
 @tree_app.command("proof")

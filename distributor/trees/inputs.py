@@ -18,9 +18,13 @@ from epochdrop.errors import InputError, UserError
 COLUMNS = ("account", "amount", "index", "locked_amount")
 
 
-def read_table(path: str | Path) -> dict[str, pa.Array]:
+def read_table(path: str | Path, columns: tuple[str, ...] = COLUMNS,
+               required: tuple[str, ...] = ("account", "amount"),
+               missing=None) -> dict[str, pa.Array]:
     """Return {column: Arrow string array of the cells' text (null where absent)} for the
-    known columns present in `path`. Arrow, not lists: a million-row column is then
+    `columns` present in `path` (a declared leaf, `spec.py`, names its own; lists in JSON
+    or Parquet become JSON text, read back by `abivalues`). `missing(name)` words the
+    error for an absent required column. Arrow, not lists: a million-row column is then
     checked and decoded in bulk by the parsers, never made into a million objects first."""
     path = Path(path)
     name = path.name
@@ -29,20 +33,22 @@ def read_table(path: str | Path) -> dict[str, pa.Array]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".json":
-            cols = _read_json(path)
+            cols = _read_json(path, columns)
         elif suffix in (".parquet", ".pq"):
-            cols = _read_parquet(path)
+            cols = _read_parquet(path, columns)
         elif suffix in (".csv", ".txt", ""):
-            cols = _read_csv(path)
+            cols = _read_csv(path, columns)
         else:
             raise UserError(f"{path}: unknown input format {suffix!r}; use .csv, .parquet or .json")
     except (OSError, pa.ArrowException, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: cannot read the input file ({_one_line(exc)})") from None
-    for required in ("account", "amount"):
-        if required not in cols:
-            raise InputError(f"missing column {required!r} (columns: account, amount, "
-                             "optional index, locked_amount)", file=name, field=required)
-    n = len(cols["account"])
+    for need in required:
+        if need not in cols:
+            if missing is not None:
+                raise missing(need)
+            raise InputError(f"missing column {need!r} (columns: account, amount, "
+                             "optional index, locked_amount)", file=name, field=need)
+    n = len(next(iter(cols.values()))) if cols else 1
     if n == 0:
         raise InputError("no claims in the input (empty file)", file=name)
     return {name: col if isinstance(col, pa.Array) else pa.array(col, pa.string())
@@ -53,7 +59,7 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:200]
 
 
-def _read_csv(path: Path) -> dict[str, pa.Array]:
+def _read_csv(path: Path, columns: tuple[str, ...]) -> dict[str, pa.Array]:
     import pyarrow.csv as pcsv
 
     raw = path.read_bytes()
@@ -69,21 +75,24 @@ def _read_csv(path: Path) -> dict[str, pa.Array]:
                           convert_options=conv)
     out = {}
     for raw_name, name in zip(table.column_names, names):
-        if name in COLUMNS:
+        if name in columns:
             out[name] = table.column(raw_name).combine_chunks()
     return out
 
 
-def _read_parquet(path: Path) -> dict[str, list[str | None]]:
+def _read_parquet(path: Path, columns: tuple[str, ...]) -> dict[str, list[str | None]]:
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
     out = {}
     for name in table.column_names:
-        if name not in COLUMNS:
+        if name not in columns:
             continue
         col = table.column(name)
         t = col.type
+        if pa.types.is_list(t) or pa.types.is_large_list(t):
+            out[name] = [None if v is None else json.dumps(_plain(v)) for v in col.to_pylist()]
+            continue
         if pa.types.is_floating(t):
             raise InputError(f"column type {t} is a float; store amounts as integers or "
                              "decimal strings", file=path.name, field=name)
@@ -96,7 +105,16 @@ def _read_parquet(path: Path) -> dict[str, list[str | None]]:
     return out
 
 
-def _read_json(path: Path) -> dict[str, list[str | None]]:
+def _plain(v):
+    """A Parquet list value as JSON-ready: bytes as 0x hex, numbers as decimal text."""
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    if isinstance(v, (bytes, bytearray)):
+        return "0x" + bytes(v).hex()
+    return v if isinstance(v, (str, bool)) or v is None else str(v)
+
+
+def _read_json(path: Path, columns: tuple[str, ...]) -> dict[str, list[str | None]]:
     try:
         data = json.loads(path.read_bytes(), parse_float=str, parse_int=str)
     except ValueError as exc:
@@ -113,9 +131,15 @@ def _read_json(path: Path) -> dict[str, list[str | None]]:
         if not isinstance(rec, dict):
             raise InputError("expected an object with account and amount", file=path.name,
                              row=row)
-        for key in COLUMNS:
-            if key in rec or key in cols:
-                cols.setdefault(key, [None] * (row - 1)).append(_cell(rec.get(key)))
+        for key in columns:
+            col = cols.get(key)
+            if col is None:
+                if key not in rec:
+                    continue
+                # made once per column (a `setdefault` default was built on every row:
+                # quadratic, 70 s for 100,000 records)
+                col = cols[key] = [None] * (row - 1)
+            col.append(_cell(rec.get(key)))
     if not data:
         raise InputError("no claims in the input (empty array)", file=path.name)
     return cols

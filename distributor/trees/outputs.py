@@ -19,10 +19,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from epochdrop.addresses import checksum
 from distributor.trees import jsontext
 from distributor.trees.hexfmt import CELL, hex_digits, row_strings
 from distributor.trees.schemes import Built, Scheme
+from epochdrop.addresses import checksum
 
 PROOFS = "proofs.parquet"
 SHARDS = "proofs"
@@ -158,6 +158,9 @@ def write_parquet(built: Built, path: Path) -> str:
             "amount": as_string(text.amount)}
     if built.scheme == "solana":
         cols["locked_amount"] = as_string(text.locked)
+    if "leaf_json" in built.extra:  # a spec'd tree: the leaf's fields, and the leaf as JSON
+        cols.update(built.extra["columns"])
+        cols["leaf"] = pa.array(built.extra["leaf_json"], pa.string())
     table = pa.table(cols)
     schema = table.schema.append(pa.field("proof", pa.list_(pa.binary(32))))
     # Hashes do not compress: zstd on the proof column costs seconds for nothing.
@@ -209,6 +212,12 @@ def claim_heads(built: Built, idx: np.ndarray):
     """Each claim object up to its proof array's `[`, as a text column (`jsontext`): the
     one shape for `tree proof`, shards and serve (D6)."""
     t = built.text.take(idx)
+    if "leaf_json" in built.extra:
+        if "leaf_text" not in built.extra:
+            built.extra["leaf_text"] = jsontext.strings(built.extra["leaf_json"])
+        return jsontext.join('{"account":"', t.account, '","amount":"', t.amount, '","index":',
+                             t.index, ',"leaf":', built.extra["leaf_text"].take(idx),
+                             ',"proof":[')
     if built.scheme == "solana":
         return jsontext.join('{"account":"', t.account, '","amount":"', t.amount, '","index":',
                              t.index, ',"locked_amount":"', t.locked, '","proof":[')
@@ -247,6 +256,10 @@ class ShardPlan:
                                 separators=(",", ":"))[:-1].encode() + b',"claims":{'
         for gi in range(len(self.groups)) if which is None else which:
             name, group = self.groups[gi]
+            if built.extra.get("multi"):
+                sink.write(f"{SHARDS}/{name}.json", head_bytes,
+                           _multi_body(built, group, proof_text), b"}}\n")
+                continue
             keys = jsontext.fixed_width(hex_digits(np.take(built.claims.keys, group, axis=0)))
             rows = jsontext.join('"', keys, '":', claim_heads(built, group),
                                  proof_text.array(group), "},")
@@ -258,6 +271,17 @@ class ShardPlan:
                  "count": len(self.built.claims), "shards": len(self.groups)}
         sink.write(f"{SHARDS}/index.json",
                    json.dumps(index, indent=2, sort_keys=True).encode() + b"\n")
+
+
+def _multi_body(built: Built, group: np.ndarray, proof_text: ProofText) -> bytes:
+    """Shard entries of a tree where one account holds several claims (Merkl: one per
+    token): `"<key>":[claim, …]`, the claims in output order."""
+    keys = row_strings(hex_digits(np.take(built.claims.keys, group, axis=0)))
+    objs = jsontext.join(claim_heads(built, group), proof_text.array(group), "}").to_pylist()
+    entries: dict[str, list[bytes]] = {}
+    for k, obj in zip(keys, objs):
+        entries.setdefault(k, []).append(obj)
+    return b",".join(b'"%s":[%s]' % (k.encode(), b",".join(v)) for k, v in entries.items())
 
 
 _KEY_DOC = ("claims are in proofs/<first `digits` characters of key>.json under `claims[key]`, "
@@ -274,6 +298,9 @@ def claim_json(folder: Path, account: str) -> dict:
 
     folder = Path(folder)
     man = read_manifest(folder)
+    if man.get("spec"):
+        from distributor.trees.spec_folder import spec_claim_json
+        return spec_claim_json(folder, man, account)
     scheme = get_scheme(man["scheme"])
     kind = scheme.account_kind(man["leaf_encoding"]).kind
     if kind == "address":

@@ -8,24 +8,29 @@ consumes them in order, so while one worker decodes, the other's request is bein
 (D23: fetch and decode may overlap). Only for HTTP endpoints: the embedded chain lives in
 the parent process and uses the in-process `LogSource`.
 
-Workers are forked before the listener starts any thread (fork + threads is unsafe).
+Workers are forked before the listener starts any thread (fork + threads is unsafe), and
+die with the listener (epochdrop/procs.py: PR_SET_PDEATHSIG), so a SIGKILLed `index` leaves
+no decode worker behind (issue 20).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
 import pyarrow as pa
 
+from epochdrop.procs import die_with_parent
 from indexer.datasets.base import Dataset
 from indexer.evm.sources import Fetched
 
 _W: dict = {}
 
 
-def _init(url, timeout, policy, ds_name, chain_id, contracts):
+def _init(parent, url, timeout, policy, ds_name, chain_id, contracts):
+    die_with_parent(parent)
     from indexer.datasets import get
     from indexer.evm.rpc import HttpTransport, RpcClient
     from indexer.evm.sources import LogSource
@@ -73,7 +78,7 @@ class ProcessLogSource:
         t = client.transport
         self.pool = ProcessPoolExecutor(
             workers, mp_context=multiprocessing.get_context("fork"), initializer=_init,
-            initargs=(t.url, t.timeout, client.policy, ds.name, chain_id, list(contracts)))
+            initargs=(os.getpid(), t.url, t.timeout, client.policy, ds.name, chain_id, list(contracts)))
         for f in [self.pool.submit(_ping) for _ in range(workers)]:
             f.result()                     # fork now, while this process has no threads
 

@@ -15,6 +15,7 @@ just before M is recorded for every boundary passed, then the message is applied
 
 from __future__ import annotations
 
+import itertools
 import time as _time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -68,9 +69,10 @@ def parse_message(line: bytes | str, where: str, n: int) -> dict:
 
 
 def poll_feed(url: str, *, interval: float = 0.2, timeout: float = 5.0,
-              max_idle_polls: int | None = None) -> Iterator[bytes]:
-    """Yield the feed's lines, polling `url?offset=K` until it says `X-Feed-End: 1`."""
-    offset, idle = 0, 0
+              max_idle_polls: int | None = None, start: int = 0) -> Iterator[bytes]:
+    """Yield the feed's lines from the `start`-th on, polling `url?offset=K` until it says
+    `X-Feed-End: 1`."""
+    offset, idle = start, 0
     with httpx.Client(timeout=timeout) as client:
         while True:
             def once():
@@ -118,11 +120,81 @@ def ws_feed(url: str, *, timeout: float = 5.0) -> Iterator[str]:
         raise FailureError(f"feed {url}: {exc}") from None
 
 
-def feed_lines(url: str, *, interval: float = 0.2) -> Iterator[bytes | str]:
-    """Lines of a feed by its URL scheme: ws(s):// websocket, otherwise HTTP polling."""
+def feed_lines(url: str, *, interval: float = 0.2, start: int = 0) -> Iterator[bytes | str]:
+    """Lines of a feed from the `start`-th on, by its URL scheme: ws(s):// websocket (which
+    replays from its first line on connect, so the first `start` lines are skipped here),
+    otherwise HTTP polling (asked for `offset=start` directly)."""
     if url.startswith(("ws://", "wss://")):
-        return ws_feed(url)
-    return poll_feed(url, interval=interval)
+        return itertools.islice(ws_feed(url), start, None)
+    return poll_feed(url, interval=interval, start=start)
+
+
+class BookSampler:
+    """The book of the named makers and the minute snapshots taken from it, one message at a
+    time, with a JSON-able state so a recording can resume where a checkpoint left it
+    (issue 20: chunked writes, resume after SIGKILL without a gap or a duplicate row)."""
+
+    def __init__(self, makers: set[str] | None = None, max_minutes: int | None = None,
+                 state: dict | None = None):
+        self.makers, self.max_minutes = makers, max_minutes
+        self.book: dict[tuple[str, str], dict] = {}
+        self.nxt: datetime | None = None
+        self.last: datetime | None = None
+        self.taken = 0
+        self.done = False
+        if state:
+            self.nxt = _dt(state["nxt"])
+            self.last = _dt(state["last"])
+            self.taken, self.done = state["taken"], state["done"]
+            self.book = {(o["market"], o["order_id"]): {
+                "maker": o["maker"], "side": o["side"], "price": Decimal(o["price"]),
+                "size": Decimal(o["size"])} for o in state["book"]}
+
+    def state(self) -> dict:
+        return {"nxt": _iso(self.nxt), "last": _iso(self.last), "taken": self.taken,
+                "done": self.done,
+                "book": [{"market": mk, "order_id": oid, "maker": o["maker"], "side": o["side"],
+                          "price": str(o["price"]), "size": str(o["size"])}
+                         for (mk, oid), o in sorted(self.book.items())]}
+
+    def push(self, m: dict) -> list[dict]:
+        """Apply one message; return the rows of every minute boundary it passed."""
+        rows: list[dict] = []
+        if self.done:
+            return rows
+        if self.last is not None and m["time"] < self.last:
+            raise InputError(f"time goes backwards: {m['time'].isoformat()} after "
+                             f"{self.last.isoformat()}", field="time")
+        self.last = m["time"]
+        if self.nxt is None:
+            self.nxt = m["time"].replace(second=0, microsecond=0) + timedelta(minutes=1)
+        while m["time"] >= self.nxt:
+            for (mk, oid), o in sorted(self.book.items()):
+                rows.append({"minute": self.nxt, "market": mk, "maker": o["maker"],
+                             "order_id": oid, "side": o["side"], "price": o["price"],
+                             "size": o["size"]})
+            self.nxt += timedelta(minutes=1)
+            self.taken += 1
+            if self.max_minutes is not None and self.taken >= self.max_minutes:
+                self.done = True
+                return rows
+        if self.makers is not None and m["maker"] not in self.makers:
+            return rows
+        key = (m["market"], m["order_id"])
+        if m["size"] == 0:
+            self.book.pop(key, None)
+        else:
+            self.book[key] = {"maker": m["maker"], "side": m["side"], "price": m["price"],
+                              "size": m["size"]}
+        return rows
+
+
+def _iso(t: datetime | None) -> str | None:
+    return None if t is None else t.isoformat()
+
+
+def _dt(s: str | None) -> datetime | None:
+    return None if s is None else datetime.fromisoformat(s)
 
 
 def sample(messages: Iterable[dict], makers: set[str] | None = None,
@@ -131,33 +203,12 @@ def sample(messages: Iterable[dict], makers: set[str] | None = None,
 
     `stats`, when given, receives the number of minute snapshots taken ("minutes")."""
     stats = stats if stats is not None else {}
-    book: dict[tuple[str, str], dict] = {}
+    s = BookSampler(makers, max_minutes)
     rows: list[dict] = []
-    nxt = None
-    last = None
-    taken = 0
     for m in messages:
-        if last is not None and m["time"] < last:
-            raise InputError(f"time goes backwards: {m['time'].isoformat()} after "
-                             f"{last.isoformat()}", field="time")
-        last = m["time"]
-        if nxt is None:
-            nxt = m["time"].replace(second=0, microsecond=0) + timedelta(minutes=1)
-        while m["time"] >= nxt:
-            for (mk, oid), o in sorted(book.items()):
-                rows.append({"minute": nxt, "market": mk, "maker": o["maker"], "order_id": oid,
-                             "side": o["side"], "price": o["price"], "size": o["size"]})
-            nxt += timedelta(minutes=1)
-            taken += 1
-            stats["minutes"] = taken
-            if max_minutes is not None and taken >= max_minutes:
-                return rows
-        if makers is not None and m["maker"] not in makers:
-            continue
-        key = (m["market"], m["order_id"])
-        if m["size"] == 0:
-            book.pop(key, None)
-        else:
-            book[key] = {"maker": m["maker"], "side": m["side"], "price": m["price"],
-                         "size": m["size"]}
+        rows += s.push(m)
+        if s.taken:
+            stats["minutes"] = s.taken
+        if s.done:
+            break
     return rows

@@ -25,6 +25,8 @@ from pathlib import Path
 from rich.table import Table
 
 from distributor.programs import default_config_path
+from distributor.report.token import token_of
+from epochdrop.units import format_amount
 from pipeline.demo import data as demo_data
 from pipeline.stages import out
 
@@ -47,12 +49,13 @@ SMALL = Size(investors=12, days=22, dydx_scale=0.05, dydx_makers=6, jet_scale=0.
 
 
 def write_config(folder: Path, program: str, sources: dict, params: dict | None = None) -> Path:
-    """The program's documented defaults (`params` replacing some of their [params] lines)
-    plus a [sources] table for this demo."""
-    text = default_config_path(program).read_text()
-    for k, v in (params or {}).items():
-        text = re.sub(rf"(?m)^{k} = .*$", f"{k} = {_toml(v)}", text, count=1)
-    text = text.rstrip() + "\n\n[sources]\n"
+    """The program's documented defaults (with `params` set) plus a [sources] table."""
+    text = default_config_path(program).read_text().rstrip() + "\n\n[sources]\n"
+    for k, v in (params or {}).items():   # replace the default's line, or add one
+        line = f"{k} = {_toml(v)}"
+        text, n = re.subn(rf"(?m)^{re.escape(k)}\s*=.*$", line, text, count=1)
+        if not n:
+            text = text.replace("[params]\n", f"[params]\n{line}\n", 1)
     for k, v in sources.items():
         if isinstance(v, dict):
             inner = ", ".join(f"{kk} = {_toml(vv)}" for kk, vv in v.items())
@@ -107,8 +110,8 @@ def _epochs(root: Path, cfg: dict, plan: list, data_of: dict, whatifs: bool, t0:
         o = run_epoch(cfg[program], label, show=False)
         m = o.manifest
         rows.append({"program": program, "epoch": label, "accounts": m.get("accounts"),
-                     "paid": m["totals"]["allocated"], "token": m.get("token"),
-                     "decimals": (m.get("params") or {}).get("decimals", 0),
+                     "paid": m["totals"]["allocated"], "token": token_of(m).symbol,
+                     "decimals": token_of(m).decimals,
                      "scheme": m.get("scheme"), "root": m.get("root"),
                      "out": os.path.normpath(o.job.out),
                      "data": os.path.normpath(o.job.data)})
@@ -168,7 +171,9 @@ def chain_half(root: Path, size: Size, seed: int, whatifs: bool, t0: float,
              "from_block": w.first_block + 1}
     cfg = {
         "dhedge": write_config(configs, "dhedge", {**chain, "contracts": {
-            "pools": w.pools, "lockup": w.lockup}, "output": _rel(epochs_dir / "dhedge", configs)}),
+            "pools": w.pools, "lockup": w.lockup}, "output": _rel(epochs_dir / "dhedge", configs)},
+            # the chain covers fewer days than the month: those days' pot stays unallocated
+            {"missing_day": "unpaid"}),
         "curve": write_config(configs, "curve", {**chain, "contracts": {"pools": w.curve_pools},
                                                  "output": _rel(epochs_dir / "curve", configs)}),
         "holders": write_config(configs, "holders", {**chain, "contracts": {
@@ -199,23 +204,18 @@ def demo(root: Path = DEFAULT_OUT, size: Size = Size(), seed: int = 7, whatifs: 
     return rows
 
 
-def _short_units(amount: int, decimals: int) -> str:
-    """Token units to 2 decimals, for the summary table only (manifests keep base units)."""
-    from decimal import ROUND_DOWN, Decimal
-
-    q = Decimal(amount).scaleb(-decimals).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-    return f"{q:,}"
-
-
 def summary_table(rows: list[dict], seconds: float) -> Table:
-    t = Table(title=f"epochdrop demo — {len(rows)} epochs in {seconds:.0f} s", title_justify="left")
+    """The demo's closing table. The time is this run's wall clock on this machine (it varies
+    with load; bench/ owns the measured figure), so the title says "took", not a promise."""
+    t = Table(title=f"epochdrop demo — {len(rows)} epochs, took {seconds:.0f} s on this machine",
+              title_justify="left")
     for col in ("program", "epoch", "accounts", "paid", "root", "verify", "output"):
         # roots and paths fold onto a second line in a narrow terminal, never get cut
         t.add_column(col, no_wrap=col not in ("root", "output"), overflow="fold",
                      justify="right" if col in ("accounts", "paid") else "left")
     for r in rows:
         t.add_row(r["program"], r["epoch"], str(r["accounts"]),
-                  f"{_short_units(int(r['paid']), int(r['decimals']))} {r['token']}",
+                  format_amount(int(r["paid"]), r["decimals"], r["token"]),
                   r["root"] or f"— ({r['scheme']})", "OK" if r.get("verified") else "MISMATCH",
                   f"{r['out']}/")
     return t

@@ -34,10 +34,21 @@ def offsets_us(program: str, epoch: int, minutes: int, mode: str) -> np.ndarray:
                     dtype=np.int64)
 
 
-def sample_table(program: str, epoch: int, minutes: int, mode: str) -> pa.Table:
-    """`(minute, off_us)` rows, one per minute of the epoch, for the SQL to join."""
-    return pa.table({"minute": np.arange(minutes, dtype=np.int64),
-                     "off_us": offsets_us(program, epoch, minutes, mode)})
+def sample_table(program: str, epoch: int, minutes: int, mode: str, start_us: int = 0,
+                 outages: list[tuple[int, int]] = ()) -> pa.Table:
+    """`(minute, off_us, valid, n_before)` rows, one per minute of the epoch, for the SQL to
+    join: a sample inside an outage window `[from_us, to_us)` is not a sample (valid =
+    false; dYdX: "uptime excludes protocol outages"), n_before counts the valid samples of
+    the earlier minutes, so the SQL counts samples in an interval exactly."""
+    off = offsets_us(program, epoch, minutes, mode)
+    instant = start_us + np.arange(minutes, dtype=np.int64) * MINUTE_US + off
+    valid = np.ones(minutes, dtype=bool)
+    for lo, hi in outages:
+        valid &= ~((instant >= lo) & (instant < hi))
+    before = np.concatenate([[0], np.cumsum(valid, dtype=np.int64)[:-1]]) if minutes else \
+        np.zeros(0, dtype=np.int64)
+    return pa.table({"minute": np.arange(minutes, dtype=np.int64), "off_us": off,
+                     "valid": pa.array(valid), "n_before": before.astype(np.int64)})
 
 
 def to_us(t: datetime) -> int:

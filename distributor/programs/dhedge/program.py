@@ -6,8 +6,13 @@ eligible pools (balanceOf × tokenPrice at the first block of the day); the raw 
 period is the sum of the daily shares. The paid reward is capped:
 paid = min(raw, max(free_allowance, vDHT / denominator)), denominator 12 (9 and 6 were
 debated); the excess is not paid (dHEDGE docs) or, with `excess = "redistribute"`,
-water-filled over the uncapped investors (DECISIONS D18). Days without any eligible value
-pay nothing (their pot stays unallocated).
+water-filled over the uncapped investors (DECISIONS D18).
+
+Exact (issue 15): the period's pot is 5,000 × its calendar days. A day without any snapshot
+row is an input error naming the day, unless `missing_day = "unpaid"`; the pot of such a day,
+and of a day whose snapshot holds no eligible value, stays unallocated (the reserve pool
+`(days without value)`, named in the notes). The score is the raw reward in base units,
+Σ_d pot · v_i,d / Σ_j v_j,d as an exact fraction, floored to 18 decimals of a base unit.
 """
 
 from __future__ import annotations
@@ -23,13 +28,15 @@ from typing import Literal
 import pyarrow as pa
 from pydantic import Field
 
-from distributor.allocation import exact_score
+from distributor.programs.exact import dec_str, floor_to
 from distributor.programs.params import CommonParams, Dec, base_units
 from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult
 from distributor.programs.sql import run_sql_file
-from epochdrop.errors import ConfigError
+from epochdrop.errors import ConfigError, InputError
 
 HERE = Path(__file__).parent
+NO_VALUE = "(days without value)"
+FOUR_WEEK_SHARE = Fraction(12, 13)  # a year: 12 months, 13 four-week periods (README)
 
 
 class DhedgeParams(CommonParams):
@@ -40,6 +47,7 @@ class DhedgeParams(CommonParams):
     period: Literal["month", "4weeks"] = "month"
     start: date | None = None                          # first day of 4-week epoch 0
     excess: Literal["unpaid", "redistribute"] = "unpaid"
+    missing_day: Literal["error", "unpaid"] = "error"  # a calendar day without a snapshot
 
 
 def dhedge_epoch(label: str, params: DhedgeParams) -> Epoch:
@@ -65,23 +73,53 @@ def dhedge_epoch(label: str, params: DhedgeParams) -> Epoch:
 
 def cap_base_units(vdht: Decimal, days: int, params: DhedgeParams) -> int:
     """max(free_allowance, vDHT / denominator) in base units, floored; `vdht` summed over
-    `days` daily rows when vdht_at = average (the mean is taken exactly here)."""
+    `days` daily rows when vdht_at = average (the mean is taken exactly here). A 4-week
+    period gets 12/13 of the monthly cap (README, "4-week periods")."""
     vdht_units = Fraction(vdht) * 10 ** params.decimals
     free = base_units(params.free_allowance, params.decimals, "free_allowance")
-    return max(free, math.floor(vdht_units / (max(days, 1) * params.denominator)))
+    cap = Fraction(max(free, math.floor(vdht_units / (max(days, 1) * params.denominator))))
+    if params.period == "4weeks":
+        cap *= FOUR_WEEK_SHARE
+    return math.floor(cap)
+
+
+def calendar_days(epoch: Epoch) -> list[date]:
+    first, last = epoch.start.date(), epoch.end.date()
+    return [first + timedelta(days=k) for k in range((last - first).days)]
+
+
+def raw_rewards(con, pot: int) -> dict[str, Fraction]:
+    """investor → Σ_d pot · v_i,d / Σ_j v_j,d, exact (one fraction per day and investor)."""
+    totals = {d: Fraction(t) for d, t in con.execute(
+        "SELECT day, total FROM dhedge_day_totals").fetchall()}
+    raw: dict[str, Fraction] = {}
+    for day, inv, value in con.execute(
+            "SELECT day, investor, value FROM dhedge_daily ORDER BY investor, day").fetchall():
+        raw[inv] = raw.get(inv, Fraction(0)) + pot * Fraction(value) / totals[day]
+    return raw
 
 
 def dhedge_score(con, params: DhedgeParams, epoch: Epoch) -> ScoreResult:
     run_sql_file(con, HERE / "score.sql",
                  {"start": epoch.start.date(), "end": epoch.end.date()})
-    days = con.execute("SELECT count(*) FROM dhedge_day_totals WHERE total > 0").fetchall()[0][0]
-    vdays = con.execute("SELECT count(*) FROM dhedge_vdht_days").fetchall()[0][0]
-    rows = con.execute("SELECT investor, score, days_invested, value_usd_days, vdht_end, "
-                       "vdht_start, vdht_sum FROM dhedge_scores ORDER BY investor").fetchall()
     pot = base_units(params.daily_pot, params.decimals, "daily_pot")
+    calendar = calendar_days(epoch)
+    snapshots = {r[0] for r in con.execute("SELECT day FROM dhedge_snapshot_days").fetchall()}
+    missing = [d for d in calendar if d not in snapshots]
+    if missing and params.missing_day == "error":
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise InputError(f"day {missing[0].isoformat()}{more} of period {epoch.label} has no "
+                         f"snapshot: the pot is {params.daily_pot} DHT × the calendar days; give that day's "
+                         "values, or set params.missing_day = \"unpaid\" to leave its pot "
+                         "unallocated", file="dhedge_pool_values", field="day")
+    paid_days = {r[0] for r in con.execute(
+        "SELECT day FROM dhedge_day_totals WHERE total > 0").fetchall()}
+    vdays = con.execute("SELECT count(*) FROM dhedge_vdht_days").fetchall()[0][0]
+    rows = con.execute("SELECT investor, days_invested, value_usd_days, vdht_end, "
+                       "vdht_start, vdht_sum FROM dhedge_scores ORDER BY investor").fetchall()
+    raw = raw_rewards(con, pot)
     accounts, scores, invested, values, used, caps, raws = [], [], [], [], [], [], []
-    total_score = sum(exact_score(r[1]) for r in rows)
-    for inv, score, n_days, value, v_end, v_start, v_sum in rows:
+    for inv, n_days, value, v_end, v_start, v_sum in rows:
         if params.vdht_at == "average":
             vdht, n = Decimal(v_sum), vdays
             shown = Decimal(v_sum) / max(vdays, 1)
@@ -89,17 +127,16 @@ def dhedge_score(con, params: DhedgeParams, epoch: Epoch) -> ScoreResult:
             vdht, n = Decimal(v_end if params.vdht_at == "end" else v_start), 1
             shown = vdht
         accounts.append(inv)
-        scores.append(score)
+        scores.append(dec_str(floor_to(raw[inv])))
         invested.append(n_days)
         values.append(format(value, "f"))
         used.append(format(shown.normalize(), "f"))
         caps.append(str(cap_base_units(vdht, n, params)))
-        raw = pot * days * exact_score(score) / total_score if total_score else 0
-        raws.append(str(math.floor(raw)))
+        raws.append(str(math.floor(raw[inv])))
     table = pa.table({
         "pool": pa.array([""] * len(accounts), pa.string()),
         "account": pa.array(accounts, pa.string()),
-        "score": pa.array(scores, pa.float64()),
+        "score": pa.array(scores, pa.string()),
         "cap": pa.array(caps, pa.string()),
         "days_invested": pa.array(invested, pa.int64()),
         "value_usd_days": pa.array(values, pa.string()),
@@ -107,11 +144,21 @@ def dhedge_score(con, params: DhedgeParams, epoch: Epoch) -> ScoreResult:
         "vdht": pa.array(used, pa.string()),
     })
     rule = Rule(rounding=params.rounding, excess=params.excess)
-    notes = [f"{days} day(s) with eligible value pay the daily pot; "
+    unpaid_days = len(calendar) - len(paid_days)
+    pools = [Pool("", pot * len(paid_days), rule)]
+    notes = [f"pot = {params.daily_pot} DHT × {len(calendar)} calendar days; "
              f"vDHT at {params.vdht_at}, cap = max({params.free_allowance} DHT, "
-             f"vDHT/{params.denominator}), excess {params.excess}"]
-    return ScoreResult(table=table, pools=[Pool("", pot * days, rule)], notes=notes,
-                       extra={"days_paid": days, "vdht_days": vdays})
+             f"vDHT/{params.denominator})"
+             + (" × 12/13 (4-week period)" if params.period == "4weeks" else "")
+             + f", excess {params.excess}"]
+    if unpaid_days:
+        pools.append(Pool(NO_VALUE, pot * unpaid_days, rule, reserve=True))
+        notes.append(f"{unpaid_days} day(s) without eligible value ({len(missing)} without a "
+                     f"snapshot): their pot, {pot * unpaid_days} base units, is not allocated")
+    return ScoreResult(table=table, pools=pools, notes=notes,
+                       extra={"calendar_days": len(calendar), "days_paid": len(paid_days),
+                              "days_without_snapshot": [d.isoformat() for d in missing],
+                              "vdht_days": vdays})
 
 
 PROGRAM = ProgramSpec(

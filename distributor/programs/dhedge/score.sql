@@ -1,7 +1,8 @@
 -- dHEDGE Performance Mining V2 (programs.md §4): the daily pot is split pro rata by the
--- invested value in eligible pools; an investor's score is the sum of their daily shares.
--- $start, $end: the period's days [start, end) as DATEs. Values are exact DECIMALs until the
--- one division per (day, investor); the float sum runs in day order (DECISIONS D21).
+-- invested value in eligible pools; an investor's raw reward is the sum of their daily shares.
+-- $start, $end: the period's days [start, end) as DATEs. Everything here is an exact DECIMAL
+-- sum; the one division per (day, investor) is taken on these aggregates as an exact
+-- fraction in program.py (issue 15), never as a float.
 
 CREATE OR REPLACE TEMP TABLE dhedge_daily AS
 SELECT v.day, v.investor, sum(v.value_usd) AS value
@@ -13,6 +14,10 @@ GROUP BY v.day, v.investor;
 
 CREATE OR REPLACE TEMP TABLE dhedge_day_totals AS
 SELECT day, sum(value) AS total FROM dhedge_daily GROUP BY day;
+
+-- The days that have a snapshot at all (any pool value row, eligible or not).
+CREATE OR REPLACE TEMP TABLE dhedge_snapshot_days AS
+SELECT DISTINCT day FROM dhedge_pool_values WHERE day >= $start AND day < $end;
 
 CREATE OR REPLACE TEMP TABLE dhedge_vdht_days AS
 SELECT DISTINCT day FROM dhedge_vdht WHERE day >= $start AND day < $end;
@@ -30,13 +35,11 @@ GROUP BY investor;
 
 CREATE OR REPLACE TEMP TABLE dhedge_scores AS
 SELECT d.investor,
-       sum(CAST(d.value AS DOUBLE) / CAST(t.total AS DOUBLE) ORDER BY d.day) AS score,
        count(*) AS days_invested,
        sum(d.value) AS value_usd_days,
        coalesce(u.vdht_end, 0) AS vdht_end,
        coalesce(u.vdht_start, 0) AS vdht_start,
        coalesce(u.vdht_sum, 0) AS vdht_sum
 FROM dhedge_daily AS d
-JOIN dhedge_day_totals AS t ON t.day = d.day
 LEFT JOIN dhedge_vdht_used AS u ON u.investor = d.investor
 GROUP BY d.investor, u.vdht_end, u.vdht_start, u.vdht_sum;

@@ -13,8 +13,15 @@
 -- exactly from the sample-instant table `ob_samples(minute, off_us)`. Work grows with order
 -- changes (intervals spanned by each order), never with samples x orders.
 --
--- Exactness (D21): each order's term is quantised to 1e-6 (round half away from zero) and
--- summed as HUGEINT, so every sum is exact and independent of thread count and row order.
+-- Exact (issue 15): prices and sizes are read as 64-bit integers at the smallest decimal
+-- scales that hold them ($price_mul/$price_div, $size_mul/$size_div; fixed_point.sql), so
+-- with S = best bid + best ask (mid = S/2) every test is an integer comparison:
+-- depth = Z·P > MinDepth, |2P − S| / S < MaxSpread (= ms_num / ms_den). The term
+-- depth / spread = Z·P·S / |2P − S| is floored to 10^-6 USD exactly: N / D with N, D
+-- 128-bit integers, estimated in double and corrected with exact 128-bit products (no
+-- 128-bit division, which DuckDB does ~20× slower than a float one). Sums are HUGEINT:
+-- exact, independent of thread count and row order. Samples inside an outage window are not
+-- samples (ob_samples.valid = false; change_points.sql counts only valid ones).
 --
 -- DuckDB-only functions (Spark equivalents in brackets): epoch_us [unix_micros],
 -- list_contains [array_contains], unnest(range(a, b)) [explode(sequence(a, b - 1))], integer
@@ -25,8 +32,9 @@
 -- interval is named by one BIGINT key = market number * 2^32 + j.
 --
 -- Inputs: dydx_orders (canonical table), ob_samples; parameters $start_us, $end_us,
--- $btc_eth (list of market names), $min_depth_be, $min_depth_other, $max_spread_be,
--- $max_spread_other. Outputs: dx_lp(market, maker, q_bid_u, q_ask_u, q_epoch_u,
+-- $btc_eth (list of market names), $min_depth_be, $min_depth_other (MinDepth · 10^(a+b),
+-- floored, as text), $ms_num_be, $ms_den_be, $ms_num_other, $ms_den_other, the scale
+-- parameters, $term_num_mul, $term_den_mul (10^6 / 10^(a+b) as a fraction). Outputs: dx_lp(market, maker, q_bid_u, q_ask_u, q_epoch_u,
 -- uptime_samples) and dx_live(market, live_samples).
 
 CREATE OR REPLACE TEMP TABLE dx_markets AS
@@ -41,8 +49,8 @@ FROM (SELECT DISTINCT maker FROM dydx_orders);
 CREATE OR REPLACE TEMP TABLE dx_orders AS
 WITH o AS (
     SELECT mk.m, mm.k, o.side = 'BUY' AS is_bid,
-           CAST(o.price AS DOUBLE) AS price,
-           CAST(o.size AS DOUBLE) * CAST(o.price AS DOUBLE) AS depth,
+           scaled(o.price, $price_mul, $price_div) AS price,
+           scaled(o.size, $size_mul, $size_div) AS size,
            greatest(epoch_us(o.valid_from), $start_us) AS t0,
            least(coalesce(epoch_us(o.valid_to), $end_us), $end_us) AS t1,
            mk.be
@@ -50,11 +58,13 @@ WITH o AS (
     JOIN dx_markets mk ON mk.market = o.market
     JOIN dx_makers mm ON mm.maker = o.maker
 )
-SELECT m, k, is_bid, price, depth, t0, t1,
-       CASE WHEN be THEN $max_spread_be ELSE $max_spread_other END AS max_spread
+SELECT m, k, is_bid, price, CAST(size AS HUGEINT) * price AS depth, t0, t1,
+       CASE WHEN be THEN $ms_num_be ELSE $ms_num_other END AS ms_num,
+       CASE WHEN be THEN $ms_den_be ELSE $ms_den_other END AS ms_den
 FROM o
 WHERE t0 < t1
-  AND depth > CASE WHEN be THEN $min_depth_be ELSE $min_depth_other END;
+  AND CAST(size AS HUGEINT) * price > CAST(CASE WHEN be THEN $min_depth_be
+                                                ELSE $min_depth_other END AS HUGEINT);
 
 -- Change points and sample counts per interval: ob_cp(m, t, n, key).
 CREATE OR REPLACE TEMP VIEW ob_orders AS SELECT m, t0, t1 FROM dx_orders;
@@ -62,7 +72,7 @@ CREATE OR REPLACE TEMP VIEW ob_orders AS SELECT m, t0, t1 FROM dx_orders;
 
 -- Each order rests over the sampled intervals with keys in [key(t0), key(t1)).
 CREATE OR REPLACE TEMP TABLE dx_span AS
-SELECT o.k, o.is_bid, o.price, o.depth, o.max_spread, unnest(range(a.key, b.key)) AS key
+SELECT o.k, o.is_bid, o.price, o.depth, o.ms_num, o.ms_den, unnest(range(a.key, b.key)) AS key
 FROM dx_orders o
 JOIN ob_cp a ON a.m = o.m AND a.t = o.t0
 JOIN ob_cp b ON b.m = o.m AND b.t = o.t1
@@ -75,7 +85,7 @@ WITH tops AS (
            min(price) FILTER (WHERE NOT is_bid) AS best_ask
     FROM dx_span GROUP BY key
 )
-SELECT t.key, (t.best_bid + t.best_ask) / 2 AS mid, c.n
+SELECT t.key, t.best_bid + t.best_ask AS s, c.n   -- s = 2 · mid
 FROM tops t JOIN ob_cp c ON c.key = t.key AND c.n > 0
 WHERE t.best_bid < t.best_ask;
 
@@ -85,11 +95,25 @@ FROM dx_book b JOIN dx_markets mk ON mk.m = b.key // 4294967296
 GROUP BY mk.market;
 
 CREATE OR REPLACE TEMP TABLE dx_lp AS
-WITH terms AS (
+WITH fr AS (  -- term = nn / dd exactly, in 10^-6 USD
     SELECT s.key, s.k, s.is_bid, b.n,
-           CAST(round(s.depth / (abs(s.price - b.mid) / b.mid) * 1e6) AS HUGEINT) AS term_u
+           s.depth * b.s * $term_num_mul AS nn,
+           CAST(abs(2 * s.price - b.s) AS HUGEINT) * $term_den_mul AS dd
     FROM dx_span s JOIN dx_book b ON b.key = s.key
-    WHERE abs(s.price - b.mid) / b.mid < s.max_spread
+    WHERE abs(2 * s.price - b.s) * s.ms_den < s.ms_num * b.s
+), est AS (   -- a double estimate, then one exact correction of its remainder
+    SELECT key, k, is_bid, n, nn, dd,
+           CAST(floor(CAST(nn AS DOUBLE) / CAST(dd AS DOUBLE)) AS HUGEINT) AS q0
+    FROM fr
+), est2 AS (
+    SELECT key, k, is_bid, n, nn, dd,
+           q0 + CAST(floor(CAST(nn - q0 * dd AS DOUBLE) / CAST(dd AS DOUBLE)) AS HUGEINT) AS q1
+    FROM est
+), terms AS ( -- floor(nn / dd): q1 is within one of it
+    SELECT key, k, is_bid, n,
+           q1 + CASE WHEN nn - q1 * dd >= dd THEN 1 WHEN nn - q1 * dd < 0 THEN -1 ELSE 0 END
+             AS term_u
+    FROM est2
 ), q AS (
     SELECT key, k, any_value(n) AS n,
            coalesce(sum(term_u) FILTER (WHERE is_bid), 0) AS qb,

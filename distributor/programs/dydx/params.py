@@ -7,6 +7,7 @@ schedule (`schedule.py`) unless the config sets them. Per-group values are table
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -31,6 +32,16 @@ class Spreads(Groups):
     other: Dec = Field(gt=0, le=1)
 
 
+class Outage(BaseModel):
+    """A protocol outage [start, end) (UTC): its samples count for nobody, not even as
+    samples (the docs: uptime excludes protocol outages)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: datetime
+    end: datetime
+
+
 class DydxParams(CommonParams):
     decimals: int = Field(18, ge=0, le=30)
     formula: Literal["launch", "stk", "dip11", "dip15", "dip19"]
@@ -41,3 +52,6 @@ class DydxParams(CommonParams):
     max_spread: Spreads = Spreads(btc_eth=Decimal("0.002"), other=Decimal("0.004"))
     btc_eth_markets: tuple[str, ...] = ("BTC-USD", "ETH-USD")
     sample_offset: Literal["random", "minute_start"] = "random"
+    # the docs exclude restricted (e.g. US) accounts; also read from the table dydx_excluded
+    excluded_accounts: tuple[str, ...] = ()
+    outages: tuple[Outage, ...] = ()  # also read from the table dydx_outages

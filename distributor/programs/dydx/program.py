@@ -8,7 +8,6 @@ rewards/liquidity-provider-rewards.md). Eligibility uses the previous epoch's ma
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import pyarrow as pa
@@ -17,6 +16,7 @@ from distributor.allocation import allocate
 from distributor.programs.dydx import formula as F
 from distributor.programs.dydx.params import DydxParams
 from distributor.programs.dydx.sampling import aggregates
+from distributor.programs.exact import dec_str
 from distributor.programs.dydx.schedule import SAMPLES, schedule, window
 from distributor.programs.params import base_units
 from distributor.programs.spec import Pool, ProgramSpec, Rule, ScoreResult
@@ -82,18 +82,22 @@ def market_budgets(p: DydxParams, markets: set[str], live: dict[str, int]) -> di
 
 def _dec(v: Fraction | None) -> str | None:
     """An exact decimal (a sum of DECIMAL(38,18) values) back to text, without rounding."""
-    if v is None:
-        return None
-    with localcontext() as ctx:
-        ctx.prec = 100
-        return format((Decimal(v.numerator) / Decimal(v.denominator)).normalize(), "f")
+    return None if v is None else dec_str(v)
+
+
+def excluded(con, p: DydxParams) -> set[str]:
+    """Restricted accounts (the docs exclude e.g. US accounts): the config's
+    `excluded_accounts` and the rows of dydx_excluded."""
+    rows = {r[0] for r in con.execute("SELECT maker FROM dydx_excluded").fetchall()}
+    return set(p.excluded_accounts) | rows
 
 
 def score(con, p: DydxParams, epoch) -> ScoreResult:
     n = epoch.index
-    aggs, live, path = aggregates(con, p, epoch)
+    aggs, live, path, valid = aggregates(con, p, epoch)
     makers = {k for _, k in aggs}
     elig, prev, elig_note = eligibility(con, p, n, makers)
+    out = excluded(con, p)
     volume, have_volume = _volumes(con, n)
     if path == "orders" and F.uses_volume(p.formula) and aggs and not have_volume:
         raise InputError(f"formula {p.formula} needs this epoch's maker volume: "
@@ -105,35 +109,44 @@ def score(con, p: DydxParams, epoch) -> ScoreResult:
                          file="dydx_stk")
     cols: dict[str, list] = {c: [] for c in (
         "pool", "account", "score", "eligible", "q_bid", "q_ask", "q_epoch", "uptime_samples",
-        "uptime", "maker_volume_usd", "stk_share", "prev_epoch_maker_volume_usd", "btc_eth")}
+        "uptime", "maker_volume_usd", "stk_share", "prev_epoch_maker_volume_usd", "btc_eth",
+        "excluded")}
     for (m, k), a in sorted(aggs.items()):
         be = m in p.btc_eth_markets
         mv = a.maker_volume if a.maker_volume is not None else volume.get((m, k), Fraction(0))
         sk = a.stk_share if a.stk_share is not None else stk.get(k, Fraction(0))
-        uptime = a.uptime_samples / SAMPLES
-        q = F.q_final(p.formula, be, float(a.q_epoch), uptime, float(sk), float(mv))
-        for c, v in (("pool", m), ("account", k), ("score", q), ("eligible", elig[k]),
-                     ("q_bid", None if a.q_bid is None else float(a.q_bid)),
-                     ("q_ask", None if a.q_ask is None else float(a.q_ask)),
-                     ("q_epoch", float(a.q_epoch)), ("uptime_samples", a.uptime_samples),
+        q = F.q_final(p.formula, be, a.q_epoch, a.uptime_samples, sk, mv)
+        uptime = a.uptime_samples / valid if valid else 0.0   # display only
+        for c, v in (("pool", m), ("account", k), ("score", dec_str(q)),
+                     ("eligible", elig[k] and k not in out),
+                     ("q_bid", _dec(a.q_bid)), ("q_ask", _dec(a.q_ask)),
+                     ("q_epoch", _dec(a.q_epoch)), ("uptime_samples", a.uptime_samples),
                      ("uptime", uptime), ("maker_volume_usd", _dec(mv)),
-                     ("stk_share", float(sk) if F.uses_stk(p.formula) else None),
+                     ("stk_share", _dec(sk) if F.uses_stk(p.formula) else None),
                      ("prev_epoch_maker_volume_usd", _dec(prev.get(k)) if prev else None),
-                     ("btc_eth", be)):
+                     ("btc_eth", be), ("excluded", k in out)):
             cols[c].append(v)
-    types = {"score": pa.float64(), "q_bid": pa.float64(), "q_ask": pa.float64(),
-             "q_epoch": pa.float64(), "uptime": pa.float64(), "stk_share": pa.float64(),
-             "uptime_samples": pa.int64(), "eligible": pa.bool_(), "btc_eth": pa.bool_()}
+    types = {"uptime": pa.float64(), "uptime_samples": pa.int64(), "eligible": pa.bool_(),
+             "btc_eth": pa.bool_(), "excluded": pa.bool_()}
     table = pa.table({c: pa.array(v, types.get(c, pa.string())) for c, v in cols.items()})
     markets = {m for m, _ in aggs} | set(live)
     budgets = market_budgets(p, markets, live)
     rule = Rule(rounding=p.rounding)
     pools = [Pool(m, b, rule, reserve=m == UNASSIGNED) for m, b in sorted(budgets.items())]
-    notes = [f"formula {p.formula}", elig_note]
+    notes = [f"formula {p.formula}; score = Q_FINAL · 40,320^5 (uptime as a sample count), "
+             "real powers floored to 18 decimals", elig_note]
+    gone = sorted(out & makers)
+    if gone:
+        notes.append(f"excluded accounts (get nothing, their share goes to the others): "
+                     f"{', '.join(gone)}")
+    if valid != SAMPLES and path == "orders":
+        notes.append(f"{SAMPLES - valid} samples fall in protocol outages: they count for "
+                     "nobody, not even as samples")
     if UNASSIGNED in budgets:
         notes.append(f"{budgets[UNASSIGNED]} base units of the emission went to no market "
                      "(no live market outside BTC/ETH, or rounding dust of the market split)")
-    extra = {"sampling": path, "samples": SAMPLES, "sample_offset": p.sample_offset,
+    extra = {"sampling": path, "samples": SAMPLES, "samples_outside_outages": valid,
+             "sample_offset": p.sample_offset,
              "live_samples": dict(sorted(live.items())),
              "market_budgets": {m: str(b) for m, b in sorted(budgets.items())}}
     return ScoreResult(table=table, pools=pools, notes=notes, extra=extra)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from math import floor
 from pathlib import Path
 
+import duckdb
+
 from distributor.programs._orderbook.samples import minutes_in, sample_table, to_us
+from distributor.programs._orderbook.scales import column_scale, scale_params
 from distributor.programs.dydx.schedule import SAMPLES
 from distributor.programs.sql import run_sql_file
 from distributor.programs.spec import Epoch
@@ -48,26 +52,57 @@ def check_orders(con) -> None:
                              file="dydx_orders", field=field)
 
 
-def from_orders(con, params, epoch: Epoch) -> tuple[dict, dict[str, int]]:
-    """Run the interval-weighted sampling SQL; returns (aggregates, live samples)."""
+def outage_windows(con, params) -> list[tuple[int, int]]:
+    """[from_us, to_us) of every outage: the config's `outages` and the rows of dydx_outages."""
+    out = [(to_us(o.start), to_us(o.end)) for o in params.outages]
+    for lo, hi in con.execute("SELECT from_time, to_time FROM dydx_outages "
+                              "ORDER BY ALL").fetchall():
+        out.append((to_us(lo), to_us(hi)))
+    for lo, hi in out:
+        if hi <= lo:
+            raise InputError("an outage must end after it starts", file="dydx_outages",
+                             field="to_time")
+    return sorted(out)
+
+
+def from_orders(con, params, epoch: Epoch, outages: list[tuple[int, int]] = ()
+                ) -> tuple[dict, dict[str, int], int]:
+    """Run the interval-weighted sampling SQL; returns (aggregates, live samples, samples
+    outside outages)."""
     check_orders(con)
     minutes = minutes_in(epoch.start, epoch.end)  # 40,320 for a real epoch
-    con.register("ob_samples", sample_table("dydx", epoch.index, minutes, params.sample_offset))
-    run_sql_file(con, SQL, {
-        "start_us": to_us(epoch.start), "end_us": to_us(epoch.end),
-        "btc_eth": list(params.btc_eth_markets),
-        "min_depth_be": float(params.min_depth_usd.btc_eth),
-        "min_depth_other": float(params.min_depth_usd.other),
-        "max_spread_be": float(params.max_spread.btc_eth),
-        "max_spread_other": float(params.max_spread.other),
-    })
+    samples = sample_table("dydx", epoch.index, minutes, params.sample_offset,
+                           to_us(epoch.start), outages)
+    valid = int(sum(samples.column("valid").to_pylist()))
+    con.register("ob_samples", samples)
+    a = column_scale(con, "dydx_orders", "price")
+    b = column_scale(con, "dydx_orders", "size")
+    k = a + b - 6   # term in 10^-6 USD: depth·S/D carries 10^(a+b)
+    spreads = {g: Fraction(getattr(params.max_spread, g)) for g in ("btc_eth", "other")}
+    depth = {g: floor(Fraction(getattr(params.min_depth_usd, g)) * 10 ** (a + b))
+             for g in ("btc_eth", "other")}
+    try:
+        run_sql_file(con, SQL, {
+            "start_us": to_us(epoch.start), "end_us": to_us(epoch.end), "valid_samples": valid,
+            "btc_eth": list(params.btc_eth_markets),
+            "min_depth_be": str(depth["btc_eth"]), "min_depth_other": str(depth["other"]),
+            "ms_num_be": spreads["btc_eth"].numerator, "ms_den_be": spreads["btc_eth"].denominator,
+            "ms_num_other": spreads["other"].numerator,
+            "ms_den_other": spreads["other"].denominator,
+            "term_num_mul": 10 ** max(-k, 0), "term_den_mul": 10 ** max(k, 0),
+            **scale_params("price", a), **scale_params("size", b),
+        })
+    except (duckdb.OutOfRangeException, duckdb.ConversionException) as exc:
+        raise InputError(f"prices with {a} decimals and sizes with {b} decimals do not fit "
+                         f"exact 64-bit scoring ({exc})", file="dydx_orders",
+                         field="price") from None
     rows = con.execute("SELECT market, maker, q_bid_u, q_ask_u, q_epoch_u, uptime_samples "
                        "FROM dx_lp ORDER BY market, maker").fetchall()
     aggs = {(m, k): LpAggregate(Fraction(int(b), MICRO), Fraction(int(a), MICRO),
                                 Fraction(int(q), MICRO), int(u))
             for m, k, b, a, q, u in rows}
     live = dict(con.execute("SELECT market, live_samples FROM dx_live").fetchall())
-    return aggs, {m: int(v) for m, v in live.items()}
+    return aggs, {m: int(v) for m, v in live.items()}, valid
 
 
 def from_lp_epoch(con) -> dict:
@@ -90,8 +125,11 @@ def has_rows(con, table: str) -> bool:
     return bool(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
-def aggregates(con, params, epoch: Epoch) -> tuple[dict, dict[str, int], str]:
-    """(aggregates, live samples per market, path) with `dydx_markets` overriding live."""
+def aggregates(con, params, epoch: Epoch) -> tuple[dict, dict[str, int], str, int]:
+    """(aggregates, live samples per market, path, samples outside outages) with
+    `dydx_markets` overriding live."""
+    outages = outage_windows(con, params)
+    valid = SAMPLES
     given = {m: v for m, v in con.execute(
         "SELECT market, live_samples FROM dydx_markets").fetchall()}
     if has_rows(con, "dydx_lp_epoch"):
@@ -102,7 +140,7 @@ def aggregates(con, params, epoch: Epoch) -> tuple[dict, dict[str, int], str]:
                              "the pool split needs dydx_markets.live_samples",
                              file="dydx_markets", field="live_samples")
     else:
-        aggs, live = from_orders(con, params, epoch)
+        aggs, live, valid = from_orders(con, params, epoch, outages)
         path = "orders"
     for m, v in given.items():
         if v is not None:
@@ -110,4 +148,4 @@ def aggregates(con, params, epoch: Epoch) -> tuple[dict, dict[str, int], str]:
                 raise InputError(f"market {m}: live_samples {v} outside 0..{SAMPLES}",
                                  file="dydx_markets", field="live_samples")
             live[m] = int(v)
-    return aggs, live, path
+    return aggs, live, path, valid

@@ -10,8 +10,18 @@
 --
 -- Interval weighting as in dydx/lp_sampling.sql: each interval between change points is
 -- scored once and weighted by the exact number of sample instants it holds (table
--- `ob_samples(minute, off_us)`). Terms are quantised to 1e-9 (round half away from zero)
--- and summed as HUGEINT, so sums are exact in any order (D21).
+-- `ob_samples(minute, off_us)`).
+--
+-- Exact (issue 15), in 64-bit integers: rates and sizes are read at the smallest decimal
+-- scale that holds them exactly ($rate_mul/$rate_div, $size_mul/$size_div; fixed_point.sql)
+-- and the mid is an exact fraction mid_n / mid_d, so x = |rate − mid| / mid =
+-- |R·mid_d − mid_n| / mid_n is floored to 10^-9 (a double estimate corrected by one exact
+-- 128-bit product: DuckDB's 128-bit division is ~20× slower than a float one); exp(−x) is the
+-- fixed-point
+-- method of distributor/programs/exact.py (EXP_METHOD: tables jt_exp1 … jt_exp3 of exp values
+-- rounded to 9 decimals, multiplied with integer floors); term = size · exp(−x), exactly
+-- (units of 10^-(size decimals + 9)). No float and no libm touch a term; sums are HUGEINT,
+-- exact in any order.
 --
 -- DuckDB-only functions (Spark equivalents in brackets): epoch_us [unix_micros],
 -- unnest(range(a, b)) [explode(sequence(a, b - 1))], a // b [a div b],
@@ -20,8 +30,9 @@
 -- Markets and owners are numbered first (integer keys hash faster than text); an
 -- interval is named by one BIGINT key = market number * 2^32 + j.
 --
--- Inputs: jet_orders, ob_samples; $start_us, $end_us. Outputs: jt_q(market, owner, side,
--- q_u, order_samples) and jt_live(market, live_samples).
+-- Inputs: jet_orders, ob_samples, jt_exp0, jt_exp1 (g, v); $start_us,
+-- $end_us and the scale parameters. Outputs: jt_q(market, owner, side, q_u, order_samples)
+-- and jt_live(market, live_samples).
 
 CREATE OR REPLACE TEMP TABLE jt_markets AS
 SELECT market, CAST(row_number() OVER (ORDER BY market) AS BIGINT) AS m
@@ -34,7 +45,8 @@ FROM (SELECT DISTINCT owner FROM jet_orders);
 CREATE OR REPLACE TEMP TABLE jt_orders AS
 WITH o AS (
     SELECT mk.m, ow.k, o.side = 'lend' AS is_lend,
-           CAST(o.rate AS DOUBLE) AS rate, CAST(o.size AS DOUBLE) AS size,
+           scaled(o.rate, $rate_mul, $rate_div) AS rate,
+           scaled(o.size, $size_mul, $size_div) AS size,
            greatest(epoch_us(o.valid_from), $start_us) AS t0,
            least(coalesce(epoch_us(o.valid_to), $end_us), $end_us) AS t1
     FROM jet_orders o
@@ -62,16 +74,18 @@ WITH tops AS (
            max(rate) FILTER (WHERE NOT is_lend) AS best_borrow
     FROM jt_span GROUP BY key
 ), mids AS (
+    -- mid = mid_n / mid_d exactly: (L + B)/2, L/2 (lend side only) or 2B (borrow side only)
     SELECT key,
            CASE WHEN best_lend IS NOT NULL AND best_borrow IS NOT NULL
-                     THEN (best_lend + best_borrow) / 2
-                WHEN best_lend IS NOT NULL THEN best_lend / 2
-                ELSE best_borrow * 2 END AS mid
+                     THEN best_lend + best_borrow
+                WHEN best_lend IS NOT NULL THEN best_lend
+                ELSE best_borrow * 2 END AS mid_n,
+           CASE WHEN best_lend IS NOT NULL THEN 2 ELSE 1 END AS mid_d
     FROM tops
 )
-SELECT d.key, d.mid, c.n
+SELECT d.key, d.mid_n, d.mid_d, c.n
 FROM mids d JOIN ob_cp c ON c.key = d.key AND c.n > 0
-WHERE d.mid > 0;
+WHERE d.mid_n > 0;
 
 CREATE OR REPLACE TEMP TABLE jt_live AS
 SELECT mk.market, CAST(sum(b.n) AS BIGINT) AS live_samples
@@ -82,13 +96,35 @@ GROUP BY mk.market;
 -- n · Σ orders term = Σ orders Σ intervals n · term, aggregated straight to (market, owner,
 -- side) without a per-interval group. order_samples counts (order, sample) pairs scored.
 CREATE OR REPLACE TEMP TABLE jt_q AS
-WITH terms AS (
-    SELECT s.key // 4294967296 AS m, s.k, s.is_lend, b.n,
-           CAST(round(s.size * exp(-(abs(s.rate - b.mid) / b.mid)) * 1e9) AS HUGEINT) AS term_u
+WITH xs AS (  -- x · 10^9 = num · 10^9 / mid_n exactly
+    SELECT s.key // 4294967296 AS m, s.k, s.is_lend, b.n, s.size, b.mid_n,
+           abs(s.rate * b.mid_d - b.mid_n) AS num,
+           CAST(abs(s.rate * b.mid_d - b.mid_n) AS DOUBLE) * 1e9 / CAST(b.mid_n AS DOUBLE) AS est
     FROM jt_span s JOIN jt_book b ON b.key = s.key
-), agg AS (
-    SELECT m, k, is_lend, sum(n * term_u) AS q_u, CAST(sum(n) AS BIGINT) AS order_samples
-    FROM terms GROUP BY m, k, is_lend
+), x9s AS (
+    -- floor(x · 10^9): the double estimate is within 10^-5 of the true quotient below the
+    -- cap (relative error < 10^-15 on values < 2.3 · 10^10), so its floor is exact wherever
+    -- it lies at least 10^-4 from an integer; the few other rows divide exactly (128-bit
+    -- division, ~20× slower, only there). x >= 22 is capped: exp rounds to 0 from there.
+    SELECT m, k, is_lend, n, size,
+           CASE WHEN est >= 22e9 THEN CAST(22000000000 AS BIGINT)
+                WHEN est - floor(est) BETWEEN 1e-4 AND 1 - 1e-4 THEN CAST(floor(est) AS BIGINT)
+                ELSE CAST(CAST(num AS HUGEINT) * 1000000000 // mid_n AS BIGINT) END AS x9
+    FROM xs
+), exps AS (  -- EXP_METHOD: two table entries and a short series for the rest
+    SELECT x.m, x.k, x.is_lend, x.n, x.size,
+           ((e0.v * e1.v // 1000000000)
+            * (1000000000 - x.x9 % 1000000
+               + (x.x9 % 1000000) * (x.x9 % 1000000) // 2000000000
+               - (x.x9 % 1000000) * (x.x9 % 1000000) * (x.x9 % 1000000) // 6000000000000000000)
+           ) // 1000000000 AS e9
+    FROM x9s x
+    JOIN jt_exp0 e0 ON e0.g = least(x.x9 // 1000000000, 22)
+    JOIN jt_exp1 e1 ON e1.g = x.x9 // 1000000 % 1000
+), agg AS (  -- size · exp(−x) exactly: units of 10^-(size decimals + 9)
+    SELECT m, k, is_lend, sum(CAST(size AS HUGEINT) * (n * e9)) AS q_u,
+           CAST(sum(n) AS BIGINT) AS order_samples
+    FROM exps GROUP BY m, k, is_lend
 )
 SELECT mk.market, ow.owner, CASE WHEN a.is_lend THEN 'lend' ELSE 'borrow' END AS side,
        a.q_u, a.order_samples

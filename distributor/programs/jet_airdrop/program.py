@@ -4,17 +4,23 @@ user_score = (Σ_v w_v^(1/3)) · n / N over the user's votes on the selected pro
 (Asset Onboarding, before 2023-04-30), w in JET; a vote counts only if w > min_weight
 (strict), and a vote below it counts for neither term; n = the user's counted votes,
 N = proposal_count (19). Relinquished vote records still count. One pool of 3,600,000 JET.
+
+Exact (issue 15): each w^(1/3) is floored to 18 decimals exactly (an integer cube root of
+w · 10^54), the roots are summed exactly, and the stored score is (Σ_v w_v^(1/3)) · n —
+user_score × N: N is the same for every user, so leaving it out changes no share and keeps
+the score a finite decimal. `user_score` (÷ N, floored to 18 decimals) is shown alongside.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 
 import pyarrow as pa
 from pydantic import Field
 
+from distributor.programs.exact import dec_str, floor_root_product, floor_to
 from distributor.programs.params import CommonParams, Dec, base_units
 from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult
 from epochdrop.errors import ConfigError, InputError
@@ -66,16 +72,18 @@ def score(con, p: AirdropParams, epoch: Epoch) -> ScoreResult:
         if weight <= p.min_weight:  # exact Decimal comparison, strict threshold
             below += 1
             continue
-        per.setdefault(voter, []).append(float(weight) ** (1.0 / 3.0))
+        per.setdefault(voter, []).append(floor_root_product([(Fraction(weight), Fraction(1, 3))]))
     voters = sorted(per)
-    roots = [math.fsum(per[v]) for v in voters]  # correctly rounded: any order, same bits
+    roots = [sum(per[v], Fraction(0)) for v in voters]  # exact: any order, same sum
     counts = [len(per[v]) for v in voters]
-    scores = [r * c / p.proposal_count for r, c in zip(roots, counts)]
+    scores = [r * c for r, c in zip(roots, counts)]
     table = pa.table({
         "pool": pa.array([""] * len(voters), pa.string()),
         "account": pa.array(voters, pa.string()),
-        "score": pa.array(scores, pa.float64()),
-        "weight_cbrt_sum": pa.array(roots, pa.float64()),
+        "score": pa.array([dec_str(x) for x in scores], pa.string()),
+        "user_score": pa.array([dec_str(floor_to(x / p.proposal_count)) for x in scores],
+                               pa.string()),
+        "weight_cbrt_sum": pa.array([dec_str(r) for r in roots], pa.string()),
         "votes_counted": pa.array(counts, pa.int64()),
     })
     budget = base_units(p.budget, p.decimals, "budget")

@@ -16,7 +16,9 @@ def get_scheme(name: str) -> Scheme:
     try:
         return SCHEMES[name]()
     except KeyError:
-        raise UserError(f"unknown scheme {name!r}; choose one of {', '.join(SCHEMES)}") from None
+        from distributor.trees.spec import PRESETS  # the presets that are specs (issue 16)
+        raise UserError(f"unknown scheme {name!r}; choose one of "
+                        f"{', '.join([*SCHEMES, *PRESETS])}, or give --spec FILE") from None
 
 
 __all__ = ["SCHEMES", "Built", "Scheme", "get_scheme"]

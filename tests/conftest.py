@@ -1,0 +1,112 @@
+"""Session-wide checks: no test leaves a process behind (issue 20, "no orphans").
+
+Each test process (the only one without xdist, each xdist worker with it) makes itself a
+child subreaper (`prctl(PR_SET_CHILD_SUBREAPER)`, man 2 prctl): a grandchild whose parent
+died — an `index` worker after its CLI was SIGKILLed, an anvil whose fixture forgot it — is
+re-parented to this process instead of init, so it is still found at the end. When the
+session ends, every descendant still alive after a grace period is listed, killed, and the
+run fails. Zombies (exited, not yet reaped) do not count; they are reaped here.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+PR_SET_CHILD_SUBREAPER = 36   # <linux/prctl.h>
+GRACE_S = 5.0
+# Helpers that exist to outlive the work and end when this process exits (they read a pipe
+# from it): multiprocessing's resource tracker and fork server.
+HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+
+
+def _subreaper() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _procs() -> dict[int, tuple[int, str, str]]:
+    """pid → (ppid, state, command line) of every process /proc shows."""
+    out = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        rest = stat[stat.rindex(")") + 2:].split()   # comm may hold spaces: cut after ')'
+        out[int(name)] = (int(rest[1]), rest[0], cmd or stat[stat.index("(") + 1:stat.rindex(")")])
+    return out
+
+
+def descendants(root: int) -> dict[int, str]:
+    """Live (non-zombie) descendants of `root`: pid → command line."""
+    procs = _procs()
+    kids: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in procs.items():
+        kids.setdefault(ppid, []).append(pid)
+    out, todo = {}, list(kids.get(root, []))
+    while todo:
+        pid = todo.pop()
+        ppid, state, cmd = procs[pid]
+        if state != "Z" and not any(h in cmd for h in HELPERS):
+            out[pid] = cmd
+        todo += kids.get(pid, [])
+    return out
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput") and bool(getattr(config.option, "numprocesses", None))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config._epochdrop_reaper = not _is_xdist_controller(config) and _subreaper()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not getattr(session.config, "_epochdrop_reaper", False):
+        return
+    me = os.getpid()
+    deadline = time.monotonic() + GRACE_S
+    left = descendants(me)
+    while left and time.monotonic() < deadline:
+        _reap()
+        time.sleep(0.2)
+        left = descendants(me)
+    if not left:
+        return
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    _reap()
+    lines = [f"  pid {pid}: {cmd[:160]}" for pid, cmd in sorted(left.items())]
+    sys.stderr.write(f"\nerror: {len(left)} process(es) started by the tests were still alive "
+                     f"{GRACE_S:.0f} s after the session (killed now):\n" + "\n".join(lines)
+                     + "\n")
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from epochdrop.addresses import checksum_all
+from epochdrop.errors import UserError
 
 # Chain ids of local development nodes: anvil/hardhat (31337), ganache (1337), the embedded
 # eth-tester chain (0x776562337079, "web3py").

@@ -74,6 +74,8 @@ def find_sources(spec: TableSpec, data: Path, chain: str | int | None = None
     'parquet' for a `<table>.<ext>` file, 'store' for a dataset (D8) read from its
     `chain=<chain>` partition (any one partition when `chain` is None and there is one)."""
     data = Path(data)
+    if spec.source.kind != "store" or spec.source.chain != "evm":
+        chain = None   # an imported / order-book / Solana table is not on the run's EVM chain
     for ext in ("parquet", "csv"):
         f = data / f"{spec.name}.{ext}"
         if f.is_file():

@@ -88,7 +88,9 @@ def main() -> None:
                                       str(src), "--scheme", args.scheme, "--out", str(tmp / "ours")], tmp)
         print(f"epochdrop: {ours_s:.2f} s, peak {ours_mb:.0f} MB: {out.strip()}")
         if m == n and args.scheme == "oz":
-            ours_root = json.loads((tmp / "ours/manifest.json").read_text())["root"]
+            from epochdrop.folder import read_manifest
+
+            ours_root = read_manifest(tmp / "ours").root
             print("roots agree" if ours_root == oz_root.strip() else "ROOTS DIFFER")
         oz_total = oz_s * scale
         result = {"claims": n, "ours_s": round(ours_s, 2), "ours_peak_mb": round(ours_mb),

@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.merkle import timed, write_claims  # noqa: E402
+from epochdrop.folder import read_manifest  # noqa: E402
 
 
 def build_folder(tmp: Path, n: int, scheme: str) -> Path:
@@ -48,11 +49,11 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="tree-check-bench-", dir=base))
     try:
         folder = args.folder or build_folder(tmp, args.claims, args.scheme)
-        man = json.loads((folder / "manifest.json").read_text())
+        man = read_manifest(folder)
         seconds, peak_mb, out = timed([sys.executable, "-m", "pipeline.cli", "tree", "check",
                                        str(folder)], tmp)
-        n = man["count"]
-        print(f"claims: {n:,}, scheme {man['scheme']}, folder {folder}")
+        n = man.tree.count
+        print(f"claims: {n:,}, scheme {man.scheme}, folder {folder}")
         print(f"tree check: {seconds:.2f} s, peak {peak_mb:.0f} MB: {out.strip()}")
         print(json.dumps({"claims": n, "check_s": round(seconds, 2),
                           "check_peak_mb": round(peak_mb)}))

@@ -102,13 +102,13 @@ def _one_chain(files: list[Path], folder: Path, chain: str | int | None) -> list
     chains = sorted({c for c in map(part, files) if c is not None})
     if chain is not None and str(chain) in chains:
         return [f for f in files if part(f) == str(chain)]
-    if chain is not None and chains and all(c.isdigit() for c in chains):
-        raise UserError(f"{folder}: the store holds chain {', '.join(chains)}, not chain "
-                        f"{chain}; index chain {chain} first or name the chain it holds")
     if len(chains) > 1:
-        raise UserError(f"{folder}: the store holds chains {', '.join(chains)}; name the one to "
-                        "read ([sources] chain_id in the config, or --chain)")
-    return files   # one partition: an off-chain venue (dydx-v3, …) or the only chain
+        named = f"none is chain {chain}" if chain is not None else "name the one to read"
+        raise UserError(f"{folder}: the store holds chains {', '.join(chains)}; {named} "
+                        "([sources] chain_id in the config, or --chain)")
+    # one partition: the only chain, or an off-chain table filed under its venue's own
+    # partition (dhedge_eligible_pools under chain=10 while the pools are indexed elsewhere)
+    return files
 
 
 def load_inputs(con: duckdb.DuckDBPyConnection, tables: tuple[TableSpec, ...],

@@ -1,5 +1,8 @@
 """The files `epochdrop score` writes: scores.parquet, rewards.parquet, rewards.csv, manifest.
 
+The manifest is a `scores` folder's (epochdrop/folder: program, epoch, config, params,
+inputs, scoring, token); `run` adds the tree and its own sections to the same model.
+
 Byte-stable by construction (DECISIONS D2, D7, D21): rows sorted (rewards by account, scores
 by pool then account), float columns rounded to 12 significant digits, amounts written as
 decimal strings of base units (uint256 does not fit any Parquet integer; `tree build`
@@ -20,7 +23,7 @@ import pyarrow.parquet as pq
 from distributor.allocation import PoolAllocation, round_sig
 from distributor.programs.spec import ScoreResult
 from epochdrop.fsio import atomic_write_bytes
-from epochdrop.manifest import write_manifest
+from epochdrop.folder import Manifest, Scoring, Token, write_manifest
 
 SCORES = "scores.parquet"
 REWARDS = "rewards.parquet"
@@ -95,12 +98,36 @@ def rewards_csv(table: pa.Table) -> bytes:
     return buf.getvalue().encode()
 
 
+def scoring_sections(fields: dict[str, Any], accounts: int,
+                     token: Token | None = None) -> dict[str, Any]:
+    """The manifest sections scoring decides, from `runner.manifest_fields` (a flat dict):
+    program, epoch, config, params, inputs, scoring, token. Without a `[token]` section the
+    token is the program's (symbol) with the params' decimals; with one, its values win
+    where given."""
+    totals = fields["totals"]
+    decimals = (fields.get("params") or {}).get("decimals")
+    base = Token(symbol=fields.get("token"), decimals=decimals)
+    if token is not None:
+        base = base.model_copy(update={k: v for k, v in token.model_dump().items()
+                                       if v is not None})
+    return {
+        "program": fields["program"], "epoch": fields["epoch"], "config": fields.get("config"),
+        "params": fields.get("params"), "inputs": fields.get("inputs") or [],
+        "scoring": Scoring(accounts=accounts, pools=fields.get("pools") or [],
+                           notes=fields.get("notes") or [], facts=fields.get("facts") or {},
+                           empty=bool(fields.get("empty")),
+                           **{k: str(totals[k]) for k in ("budget", "allocated", "dust",
+                                                          "unpaid", "unallocated")}),
+        "token": base,
+    }
+
+
 def write_outputs(folder: Path, result: ScoreResult, allocs: dict[str, PoolAllocation],
-                  fields: dict[str, Any]) -> dict[str, Any]:
+                  fields: dict[str, Any], token: Token | None = None) -> Manifest:
+    """Write the scoring files and a `scores` manifest into `folder`; return the manifest."""
     rewards = rewards_table(allocs)
     write_parquet(scores_table(result, allocs), folder / SCORES)
     write_parquet(rewards, folder / REWARDS)
     atomic_write_bytes(folder / REWARDS_CSV, rewards_csv(rewards))
-    fields = {**fields, "accounts": rewards.num_rows,
-              "total_amount": str(sum(int(x) for x in rewards.column("amount").to_pylist()))}
-    return write_manifest(folder, fields)
+    manifest = Manifest(kind="scores", **scoring_sections(fields, rewards.num_rows, token))
+    return write_manifest(folder, manifest)

@@ -22,6 +22,7 @@ from distributor.outputs import write_outputs
 from distributor.programs import default_config_path, load_program
 from distributor.programs.params import params_json, read_config, validate_params
 from distributor.programs.spec import Epoch, ProgramSpec, ScoreResult
+from epochdrop.config import load_config, manifest_token
 from epochdrop.errors import InternalError
 from epochdrop.fsio import atomic_dir, sha256_file
 
@@ -169,7 +170,10 @@ def score_epoch(program: str, data: str | Path, epoch: str, out: str | Path,
     fields = manifest_fields(prep, result, allocs, inputs)
     if empty:
         fields["empty"] = True   # intended (--allow-empty): the manifest says so (issue 20)
+    # `[token]` of the same file (the one config reader) reaches the manifest
+    cfg = load_config(Path(config) if config is not None else default_config_path(program))
+    token = manifest_token(cfg, prep.spec.token, getattr(prep.params, "decimals", None))
     with atomic_dir(out) as tmp:
-        manifest = write_outputs(tmp, result, allocs, fields)
+        manifest = write_outputs(tmp, result, allocs, fields, token)
     return manifest
 

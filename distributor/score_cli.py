@@ -41,17 +41,17 @@ def score(
     with RunReport(runs_dir_for_output(out), "score", args) as report:
         m = score_epoch(program, data, epoch, out, config=config, threads=threads,
                         report=report, chain=chain, allow_empty=allow_empty)
-        report.done({"accounts": m["accounts"], "total_amount": m["total_amount"]})
-    t = m["totals"]
+        report.done({"accounts": m.scoring.accounts, "allocated": m.scoring.allocated})
+    t = m.scoring
     from distributor.report.token import token_of
 
-    fmt = token_of(m).fmt   # people read token units (epochdrop/units.py); files keep base units
-    typer.echo(f"{program} epoch {m['epoch']['label']} "
-               f"[{m['epoch']['start']} → {m['epoch']['end']}): "
-               f"{m['accounts']} accounts paid {fmt(t['allocated'])} of {fmt(t['budget'])} "
-               f"(dust {fmt(t['dust'])}, unpaid {fmt(t['unpaid'])}, "
-               f"unallocated {fmt(t['unallocated'])}) → {out}")
-    for note in m["notes"]:
+    fmt = token_of(m.to_json()).fmt   # people read token units (epochdrop/units.py); files keep base units
+    typer.echo(f"{program} epoch {m.epoch.label} "
+               f"[{m.epoch.start} → {m.epoch.end}): "
+               f"{t.accounts} accounts paid {fmt(t.allocated)} of {fmt(t.budget)} "
+               f"(dust {fmt(t.dust)}, unpaid {fmt(t.unpaid)}, "
+               f"unallocated {fmt(t.unallocated)}) → {out}")
+    for note in t.notes:
         typer.echo(f"note: {note}")
 
 

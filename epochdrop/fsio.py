@@ -6,9 +6,9 @@ folder (DECISIONS D7) and swapped in, so a crash leaves the previous output inta
 
 An output folder is ours or untouched (DECISIONS D28, issue 20): `atomic_dir` replaces `out`
 only when it is absent, empty, or holds a marker this tool wrote (an epochdrop manifest, a
-store's `_state/`, a static site's `programs.json`); a file, a folder with anything else,
-the working directory, a home folder or `/` is refused with one `UserError` line before
-anything is created. `check_out` / `check_store` are the same rule for callers that want to
+store's `_state/`, a static site's `programs.json`, a what-if's `summary.json`); a file, a
+folder with anything else, the working directory, a home folder or `/` is refused with one
+`UserError` line before anything is created. `check_out` / `check_store` are the same rule for callers that want to
 refuse before they start expensive work.
 """
 
@@ -85,7 +85,7 @@ def recover_dir(out: Path) -> None:
 # What marks a folder as written by epochdrop (D28): file name → accepted "format" prefix, or
 # a folder name (a store's `_state/`).
 OWN_FILES = {"manifest.json": "epochdrop-", "programs.json": "epochdrop-",
-             "epochdrop-site.json": "epochdrop-"}
+             "epochdrop-site.json": "epochdrop-", "summary.json": "epochdrop-whatif-"}
 OWN_DIRS = ("_state",)
 
 
@@ -158,14 +158,23 @@ def check_out(out: str | os.PathLike, flag: str = "--out") -> Path:
     return p
 
 
+def _store_entry(e: Path) -> bool:
+    """An entry a store written by any epochdrop version holds: its lock, run reports, or a
+    dataset folder of `chain=` partitions (stores written before `_state/` marked them)."""
+    if e.name in (".lock", "_runs", "_state"):
+        return True
+    return (e.is_dir() and not e.is_symlink() and any(True for _ in e.iterdir())
+            and all(c.is_dir() and c.name.startswith("chain=") for c in e.iterdir()))
+
+
 def check_store(store: str | os.PathLike, flag: str = "--store") -> Path:
-    """The same rule for a store (D28): absent, empty, or holding `_state/` (or only the
-    files a store starts with: its lock and run reports)."""
+    """The same rule for a store (D28): absent, empty, or holding `_state/` (or only what a
+    store holds: its lock, run reports and dataset folders of `chain=` partitions)."""
     p = _flag_path(store)
     _check_place(p, flag)
     if p.is_dir():
         entries = sorted(e.name for e in p.iterdir())
-        if entries and not (p / "_state").is_dir() and not set(entries) <= {".lock", "_runs"}:
+        if entries and not (p / "_state").is_dir() and not all(map(_store_entry, p.iterdir())):
             shown = ", ".join(entries[:3]) + (", …" if len(entries) > 3 else "")
             raise UserError(f"{flag} {p}: not an epochdrop store (no _state/ folder) and not "
                             f"empty ({shown}); give a store or a new folder")

@@ -52,7 +52,7 @@ def _tree(app: typer.Typer) -> None:
     app.add_typer(tree_app, name="tree")
 
 
-def _claims(app: typer.Typer) -> None:   # serve, publish, export-static
+def _claims(app: typer.Typer) -> None:   # serve, deploy, publish, export-static
     from distributor.claims.cli import claims_app
     app.add_typer(claims_app)
 
@@ -65,7 +65,7 @@ COMMANDS: dict[str, Callable[[typer.Typer], None]] = {
     "run": _workflow, "verify": _workflow, "whatif": _workflow, "demo": _workflow,
     "tree": _tree,
     "solana": _import, "sample": _import,
-    "serve": _claims, "publish": _claims, "export-static": _claims,
+    "serve": _claims, "deploy": _claims, "publish": _claims, "export-static": _claims,
 }
 
 

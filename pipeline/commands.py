@@ -85,7 +85,7 @@ def run(
             RunReport(runs_dir_for_output(job.out), "run", args) as report:
         o = run_epoch(config, epoch, data=data, out=out_dir, force=force,
                       allow_empty=allow_empty)
-        m = o.manifest
+        m = o.manifest.to_json()  # the v2 sections as plain JSON (epochdrop/folder)
         report.done({"out": str(o.job.out), "root": _root(m), "fresh": o.fresh})
     from distributor.report.html import window_text
 
@@ -95,7 +95,8 @@ def run(
             ("accounts", str(m.get("accounts", (m.get("scoring") or {}).get("accounts")))),
             ("paid", f"{_amount(m)} of {_amount(m, 'budget')}"),
             ("unpaid / dust", f"{_amount(m, 'unpaid')} / {_amount(m, 'dust')}"),
-            ("scheme", _scheme(m)), ("root", str(_root(m) or "— (no tree)")),
+            ("scheme", _scheme(m)),
+            ("root", str(_root(m) or f"— ({m.get('tree_note') or 'no tree'})")),
             ("output", str(o.job.out)), ("stages", o.stages.timing())]
     out.print(kv_table("up to date: nothing to do" if not o.fresh else "epoch written", rows))
 
@@ -105,23 +106,30 @@ def verify(
     data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables to rebuild from (default: data/store); with --rpc, where off-chain tables come from."),
     rpc: Optional[str] = typer.Option(None, "--rpc", help="Re-index the manifest's chain sources from this RPC into a scratch store."),
     config: Optional[Path] = typer.Option(None, "--config", help="The agreed config: rebuild with its params and name any that differ."),
+    contract: Optional[str] = typer.Option(None, "--contract", help="CumulativeMerkleDistributor address: compare its root (read at --rpc) with the folder's and the rebuild's."),
 ) -> None:
     """Rebuild an epoch from public inputs and compare root, totals, accounts, inputs, files."""
-    from pipeline.verify import verify as do_verify
+    from pipeline.verify import verify as do_verify, verify_deployed
 
     if rpc is not None and rpc != "embedded":
         from epochdrop.urls import check_url
         check_url(rpc, "--rpc")
-
-    args = {"folder": str(folder), "data": data, "rpc": rpc, "config": config}
+    args = {"folder": str(folder), "data": data, "rpc": rpc, "config": config,
+            "contract": contract}
+    if contract is not None and rpc is None:
+        raise UserError("--contract needs --rpc: the URL of the chain the distributor is on")
     with RunReport(runs_dir_for_output(folder), "verify", args) as report:
-        diff, m, stages = do_verify(folder, data=data, rpc=rpc, config=config)
+        if contract is not None:
+            diff, m, stages = verify_deployed(folder, contract=contract, rpc=rpc, data=data,
+                                              config=config)
+        else:
+            diff, m, stages = do_verify(folder, data=data, rpc=rpc, config=config)
         (report.done if diff.ok else report.failed)({"lines": diff.lines()})
     for line in diff.lines():
         out.print(line, markup=False)
-    label = m["epoch"]["label"] if isinstance(m.get("epoch"), dict) else m.get("epoch")
     verdict = "OK: identical" if diff.ok else "MISMATCH"
-    out.print(f"{verdict} — {m.get('program')} epoch {label} ({stages.timing()})", markup=False)
+    timing = f" ({stages.timing()})" if stages is not None else ""
+    out.print(f"{verdict} — {m.program or 'tree'} epoch {m.label}{timing}", markup=False)
     if not diff.ok:
         raise typer.Exit(1)
 

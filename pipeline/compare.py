@@ -26,7 +26,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from epochdrop.fsio import hash_tree
-from epochdrop.manifest import MANIFEST, NON_DETERMINISTIC
+from epochdrop.folder import MANIFEST, NON_DETERMINISTIC
 
 MAX_ACCOUNTS = 20
 
@@ -212,11 +212,21 @@ def _components(old: list[dict], new: list[dict]) -> dict[str, tuple[Any, Any]]:
     return out
 
 
+def _root(m: dict[str, Any]) -> str | None:
+    return (m.get("tree") or {}).get("root")
+
+
+def _totals(m: dict[str, Any]) -> dict[str, Any]:
+    """The scoring section's totals (manifest v2, epochdrop/folder)."""
+    return {k: v for k, v in (m.get("scoring") or {}).items()
+            if k in ("accounts", "budget", "allocated", "dust", "unpaid", "unallocated")}
+
+
 def compare(published: Path, manifest: dict[str, Any], rebuilt: Path,
             rebuilt_manifest: dict[str, Any]) -> Diff:
-    d = Diff(root_published=manifest.get("root"), root_rebuilt=rebuilt_manifest.get("root"))
+    d = Diff(root_published=_root(manifest), root_rebuilt=_root(rebuilt_manifest))
     d.tampered = integrity(published, manifest)
-    d.totals = dict_diff(manifest.get("totals"), rebuilt_manifest.get("totals"))
+    d.totals = dict_diff(_totals(manifest), _totals(rebuilt_manifest))
     d.params = dict_diff(manifest.get("params"), rebuilt_manifest.get("params"))
     hi, hr = input_hashes(manifest), input_hashes(rebuilt_manifest)
     d.inputs = [f"table {t}: rows differ (content sha256 published {hi.get(t, '(absent)')[:12]}…"

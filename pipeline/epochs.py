@@ -9,16 +9,11 @@ differ per program (N, YYYY-MM, YYYY-MM-DD) but every manifest records the windo
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from distributor.programs.spec import Epoch
-from epochdrop.manifest import MANIFEST, read_manifest
-
-
-def _start(m: dict) -> str | None:
-    ep = m.get("epoch")
-    return ep.get("start") if isinstance(ep, dict) else None
+from epochdrop.errors import UserError
+from epochdrop.folder import MANIFEST, read_manifest
 
 
 def previous_folder(out: Path, program: str, epoch: Epoch) -> Path | None:
@@ -33,11 +28,11 @@ def previous_folder(out: Path, program: str, epoch: Epoch) -> Path | None:
         if folder.name.startswith(".") or folder.resolve() == Path(out).resolve():
             continue
         try:
-            m = json.loads(m_path.read_text())
-        except (OSError, ValueError):
-            continue
-        start = _start(m)
-        if m.get("program") != program or start is None or start >= this:
+            m = read_manifest(folder)
+        except UserError:
+            continue  # not ours, or an old folder that cannot be read: not a predecessor
+        start = m.epoch.start
+        if m.program != program or start is None or start >= this:
             continue
         if best is None or start > best[0]:
             best = (start, folder)
@@ -45,5 +40,4 @@ def previous_folder(out: Path, program: str, epoch: Epoch) -> Path | None:
 
 
 def label_of(folder: Path) -> str:
-    ep = read_manifest(folder).get("epoch")
-    return str(ep.get("label") if isinstance(ep, dict) else ep)
+    return read_manifest(folder).label

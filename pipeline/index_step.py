@@ -119,7 +119,7 @@ def reindex(manifest: dict[str, Any], rpc: str, store: Path,
     if not idx:
         raise ConfigError("this epoch was not indexed from an RPC (no `index` in its "
                           "manifest): verify it with --data STORE")
-    store.mkdir(parents=True, exist_ok=True)
+    (store / "_state").mkdir(parents=True, exist_ok=True)   # a store of ours (D28)
     if offchain is not None:
         for name in offchain_tables(manifest["program"]):
             for p in (Path(offchain) / name, *(Path(offchain) / f"{name}.{ext}"

@@ -24,15 +24,17 @@ import duckdb
 
 from distributor import runner
 from distributor.inputs import check_window, find_sources, load_inputs
-from distributor.outputs import write_outputs
+from distributor.outputs import scoring_sections, write_outputs
 from distributor.programs.params import params_json
 from pipeline import epochs, tree_step
 from pipeline.config import RunConfig, load_run_config
 from pipeline.stages import Stages
 from epochdrop import __version__
+from epochdrop.config import manifest_distributor, manifest_token
 from epochdrop.errors import ConfigError, UserError
 from epochdrop.fsio import atomic_dir, recover_dir, sha256_file
-from epochdrop.manifest import MANIFEST, read_manifest, write_manifest
+from epochdrop.folder import (MANIFEST, Distributor, Manifest, Token, read_manifest,
+                              write_manifest)
 
 DEFAULT_STORE = Path("data/store")  # D22
 
@@ -49,6 +51,8 @@ class Job:
     expiry_days: int | None
     cfg: RunConfig | None = None
     index: dict[str, Any] = field(default_factory=dict)  # public source facts for verify
+    token: Token | None = None              # what is paid ([token], program defaults)
+    distributor: Distributor | None = None  # where the root is published ([distributor])
     allow_empty: bool = False  # an epoch with no input row in its window is intended
 
     @property
@@ -77,8 +81,18 @@ def plan(config: str | Path, epoch: str | None = None, *, data: str | Path | Non
     prep = runner.prepare(cfg.program, str(label), cfg.path, overrides)
     data_dir = Path(data) if data is not None else (cfg.resolve(cfg.sources.data) or DEFAULT_STORE)
     out_dir = Path(out) if out is not None else cfg.output_root() / prep.epoch.label
+    token, dist = publish_sections(cfg, prep)
     return Job(prep=prep, data=data_dir, out=out_dir, scheme=cfg.scheme,
-               cumulative=cfg.cumulative, expiry_days=cfg.expiry_days, cfg=cfg)
+               cumulative=cfg.cumulative, expiry_days=cfg.expiry_days, cfg=cfg,
+               token=token, distributor=dist)
+
+
+def publish_sections(cfg: RunConfig, prep: runner.Prepared
+                     ) -> tuple[Token, Distributor | None]:
+    """The manifest's `token` and `distributor` from `[token]` / `[distributor]`, with the
+    program's token symbol and `[params] decimals` as defaults (docs/design.md §3)."""
+    return (manifest_token(cfg, prep.spec.token, getattr(prep.params, "decimals", None)),
+            manifest_distributor(cfg))
 
 
 def check_inputs_present(job: Job) -> None:
@@ -114,7 +128,7 @@ def input_files(job: Job) -> list[dict[str, Any]]:
 
 def fingerprint(job: Job, files: list[dict[str, Any]], previous: Path | None) -> dict[str, Any]:
     """What decides the output bytes; stored in the manifest and compared on a re-run."""
-    prev_root = read_manifest(previous).get("root") if previous else None
+    prev_root = read_manifest(previous).root if previous else None
     return {"tool_version": __version__, "params": params_json(job.prep.params),
             "inputs": [{"table": e["table"], "files": e["files"]} for e in files],
             "tree": tree_options(job), "previous": {
@@ -175,7 +189,8 @@ def up_to_date(job: Job, fp: dict[str, Any]) -> bool:
         built = json.loads(built_by_path(job.out).read_text())
     except (UserError, OSError, ValueError):
         return False
-    return (m.get("fingerprint") == fp and not integrity(job.out, m)
+    return (m.fingerprint == fp and m.token == job.token and m.distributor == job.distributor
+            and not integrity(job.out, m.to_json())
             and built.get("code") == code_sha256()
             and built.get("manifest_sha256") == sha256_file(job.out / MANIFEST))
 
@@ -211,25 +226,22 @@ def compute(job: Job, stages: Stages) -> Computed:
 
 
 def write(job: Job, dest: Path, c: Computed, stages: Stages, previous: Path | None,
-          fp: dict[str, Any]) -> dict[str, Any]:
+          fp: dict[str, Any]) -> Manifest:
     """Write every output file of the epoch into the empty folder `dest`; return manifest."""
-    fields = dict(c.fields)
     with stages.stage("write"):
-        write_outputs(dest, c.result, c.allocs, fields)
+        write_outputs(dest, c.result, c.allocs, c.fields)
     with stages.stage("tree"):
-        fields.update(tree_step.build(dest, job.scheme, cumulative=job.cumulative,
-                                      previous=previous, expiry_days=job.expiry_days,
-                                      epoch_end=job.prep.epoch.end,
-                                      decimals=int(getattr(job.prep.params, "decimals", 0))))
-    fields["accounts"] = result_accounts(dest)
-    fields["fingerprint"] = fp
-    if job.index:
-        fields["index"] = job.index
+        tree, note = tree_step.build(dest, job.scheme, cumulative=job.cumulative,
+                                     previous=previous, expiry_days=job.expiry_days,
+                                     epoch_end=job.prep.epoch.end, token=job.token)
+    sections = scoring_sections(c.fields, result_accounts(dest), job.token)
+    manifest = Manifest(kind="epoch", **sections, tree=tree, tree_note=note,
+                        distributor=job.distributor, fingerprint=fp, index=job.index or None)
     with stages.stage("report"):
         from pipeline.report_step import write_report
 
-        write_report(dest, fields, previous)
-    return write_manifest(dest, fields)
+        write_report(dest, manifest.to_json(), previous)
+    return write_manifest(dest, manifest)
 
 
 def result_accounts(dest: Path) -> int:
@@ -241,7 +253,7 @@ def result_accounts(dest: Path) -> int:
 @dataclass
 class Outcome:
     job: Job
-    manifest: dict[str, Any]
+    manifest: Manifest
     fresh: bool                 # False: the folder was already up to date
     stages: Stages
 

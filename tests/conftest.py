@@ -6,6 +6,12 @@ died — an `index` worker after its CLI was SIGKILLed, an anvil whose fixture f
 re-parented to this process instead of init, so it is still found at the end. When the
 session ends, every descendant still alive after a grace period is listed, killed, and the
 run fails. Zombies (exited, not yet reaped) do not count; they are reaped here.
+
+And every manifest the suite writes must validate against the shipped JSON Schema
+(docs/manifest.schema.json, generated from epochdrop/folder): after the session, every
+`manifest.json` under pytest's temp folders and under the folders tests registered in
+`tests/support/manifests.py` (e.g. the shared small demo) is validated. A manifest that is
+not ours (another tool's, a what-if's) is skipped by its `format`.
 """
 
 from __future__ import annotations
@@ -110,3 +116,38 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                      f"{GRACE_S:.0f} s after the session (killed now):\n" + "\n".join(lines)
                      + "\n")
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# -- every manifest the suite writes validates against docs/manifest.schema.json ----------
+
+def manifest_problems(roots: list) -> list[str]:
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    schema = json.loads((Path(__file__).resolve().parents[1] / "docs/manifest.schema.json")
+                        .read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = []
+    for root in roots:
+        for path in sorted(Path(root).rglob("manifest.json")) if Path(root).is_dir() else []:
+            try:
+                data = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            if not isinstance(data, dict) or data.get("format") != "epochdrop-manifest-v2":
+                continue
+            for err in validator.iter_errors(data):
+                problems.append(f"{path}: {'.'.join(map(str, err.path))}: {err.message}"[:300])
+    return problems
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_manifest_validates(tmp_path_factory):
+    from tests.support.manifests import MANIFEST_ROOTS
+
+    yield
+    problems = manifest_problems([tmp_path_factory.getbasetemp(), *MANIFEST_ROOTS])
+    assert not problems, "manifests that do not match docs/manifest.schema.json:\n" + \
+        "\n".join(problems[:20])

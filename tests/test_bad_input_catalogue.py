@@ -97,7 +97,7 @@ def _build(s: Path) -> Path:
     (s / "twochains" / "_state").mkdir()
 
     cfg = s / "curve.toml"
-    cfg.write_text(f'program = "curve"\n[params]\nbudget = "76600"\n'
+    cfg.write_text(f'program = "curve"\n[params]\ndaily_budget = "1000"\n'
                    f'[sources]\ndata = "curve"\nepoch = "{CURVE_WEEK}"\noutput = "runs"\n')
     (s / "curve_unknown.toml").write_text('program = "curve"\n[params]\nbudgit = "1"\n')
     (s / "curve_rpc.toml").write_text('program = "curve"\n[sources]\ndata = "curve"\n'
@@ -271,16 +271,16 @@ CASES = [
     # ---- whatif ---------------------------------------------------------------------------
     ("whatif-vary-out-of-range", WHATIF + ["--vary", "rounding=dust,nearest", "--out", "w"], 2,
      ["--vary rounding=nearest"]),
-    ("whatif-vary-negative-budget", WHATIF + ["--vary", "budget=-5", "--out", "w"], 2,
-     ["--vary budget=-5"]),
+    ("whatif-vary-negative-budget", WHATIF + ["--vary", "daily_budget=-5", "--out", "w"], 2,
+     ["--vary daily_budget=-5"]),
     ("whatif-vary-unknown", WHATIF + ["--vary", "nosuch=1,2", "--out", "w"], 2,
      ["--vary nosuch"]),
     ("whatif-vary-malformed", WHATIF + ["--vary", "budget", "--out", "w"], 2, ["--vary"]),
-    ("whatif-out-user-folder", WHATIF + ["--vary", "budget=1,2", "--out", "userdir"], 2,
+    ("whatif-out-user-folder", WHATIF + ["--vary", "daily_budget=1,2", "--out", "userdir"], 2,
      ["--out", "userdir"]),
-    ("whatif-out-file", WHATIF + ["--vary", "budget=1,2", "--out", "notes.txt"], 2,
+    ("whatif-out-file", WHATIF + ["--vary", "daily_budget=1,2", "--out", "notes.txt"], 2,
      ["--out", "notes.txt"]),
-    ("whatif-epoch-outside-data", WHATIF + ["--vary", "budget=1,2", "--epoch", "2024-01-04",
+    ("whatif-epoch-outside-data", WHATIF + ["--vary", "daily_budget=1,2", "--epoch", "2024-01-04",
                                             "--out", "w"], 2, ["--epoch 2024-01-04"]),
     # ---- serve ----------------------------------------------------------------------------
     ("serve-busy-port", ["serve", "tree", "--port", str(BUSY.getsockname()[1])], 2,

@@ -1,11 +1,14 @@
 """The reference claim page in real headless Chromium (Debian package): against `epochdrop
 serve` on loopback and against an `export-static` site served by a plain HTTP server; the
-amount and proof it shows must be proofs.parquet's. Also checks that the static files give
-the API's JSON shapes."""
+amount and proof it shows must be proofs.parquet's, the amount in token units as
+epochdrop/units.py writes it (the page's JavaScript is run in node against the Python).
+Also checks that the static files give the API's JSON shapes."""
 
 from __future__ import annotations
 
 import functools
+import json
+import random
 import re
 import subprocess
 import tempfile
@@ -17,11 +20,15 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from eth_utils import keccak
+
+from distributor.claims.static import PAGE
+from epochdrop.units import format_amount
 from tests.support import chromium
 from tests.support.claimsfx import Serve, run_cli, shared_folder, tree_build, write_claims_csv
 
 pytestmark = pytest.mark.xdist_group("claim_page")
-TOKEN = "0x00000000000000000000000000000000000000aA"
+TOKEN = "0x00000000000000000000000000000000000000AA"  # EIP-55
 
 
 def browse(url: str, *extra: str) -> str:
@@ -51,10 +58,10 @@ def site(tmp_path_factory):
     def build(base):
         write_claims_csv(base / "a.csv", 3000, seed=11)
         tree_build(base / "a.csv", base / "out" / "drop" / "1", "packed", chain_id=31337,
-                   token=TOKEN, decimals=6, program="drop", epoch="1")
+                   token=TOKEN, decimals=6, token_symbol="RWD", program="drop", epoch="1")
         write_claims_csv(base / "b.csv", 3000, seed=12)
         tree_build(base / "b.csv", base / "out" / "drop" / "2", "packed", chain_id=31337,
-                   token=TOKEN, decimals=6, program="drop", epoch="2",
+                   token=TOKEN, decimals=6, token_symbol="RWD", program="drop", epoch="2",
                    previous=base / "out" / "drop" / "1")
         run_cli("export-static", base / "out", "--out", base / "site")
 
@@ -80,15 +87,15 @@ def test_page_shows_amount_and_proof(site, source, tmp_path):
     want = expected(base, "2", 17)  # latest epoch, found without naming it
     account = want["account"].lower()
     url = (f"{api.url}/claim?program=drop&account={account}" if source == "api" else
-           f"{static}/index.html?static={static}&program=drop&account={account}")
+           f"{static}/index.html?program=drop&account={account}")  # the site's page knows
     dom = browse(url, "--dump-dom")
     assert field(dom, "error") == ""
     assert field(dom, "r-account") == want["account"]
-    assert field(dom, "amount") == want["amount"]
+    assert field(dom, "base") == want["amount"]
+    assert field(dom, "amount") == format_amount(int(want["amount"]), 6, "RWD")
     assert field(dom, "index") == want["index"]
-    assert field(dom, "r-epoch") == "drop / 2"
-    amount = int(want["amount"])
-    assert field(dom, "tokens") == f"{amount // 10**6}.{amount % 10**6:06d}".rstrip("0").rstrip(".")
+    assert (field(dom, "r-program"), field(dom, "r-epoch")) == ("drop", "2")
+    assert field(dom, "token").startswith(f"RWD {TOKEN} on chain 31337")
     assert proof_items(dom) == want["proof"]
     png = tmp_path / f"claim-page-{source}.png"
     browse(url, f"--screenshot={png}", "--window-size=1000,900")
@@ -127,3 +134,40 @@ def test_static_files_have_the_api_shapes(site):
     # Shards are the folder's, byte for byte.
     for f in (base / "out" / "drop" / "1" / "proofs").iterdir():
         assert (base / "site" / "drop" / "1" / "proofs" / f.name).read_bytes() == f.read_bytes()
+
+
+def _page_function(name: str) -> str:
+    text = PAGE.read_text()
+    return text[text.index(f"// BEGIN {name}"):text.index(f"// END {name}")]
+
+
+def test_page_amounts_are_units_format_amount():
+    """The page's formatAmount (run by node) against epochdrop.units.format_amount: edge
+    cases (dust, zero, no decimals, unknown decimals, 0 places, uint256 max) and random ones."""
+    rng = random.Random(13)
+    cases = [(0, 18, "DHT", 2), (1, 18, "DHT", 2), (10**16, 18, None, 2), (10**16 - 1, 18, "X", 2),
+             (5, 1, None, 0), (5, 0, "WEI", 2), (123456789, None, None, 2), (2**256 - 1, 18, "T", 2),
+             (26843581647097803874783, 18, "DHT", 2), (10**18, 18, "DHT", None), (7, 6, None, None),
+             (-1234567, 3, "N", 2), (999999, 6, "U", 2), (1000000, 6, "U", 2)]
+    for _ in range(300):
+        d = rng.choice([None, 0, 1, 2, 6, 8, 9, 18, 24, 36])
+        cases.append((rng.randint(0, 10 ** rng.randint(0, 40)), d, rng.choice([None, "DHT"]),
+                      rng.choice([None, 0, 1, 2, 4, 8])))
+    script = _page_function("formatAmount") + """
+const cases = JSON.parse(require("fs").readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(cases.map(([a, d, s, p]) => formatAmount(a, d, s, p))));
+"""
+    got = subprocess.run(["node", "-e", script], input=json.dumps(
+        [[str(a), d, s, p] for a, d, s, p in cases]), capture_output=True, text=True, check=True)
+    want = [format_amount(a, d, s, p) for a, d, s, p in cases]
+    assert json.loads(got.stdout) == want
+
+
+def test_page_selectors_are_the_contracts():
+    sel = json.loads(re.search(r"const SEL = (\{.*?\});", PAGE.read_text()).group(1)
+                     .replace("cumulativeClaimed", '"cumulativeClaimed"')
+                     .replace("merkleRoot", '"merkleRoot"').replace("claim:", '"claim":'))
+    for name, sig in (("cumulativeClaimed", "cumulativeClaimed(address)"),
+                      ("merkleRoot", "merkleRoot()"),
+                      ("claim", "claim(address,uint256,bytes32,bytes32[])")):
+        assert sel[name] == keccak(text=sig)[:4].hex()

@@ -48,7 +48,7 @@ def test_help_lists_every_command() -> None:
     listed = [line.split()[0] for line in out.split("Commands:")[1].splitlines() if line.strip()]
     assert listed == ["score", "import", "generate", "index", "decode", "index-config", "run",
                       "verify", "whatif", "demo", "tree", "solana", "sample", "serve",
-                      "publish", "export-static"]
+                      "deploy", "publish", "export-static"]
 
 
 def test_mistyped_command_still_gets_a_suggestion() -> None:

@@ -119,6 +119,7 @@ def test_walkthrough_prints_what_the_docs_show(tmp_path: Path) -> None:
             new.append(f"$ {cmd}\n" + "".join(f"{x}\n" for x in actual))
         regenerated.setdefault(doc, []).append((m, "".join(new)))
     if REGEN:
+        print("\n\n".join(problems) or "docs already matched this run")
         for doc, parts in regenerated.items():
             text = texts[doc]
             for m, body in reversed(parts):

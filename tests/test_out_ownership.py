@@ -83,7 +83,7 @@ def test_a_folder_epochdrop_wrote_is_replaced(place, capsys):
     code, err = _cli(["tree", "build", "in/claims.csv", "--scheme", "oz", "--out", "t"], capsys)
     assert code == 0, err
     second = json.loads((place / "t" / "manifest.json").read_text())
-    assert first["root"] != second["root"]
+    assert first["tree"]["root"] != second["tree"]["root"]
     assert not [p for p in place.iterdir() if p.name.startswith((".tmp-", ".old-"))]
 
 

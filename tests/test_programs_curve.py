@@ -62,18 +62,18 @@ def test_seed_example_pays_seven_daily_rewards_split_by_the_seeds_fractions(tmp_
         "0xA": Decimal("3126.53"), "0xB": Decimal("10942.86"), "0xC": Decimal("62530.61")}
     assert per_day["0xB"] == Fraction(76600, 7)            # 10,942.857142… exactly
     assert rewards(tmp_path / "out") == {p: int(7 * v * CRV) for p, v in per_day.items()}
-    assert m["totals"]["budget"] == str(7 * 76600 * CRV)
-    assert int(m["totals"]["allocated"]) + int(m["totals"]["dust"]) == 7 * 76600 * CRV
+    assert m.scoring.budget == str(7 * 76600 * CRV)
+    assert int(m.scoring.allocated) + int(m.scoring.dust) == 7 * 76600 * CRV
     assert {r["account"]: r["score"] for r in scores(tmp_path / "out")} == {
         "0xA": "0.1", "0xB": "0.35", "0xC": "2"}
-    assert m["params"]["utilization"] == mode
+    assert m.params["utilization"] == mode
 
 
 def test_a_partial_week_pays_its_days(tmp_path):
     make_week(tmp_path / "in", {"0xA": ([1000] * 7, [100] * 7), "0xB": ([1000] * 7, [300] * 7)})
     cfg = write_config(tmp_path / "c.toml", "curve", daily_budget="1000", pay_days=3)
     m = score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out", config=cfg)
-    assert m["totals"]["budget"] == str(3000 * CRV)
+    assert m.scoring.budget == str(3000 * CRV)
     assert rewards(tmp_path / "out") == {"0xA": 750 * CRV, "0xB": 2250 * CRV}
 
 
@@ -116,15 +116,15 @@ def test_pool_with_zero_volume_and_pool_without_liquidity(tmp_path):
     rows = {r["account"]: r for r in scores(tmp_path / "out")}
     assert rows["0xIdle"]["score"] == "0" and rows["0xIdle"]["amount"] == "0"
     assert rows["0xDry"]["eligible"] is False and rows["0xDry"]["removed"] == "ineligible"
-    assert any("zero liquidity" in n and "0xDry" in n for n in m["notes"])
+    assert any("zero liquidity" in n and "0xDry" in n for n in m.scoring.notes)
 
 
 def test_all_utilizations_zero_allocate_nothing(tmp_path):
     make_week(tmp_path / "in", {"0xA": ([1000] * 7, [0] * 7), "0xB": ([500] * 7, [0] * 7)})
     m = score_epoch("curve", tmp_path / "in", "2020-10-01", tmp_path / "out")
     assert rewards(tmp_path / "out") == {}
-    assert m["notes"][0] == "all scores zero → nothing allocated"
-    assert m["totals"]["unallocated"] == str(7 * 76600 * CRV) and m["totals"]["allocated"] == "0"
+    assert m.scoring.notes[0] == "all scores zero → nothing allocated"
+    assert m.scoring.unallocated == str(7 * 76600 * CRV) and m.scoring.allocated == "0"
 
 
 def test_whitelist_and_swaps_outside_the_week(tmp_path):
@@ -257,4 +257,4 @@ def test_underlying_swaps_use_the_underlying_coins_decimals(tmp_path):
     # without underlying rows the pool's own decimals are used, and the manifest says so
     write_table(folder, "curve_coins", ["pool", "i", "decimals"], [("0xL", 0, 8), ("0xL", 1, 8)])
     m = score_epoch("curve", folder, "2020-10-01", tmp_path / "out2")
-    assert any("7 TokenExchangeUnderlying" in n for n in m["notes"])
+    assert any("7 TokenExchangeUnderlying" in n for n in m.scoring.notes)

@@ -48,7 +48,7 @@ def test_cap_min_raw_max_100_vdht_over_denominator(tmp_path, denominator, expect
                        missing_day="unpaid")
     m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out", config=cfg)
     assert rewards(tmp_path / "out") == expected
-    t = m["totals"]
+    t = m.scoring.model_dump()
     assert t["budget"] == str(31 * 5000 * DHT)      # the pot is 5,000 × the calendar days
     assert t["unallocated"] == str(30 * 5000 * DHT)  # 30 days without a snapshot
     assert int(t["allocated"]) + int(t["unpaid"]) + int(t["dust"]) == 5000 * DHT
@@ -67,8 +67,8 @@ def test_redistribute_water_fills_until_the_cap_binds_for_everyone(tmp_path):
     m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out", config=cfg)
     assert rewards(tmp_path / "out") == {"0xAlice": 100 * DHT, "0xBob": 2000 * DHT,
                                          "0xCarol": 500 * DHT, "0xDave": 100 * DHT}
-    assert m["totals"]["unpaid"] == str(2300 * DHT)
-    assert m["pools"][0]["capped"] == ["0xAlice", "0xBob", "0xCarol", "0xDave"]
+    assert m.scoring.unpaid == str(2300 * DHT)
+    assert m.scoring.pools[0].capped == ["0xAlice", "0xBob", "0xCarol", "0xDave"]
 
 
 def test_redistribute_with_room_pays_the_whole_pot(tmp_path):
@@ -81,7 +81,7 @@ def test_redistribute_with_room_pays_the_whole_pot(tmp_path):
     m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out", config=cfg)
     assert rewards(tmp_path / "out") == {"0xAlice": 100 * DHT, "0xBob": 4300 * DHT,
                                          "0xCarol": 500 * DHT, "0xDave": 100 * DHT}
-    assert m["totals"]["allocated"] == str(5000 * DHT)
+    assert m.scoring.allocated == str(5000 * DHT)
 
 
 @pytest.mark.parametrize("vdht_at, cap", [
@@ -113,7 +113,7 @@ def test_daily_pro_rata_over_eligible_pools(tmp_path):
     cfg = write_config(tmp_path / "c.toml", "dhedge", missing_day="unpaid")
     m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out", config=cfg)
     assert rewards(tmp_path / "out") == {"0xAlice": 6250 * DHT, "0xBob": 3750 * DHT}
-    assert m["facts"]["days_paid"] == 2
+    assert m.scoring.facts["days_paid"] == 2
 
 
 def test_four_week_periods(tmp_path):
@@ -124,10 +124,10 @@ def test_four_week_periods(tmp_path):
                        free_allowance=1000000, missing_day="unpaid")
     m = score_epoch("dhedge", tmp_path / "in", "2", tmp_path / "out", config=cfg)
     # epoch 2 = [2022-01-06 + 56 days, + 28) = [2022-03-03, 2022-03-31)
-    assert (m["epoch"]["start"], m["epoch"]["end"]) == ("2022-03-03T00:00:00Z",
+    assert (m.epoch.start, m.epoch.end) == ("2022-03-03T00:00:00Z",
                                                         "2022-03-31T00:00:00Z")
     assert rewards(tmp_path / "out") == {"0xIn": 10000 * DHT}
-    assert m["totals"]["budget"] == str(28 * 5000 * DHT)
+    assert m.scoring.budget == str(28 * 5000 * DHT)
     # the cap of a 4-week period is 12/13 of the monthly one: 1,000,000 · 12/13 DHT
     row = scores(tmp_path / "out")[0]
     assert int(row["cap"]) == 1000000 * DHT * 12 // 13
@@ -138,8 +138,8 @@ def test_no_eligible_value_allocates_nothing(tmp_path):
     cfg = write_config(tmp_path / "c.toml", "dhedge", missing_day="unpaid")
     m = score_epoch("dhedge", tmp_path / "in", "2022-03", tmp_path / "out", config=cfg)
     assert rewards(tmp_path / "out") == {}
-    assert m["totals"]["allocated"] == "0"
-    assert "all scores zero → nothing allocated" in m["notes"]
+    assert m.scoring.allocated == "0"
+    assert "all scores zero → nothing allocated" in m.scoring.notes
 
 
 @pytest.mark.parametrize("params, epoch, match", [
@@ -252,7 +252,7 @@ def test_matches_a_plain_reference(tmp_path_factory, month, denominator, excess)
         assert got == {i: n for i, n in exact.items() if n > 0}
     for inv in set(want) | set(got):
         assert abs(Fraction(got.get(inv, 0), DHT) - want.get(inv, 0)) < Fraction(1, 10**6), inv
-    assert int(m["totals"]["allocated"]) <= int(m["totals"]["budget"])
+    assert int(m.scoring.allocated) <= int(m.scoring.budget)
 
 
 # ---- issue 15: exact to the wei, the pot of the calendar days ----------------------------
@@ -280,7 +280,7 @@ def test_hand_worked_month_exact_to_the_wei(tmp_path):
     assert rewards(tmp_path / "out") == {
         "0xA": 5000 * DHT, "0xB": 125 * DHT,
         "0xC": c.numerator * DHT // c.denominator, "0xD": d.numerator * DHT // d.denominator}
-    assert m["totals"]["budget"] == str(140000 * DHT) and m["totals"]["unallocated"] == "0"
+    assert m.scoring.budget == str(140000 * DHT) and m.scoring.unallocated == "0"
     row = {r["account"]: r for r in scores(tmp_path / "out")}
     assert Fraction(row["0xC"]["score"]) == Fraction(int(c * DHT * 10**18), 10**18)
 
@@ -294,5 +294,5 @@ def test_a_day_without_a_snapshot_is_an_error_naming_it(tmp_path):
     cfg = write_config(tmp_path / "c.toml", "dhedge", missing_day="unpaid")
     m = score_epoch("dhedge", tmp_path / "in", "2022-02", tmp_path / "out", config=cfg)
     assert rewards(tmp_path / "out") == {"0xA": 100 * DHT}      # free allowance caps it
-    assert m["totals"]["unallocated"] == str(5000 * DHT)        # the missing day's pot
-    assert any("1 without a snapshot" in n for n in m["notes"])
+    assert m.scoring.unallocated == str(5000 * DHT)        # the missing day's pot
+    assert any("1 without a snapshot" in n for n in m.scoring.notes)

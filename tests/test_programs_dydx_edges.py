@@ -55,22 +55,22 @@ def test_one_sided_book_nobody_scores(tmp_path):
     orders = [["BTC-USD", k, f"{k}{i}", "BUY", p, "1", iso(E1.start), ""]
               for i, (k, p) in enumerate(((A, "30000"), (B, "29990")))]
     m, out = run(tmp_path, orders)
-    assert m["facts"]["live_samples"] == {}
+    assert m.scoring.facts["live_samples"] == {}
     assert paid(out) == {}
-    assert m["notes"][0] == "all scores zero → nothing allocated"
-    assert m["totals"]["unallocated"] == str(EMISSION)
+    assert m.scoring.notes[0] == "all scores zero → nothing allocated"
+    assert m.scoring.unallocated == str(EMISSION)
 
 
 def test_crossed_book_nobody_scores(tmp_path):
     orders = quote("BTC-USD", A, "30010", "30020", "1") + quote("BTC-USD", B, "29980", "30005", "1")
     m, out = run(tmp_path, orders)  # A's bid 30,010 ≥ B's ask 30,005: no mid
-    assert m["facts"]["live_samples"] == {} and paid(out) == {}
+    assert m.scoring.facts["live_samples"] == {} and paid(out) == {}
 
 
 def test_no_liquidity(tmp_path):
     m, out = run(tmp_path, [])
-    assert paid(out) == {} and m["totals"]["allocated"] == "0"
-    assert m["facts"]["market_budgets"] == {"(unassigned)": str(EMISSION * 6 // 10),
+    assert paid(out) == {} and m.scoring.allocated == "0"
+    assert m.scoring.facts["market_budgets"] == {"(unassigned)": str(EMISSION * 6 // 10),
                                             "BTC-USD": str(EMISSION // 5),
                                             "ETH-USD": str(EMISSION // 5)}
 
@@ -96,16 +96,16 @@ def test_pool_notes_name_what_happened_and_skip_the_unassigned_remainder(tmp_pat
     orders = quote("BTC-USD", B, "29990", "30010", "1") + quote("ETH-USD", A, "1999", "2001", "10")
     m, out = run(tmp_path, orders, [[0, "ETH-USD", A, "1000"]])
     assert paid(out) == {A: EMISSION // 5}
-    assert m["facts"]["market_budgets"]["(unassigned)"] == str(EMISSION - 2 * (EMISSION // 5))
-    assert not any("pool (unassigned)" in n for n in m["notes"]), m["notes"]
-    assert any("went to no market" in n for n in m["notes"])
+    assert m.scoring.facts["market_budgets"]["(unassigned)"] == str(EMISSION - 2 * (EMISSION // 5))
+    assert not any("pool (unassigned)" in n for n in m.scoring.notes), m.scoring.notes
+    assert any("went to no market" in n for n in m.scoring.notes)
     assert (f"pool BTC-USD: every account was removed (1 ineligible) → {EMISSION // 5} "
-            "base units not allocated") in m["notes"]
-    assert not any("all scores zero" in n for n in m["notes"])
+            "base units not allocated") in m.scoring.notes
+    assert not any("all scores zero" in n for n in m.scoring.notes)
 
     m, _ = run(tmp_path / "eth", quote("BTC-USD", A, "29990", "30010", "1"))
-    assert f"pool ETH-USD: no account scored → {EMISSION // 5} base units not allocated" in m["notes"]
-    assert not any("pool (unassigned)" in n for n in m["notes"])
+    assert f"pool ETH-USD: no account scored → {EMISSION // 5} base units not allocated" in m.scoring.notes
+    assert not any("pool (unassigned)" in n for n in m.scoring.notes)
 
 
 def test_account_below_threshold_epoch_7(tmp_path):
@@ -134,9 +134,9 @@ def test_market_opening_mid_epoch_gets_pool_by_live_samples(tmp_path):
     half = E1.start + timedelta(days=14)
     orders = quote("SOL-USD", A, "99.9", "100.1", "50") + quote("LINK-USD", A, "19.99", "20.01", "100", half)
     m, out = run(tmp_path, orders, [[0, "SOL-USD", A, "1"]])
-    assert m["facts"]["live_samples"] == {"LINK-USD": 20_160, "SOL-USD": 40_320}
+    assert m.scoring.facts["live_samples"] == {"LINK-USD": 20_160, "SOL-USD": 40_320}
     rest = EMISSION - 2 * (EMISSION // 5)
-    budgets = {k: int(v) for k, v in m["facts"]["market_budgets"].items()}
+    budgets = {k: int(v) for k, v in m.scoring.facts["market_budgets"].items()}
     assert budgets["SOL-USD"] == rest * 2 // 3 and budgets["LINK-USD"] == rest // 3
     assert scores(out)[("LINK-USD", A)]["uptime_samples"] == 20_160
     assert paid(out) == {A: budgets["SOL-USD"] + budgets["LINK-USD"]}
@@ -147,7 +147,7 @@ def test_lp_epoch_aggregates_skip_sampling(tmp_path):
           [["BTC-USD", A, "3000", "40320", "10"], ["BTC-USD", B, "1000", "20160", "10"]])
     markets = (["market", "live_samples"], [["BTC-USD", "40320"]])
     m, out = run(tmp_path, [], dydx_lp_epoch=lp, dydx_markets=markets)
-    assert m["facts"]["sampling"] == "dydx_lp_epoch"
+    assert m.scoring.facts["sampling"] == "dydx_lp_epoch"
     s = scores(out)
     assert Fraction(s[("BTC-USD", B)]["score"]) == 1000 * 20160**5   # Q · u^5, exact
     pool = EMISSION // 5  # launch: 3000 · 1 vs 1000 / 32
@@ -258,8 +258,8 @@ def test_an_outage_removes_its_samples_from_every_makers_uptime(tmp_path):
     # the first day's 1,440 samples are gone for everybody: B (only there) has no uptime
     assert s[("BTC-USD", A)]["uptime_samples"] == s[("BTC-USD", C)]["uptime_samples"] == 38_880
     assert ("BTC-USD", B) not in s and B not in paid(out)   # no sample left to score in
-    assert m["facts"]["live_samples"] == {"BTC-USD": 38_880}
-    assert m["facts"]["samples_outside_outages"] == 38_880
+    assert m.scoring.facts["live_samples"] == {"BTC-USD": 38_880}
+    assert m.scoring.facts["samples_outside_outages"] == 38_880
     pool = EMISSION // 5
     qa, qc = 89_970_000, 112_470_000
     assert paid(out) == {A: pool * qa // (qa + qc), C: pool * qc // (qa + qc)}
@@ -276,7 +276,7 @@ def test_an_excluded_account_gets_nothing_and_its_share_goes_to_the_others(tmp_p
     s = scores(out)
     assert s[("BTC-USD", C)]["excluded"] is True and s[("BTC-USD", C)]["amount"] == "0"
     assert paid(out) == {A: EMISSION // 5}          # A alone shares the whole BTC-USD pool
-    assert any("excluded accounts" in n and C in n for n in m["notes"])
+    assert any("excluded accounts" in n and C in n for n in m.scoring.notes)
     # the same from imported tables instead of the config
     tables = {"dydx_outages": (["from_time", "to_time"], [[iso(E1.start), iso(day1)]]),
               "dydx_excluded": (["maker"], [[C]])}

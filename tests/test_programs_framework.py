@@ -77,7 +77,7 @@ def test_amounts_in_token_units_convert_exactly(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text('program = "curve"\n[params]\ndaily_budget = 0.1\npay_days = 1\n')  # TOML float
     m = score_epoch("curve", SAMPLES / "curve", MINE["curve"], tmp_path / "out", config=cfg)
-    assert m["totals"]["budget"] == str(10**17)
+    assert m.scoring.budget == str(10**17)
 
 
 # ---- inputs ------------------------------------------------------------------------------
@@ -202,8 +202,8 @@ def test_store_and_folder_give_the_same_rewards(tmp_path, name):
     b = score_epoch(name, tmp_path / "store", MINE[name], tmp_path / "b")
     assert rewards(tmp_path / "a") == rewards(tmp_path / "b") != {}
     # same rows → same content hash (the store's curve_swaps also carries tx_hash/log_index)
-    ha = {e["table"]: e["content_sha256"] for e in a["inputs"] if e["table"] != "curve_swaps"}
-    hb = {e["table"]: e["content_sha256"] for e in b["inputs"] if e["table"] != "curve_swaps"}
+    ha = {e.table: e.content_sha256 for e in a.inputs if e.table != "curve_swaps"}
+    hb = {e.table: e.content_sha256 for e in b.inputs if e.table != "curve_swaps"}
     assert ha == hb
 
 

@@ -108,7 +108,7 @@ def test_threshold_per_side_before_shares(tmp_path):
     assert s[("lender", "T")]["removed"] == "below threshold"
     assert s[("lender", "A")]["amount"] == str(1_368_377 * 10**9)  # A alone: the whole pool
     assert s[("borrower", "T")]["amount"] == str(1_368_377 * 10**9 // 2)
-    assert m["totals"]["budget"] == str(2 * 1_368_377 * 10**9)
+    assert m.scoring.budget == str(2 * 1_368_377 * 10**9)
 
 
 def test_no_liquidity_nothing_allocated(tmp_path):
@@ -116,7 +116,7 @@ def test_no_liquidity_nothing_allocated(tmp_path):
     write_csv(data, "jet_orders", COLS, [])
     write_csv(data, "jet_markets", ["market", "tenor_seconds"], [["M", 604_800]])
     m = score_epoch("jet", data, "0", tmp_path / "out")
-    assert m["notes"][0] == "all scores zero → nothing allocated"
+    assert m.scoring.notes[0] == "all scores zero → nothing allocated"
     assert pq.read_table(tmp_path / "out/rewards.parquet").num_rows == 0
 
 
@@ -178,6 +178,9 @@ def test_exactly_a_quarter_percent_is_excluded_and_one_unit_above_is_paid(tmp_pa
             assert a / (a + z) > Fraction(1, 400)
             budget = 1_368_377 * 10**9
             assert int(s[("lender", "A")]["amount"]) == budget * a // (a + z) > 0
+            # from first principles: samples and the tenor bias cancel out of the shares
+            assert int(s[("lender", "A")]["amount"]) == \
+                budget * 1000_000000001 // 400000_000000001
             assert s[("lender", "A")]["removed"] is None
         else:
             assert a / (a + z) == Fraction(1, 400)

@@ -61,9 +61,9 @@ def test_hand_checked_scores_and_strict_threshold(tmp_path):
                                                         rel=1e-11)
     assert Fraction(s["X"]["score"]) == floor_cbrt(Fraction("1000.000000001"))
     assert "Y" not in s  # every vote below the threshold: no score at all
-    assert m["facts"]["votes_below_min_weight"] == 2
+    assert m.scoring.facts["votes_below_min_weight"] == 2
     budget = 3_600_000 * 10**9
-    assert m["totals"]["budget"] == str(budget)
+    assert m.scoring.budget == str(budget)
     total = sum(Fraction(r["score"]) for r in s.values())
     assert int(s["V"]["amount"]) == budget * Fraction(s["V"]["score"]) // total  # unit for unit
     # from first principles: scores 20+30 twice, 100 once, cbrt(1000.000000001) once
@@ -88,3 +88,35 @@ def test_duplicate_vote_records_and_bad_epoch(tmp_path):
         run(tmp_path, votes)
     with pytest.raises(ConfigError, match="one epoch"):
         prepare("jet_airdrop", "1")
+
+
+# ---- issue 15: payouts equal a plain Fraction/Decimal reference, unit for unit -------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["V", "W", "X", "Y"]), st.sampled_from(["p1", "p2", "p3"]),
+                          st.decimals(0, 10**7, places=9, allow_nan=False, allow_infinity=False)),
+                max_size=10, unique_by=lambda v: (v[0], v[1])),
+       st.sampled_from(["dust", "largest_remainder"]))
+def test_payouts_match_a_plain_reference(tmp_path_factory, votes, rounding):
+    tmp = tmp_path_factory.mktemp("air")
+    rows = [[v, p, str(w), "2023-01-05T00:00:00Z"] for v, p, w in votes]
+    m, s = run(tmp, rows, [f'rounding = "{rounding}"'])
+    score = {}
+    for v, p, w in votes:   # p1, p2 are Asset Onboarding; a vote counts above 1000 JET
+        if p in ("p1", "p2") and w > 1000:
+            score.setdefault(v, []).append(floor_cbrt(Fraction(w)))
+    want = {v: sum(r) * len(r) for v, r in score.items()}
+    total, budget = sum(want.values()), 3_600_000 * 10**9
+    ideal = {v: budget * x / total for v, x in want.items()} if total else {}
+    floors = {v: x.numerator // x.denominator for v, x in ideal.items()}
+    if rounding == "largest_remainder" and ideal:
+        spare = budget - sum(floors.values())
+        for v in sorted(ideal, key=lambda v: (-(ideal[v] - floors[v]), v))[:spare]:
+            floors[v] += 1
+    assert {a: int(r["amount"]) for a, r in s.items() if int(r["amount"])} == \
+        {v: n for v, n in floors.items() if n}

@@ -90,10 +90,10 @@ def test_deposit_split_at_16_percent_premium_is_400_600(tmp_path):
                          ("2021-12-20T00:00:00Z", "terra1short", ASSET, "short", 100)])
     m = score_epoch("mirror", tmp_path / "in", "2022-01-01", tmp_path / "out")
     assert rewards(tmp_path / "out") == {"terra1long": 600, "terra1short": 400}
-    facts = m["facts"]["pools"]
+    facts = m.scoring.facts["pools"]
     assert facts[f"{ASSET}/short"]["deposited"] == "400"
     assert facts[f"{ASSET}/long"]["deposited"] == "600"
-    assert m["facts"]["weights_end"][ASSET] == "0.400000000000000000"
+    assert m.scoring.facts["weights_end"][ASSET] == "0.400000000000000000"
 
 
 def test_simp3_variant_sends_everything_short_above_7_percent(tmp_path):
@@ -132,17 +132,17 @@ def test_zero_stake_side_parks_pending_and_adds_it_to_the_next_deposit(tmp_path)
                  stakes=[("2021-12-20T00:00:00Z", "terra1long", ASSET, "long", 10),
                          ("2022-01-04T00:00:00Z", "terra1short", ASSET, "short", 7)])
     m = score_epoch("mirror", folder, "2022-01-01", tmp_path / "out")
-    short = m["facts"]["pools"][f"{ASSET}/short"]
+    short = m.scoring.facts["pools"][f"{ASSET}/short"]
     assert (short["pending_in"], short["deposited"], short["pending_out"]) == ("400", "800", "0")
     # the 1-05 deposit credits 400 + 800 pending = 1,200 to the one short staker (bond 7):
     # index = ⌊1200·10^18/7⌋ → ⌊7 · 171.428571428571428571⌋ = 1,199 (contract truncation)
     assert rewards(tmp_path / "out") == {"terra1long": 1200, "terra1short": 1199}
-    pool = {p["pool"]: p for p in m["pools"]}[f"{ASSET}/short"]
+    pool = {p.pool: p.model_dump() for p in m.scoring.pools}[f"{ASSET}/short"]
     assert (pool["budget"], pool["allocated"], pool["dust"]) == ("1200", "1199", "1")
     # the window before: the short part waits, noted in the manifest
     m0 = score_epoch("mirror", folder, "2021-12-25", tmp_path / "out0")
     assert rewards(tmp_path / "out0") == {"terra1long": 600}
-    assert any("pending carried over" in n and f"{ASSET}/short 400" in n for n in m0["notes"])
+    assert any("pending carried over" in n and f"{ASSET}/short 400" in n for n in m0.scoring.notes)
 
 
 def test_reward_index_per_staker_with_a_bond_change_mid_window(tmp_path):
@@ -182,7 +182,7 @@ def test_adjust_interval_skips_early_premium_updates(tmp_path):
     cfg = write_config(tmp_path / "c.toml", "mirror", adjust_interval_s=3600)
     m = score_epoch("mirror", tmp_path / "in", "2022-01-01", tmp_path / "a", config=cfg)
     assert rewards(tmp_path / "a") == {"terra1l": 600, "terra1s": 400}
-    assert m["facts"]["premium_updates_skipped"] == 1
+    assert m.scoring.facts["premium_updates_skipped"] == 1
     score_epoch("mirror", tmp_path / "in", "2022-01-01", tmp_path / "b")   # interval 0
     assert rewards(tmp_path / "b") == {"terra1l": 998, "terra1s": 2}      # weight 0.002618
 
@@ -274,4 +274,4 @@ def test_credits_follow_an_exact_pro_rata_model(tmp_path_factory, events):
     slack = 1 + sum(1 for e in events if e[1] != "premium" and 0 <= e[0] < 7 * 86400)
     for who in set(got) | set(want):
         assert abs(got.get(who, 0) - want.get(who, 0)) <= slack, who
-    assert int(m["totals"]["allocated"]) <= int(m["totals"]["budget"])
+    assert int(m.scoring.allocated) <= int(m.scoring.budget)

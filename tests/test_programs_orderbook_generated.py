@@ -28,5 +28,5 @@ def test_generated_lifetimes_score(tmp_path, program, epoch, tables):
     assert paid.num_rows == len({a for a, s in zip(scores.column("account").to_pylist(),
                                                    scores.column("amount").to_pylist())
                                  if int(s) > 0})
-    assert sum(int(a) for a in paid.column("amount").to_pylist()) == int(m["totals"]["allocated"])
-    assert int(m["totals"]["allocated"]) <= int(m["totals"]["budget"])
+    assert sum(int(a) for a in paid.column("amount").to_pylist()) == int(m.scoring.allocated)
+    assert int(m.scoring.allocated) <= int(m.scoring.budget)

@@ -13,13 +13,15 @@ from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
 from distributor.trees.outputs import claim_json
+from epochdrop.folder import read_manifest
 from tests.support.claimsfx import Serve, shared_folder, tree_build, write_claims_csv
 from tests.support.httpload import get_many
+from tests.trees_support import tree_of
 
 pytestmark = pytest.mark.xdist_group("serve")
 
 N = 100_000
-TOKEN = "0x00000000000000000000000000000000000000aA"
+TOKEN = "0x00000000000000000000000000000000000000AA"  # EIP-55
 
 
 def _keccak(data: bytes) -> bytes:
@@ -68,7 +70,7 @@ def server(epochs):
 
 def test_every_account_matches_parquet_and_verifies(epochs, server):
     _, big, _, rows = epochs
-    man = json.loads((big / "manifest.json").read_text())
+    man = tree_of(big)
     table = pq.read_table(big / "proofs.parquet").to_pydict()
     assert len(table["account"]) == N
     paths = [f"/v1/programs/drop/epochs/1/claims/{a}" for a in table["account"]]
@@ -109,7 +111,7 @@ def test_claim_shape_is_tree_proof_and_shard_shape(epochs, server):
 
 def test_oz_epoch_proofs_verify_and_account_spellings(epochs, server):
     _, _, small, rows = epochs
-    man = json.loads((small / "manifest.json").read_text())
+    man = tree_of(small)
     root = bytes.fromhex(man["root"][2:])
     accounts = pq.read_table(small / "proofs.parquet", columns=["account"]).column("account")
     paths = {f"/v1/programs/ozdrop/epochs/7/claims/{spelling}": a
@@ -155,11 +157,12 @@ def test_epoch_listing_and_info_match_manifests(epochs, server):
     progs = server.get("/v1/programs").json()["programs"]
     assert [(p["program"], p["epochs"]) for p in progs] == [("drop", ["1"]), ("ozdrop", ["7"])]
     for folder, program, epoch in ((big, "drop", "1"), (small, "ozdrop", "7")):
-        man = json.loads((folder / "manifest.json").read_text())
+        man = read_manifest(folder)
         info = server.get(f"/v1/programs/{program}/epochs/{epoch}").json()
-        assert (info["root"], info["total"], info["claims"], info["chain_id"], info["token"],
-                info["scheme"]) == (man["root"], man["total"], man["count"], man["chain_id"],
-                                    man["token"], man["scheme"])
+        assert (info["root"], info["total"], info["count"], info["chain_id"], info["token"],
+                info["scheme"], info["epoch"], info["status"]) == (
+            man.root, man.tree.total, man.tree.count, man.chain_id,
+            man.token.model_dump(mode="json"), man.scheme, epoch, "ok")
         assert server.get(f"/v1/programs/{program}").json()["epochs"] == [info]
     health = server.get("/health").json()
     assert health["status"] == "ok" and health["claims"] == N + 500

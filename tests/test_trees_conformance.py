@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from distributor.trees.schemes import SCHEMES
-from tests.trees_support import random_claims, run_cli, write_csv
+from tests.trees_support import random_claims, run_cli, tree_of, write_csv
 
 
 def _claims(scheme: str, n: int, seed: int) -> list[tuple[str, int]]:
@@ -35,7 +35,7 @@ class TestScheme:
         rows = _claims(scheme, 37, 1)
         out = self.build(tmp_path, scheme, rows)
         assert "every proof verifies" in run_cli("tree", "check", out).stdout
-        man = json.loads((out / "manifest.json").read_text())
+        man = tree_of(out)
         assert (man["scheme"], man["count"], int(man["total"])) == \
             (scheme, 37, sum(v for _, v in rows))
         table = {r["account"]: r for r in pq.read_table(out / "proofs.parquet").to_pylist()}
@@ -59,7 +59,7 @@ class TestScheme:
 
     def test_json_and_parquet_inputs_match_csv(self, tmp_path, scheme):
         rows = _claims(scheme, 9, 2)
-        ref = json.loads((self.build(tmp_path, scheme, rows) / "manifest.json").read_text())
+        ref = tree_of(self.build(tmp_path, scheme, rows))
         (tmp_path / "in.json").write_text(json.dumps([{"account": a, "amount": str(v)} for a, v in rows]))
         pq.write_table(pa.table({"account": [a for a, _ in rows], "amount": [str(v) for _, v in rows]}),  # D9: decimal strings
                        tmp_path / "in.parquet")
@@ -67,7 +67,7 @@ class TestScheme:
         for name in ("in.json", "in.parquet", "map.json"):
             out = tmp_path / f"o-{name}"
             run_cli("tree", "build", tmp_path / name, "--scheme", scheme, "--out", out)
-            assert json.loads((out / "manifest.json").read_text())["root"] == ref["root"]
+            assert tree_of(out)["root"] == ref["root"]
 
     def test_empty_input_is_a_user_error(self, tmp_path, scheme):
         (tmp_path / "e.csv").write_text("account,amount\n")
@@ -82,14 +82,14 @@ class TestScheme:
                        "--out", tmp_path / "o", check=False)
         assert proc.returncode == 2 and "row 6" in proc.stderr and "duplicate" in proc.stderr
         out = self.build(tmp_path, scheme, rows, "d.csv", "--merge-duplicates")
-        man = json.loads((out / "manifest.json").read_text())
+        man = tree_of(out)
         assert man["count"] == 5 and int(man["total"]) == sum(v for _, v in rows)
 
     def test_order(self, tmp_path, scheme):
         rows = _claims(scheme, 12, 4)
         a = self.build(tmp_path, scheme, rows, "a.csv")
         b = self.build(tmp_path, scheme, rows[::-1], "b.csv")
-        root = lambda o: json.loads((o / "manifest.json").read_text())["root"]  # noqa: E731
+        root = lambda o: tree_of(o)["root"]  # noqa: E731
         accounts = pq.read_table(a / "proofs.parquet").column("account").to_pylist()
         if scheme == "solana":  # D2: Jito roots depend on leaf order; input order is kept
             assert accounts == [r[0] for r in rows] and root(a) != root(b)

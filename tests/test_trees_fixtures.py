@@ -13,7 +13,7 @@ import base58
 import pyarrow.parquet as pq
 import pytest
 
-from tests.trees_support import FIXTURES, run_cli, write_csv
+from tests.trees_support import FIXTURES, run_cli, tree_of, write_csv
 
 pytestmark = pytest.mark.skipif(not FIXTURES.exists(), reason="../shared/fixtures/real missing")
 
@@ -60,7 +60,7 @@ def test_packed_balancer_weekly(tmp_path, report, roots, key, decimals):
     src.write_bytes((base / report).read_bytes())
     out = tmp_path / "out"
     run_cli("tree", "build", src, "--scheme", "packed", "--decimals", decimals, "--out", out)
-    man = json.loads((out / "manifest.json").read_text())
+    man = tree_of(out)
     assert man["root"] == published
     run_cli("tree", "check", out)
 

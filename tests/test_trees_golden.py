@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from epochdrop.folder import read_manifest
 from tests.trees_support import run_cli
 
 GOLDEN = Path(__file__).parent / "golden" / "trees"
@@ -34,6 +35,9 @@ def test_golden_folder_still_checks_and_rebuilds(tmp_path, name):
     recorded = [x for k in ("chain_id", "epoch", "token", "program") if man.get(k) is not None
                 for x in (f"--{k.replace('_', '-')}", man[k])]
     run_cli("tree", "build", src, "--scheme", man["scheme"], "--out", tmp_path / "again", *recorded)
-    assert json.loads((tmp_path / "again/manifest.json").read_text())["root"] == man["root"]
+    again = read_manifest(tmp_path / "again")  # written as v2; the v1 folder reads as v2 too
+    assert again.root == man["root"] == read_manifest(folder).root
+    assert again.format == "epochdrop-manifest-v2"
+    assert again.label == (man["epoch"] or "again") and read_manifest(folder).label == (man["epoch"] or name)
     for rel in man["outputs"]:  # the formats themselves have not drifted
         assert (tmp_path / "again" / rel).read_bytes() == (folder / rel).read_bytes(), rel

@@ -56,9 +56,9 @@ def test_merkl_v1_preset_reproduces_the_published_root(tmp_path):
             for r in src["rewards"].values() for h, v in r["holders"].items()]
     random.Random(7).shuffle(rows)
     out, man = _build(tmp_path, rows, "--scheme", "merkl")
-    assert man["root"] == src["merklRoot"]
-    assert man["count"] == 54 and man["scheme"] == "merkl"
-    assert man["spec"]["leaf"]["fields"] == [["account", "address"], ["token", "address"],
+    assert man["tree"]["root"] == src["merklRoot"]
+    assert man["tree"]["count"] == 54 and man["tree"]["scheme"] == "merkl"
+    assert man["tree"]["spec"]["leaf"]["fields"] == [["account", "address"], ["token", "address"],
                                              ["amount", "uint256"]]
     # Every leaf is a (user, token) sum: recompute the sums independently.
     sums: dict[tuple, int] = {}
@@ -90,8 +90,8 @@ def test_threshold_cumulative_packed3_root_and_every_proof(tmp_path):
     rows = [{"stakingProvider": k, "beneficiary": v["beneficiary"], "amount": v["amount"]}
             for k, v in inp.items()]
     out, man = _build(tmp_path, rows, "--spec", spec_file("threshold"))
-    assert man["root"] == dist["merkleRoot"] and man["count"] == 179
-    assert man["total"] == dist["totalAmount"]
+    assert man["tree"]["root"] == dist["merkleRoot"] and man["tree"]["count"] == 179
+    assert man["tree"]["total"] == dist["totalAmount"]
     stored = _stored_proofs(out)
     assert len(dist["claims"]) == 179
     for account, claim in dist["claims"].items():
@@ -109,8 +109,8 @@ def test_morpho_input_order_root_and_every_proof(tmp_path):
     pub = json.loads((d / "age1_epoch1.proofs.json").read_text())
     rows = [{"address": u["address"], "amount": u["accumulatedRewards"]} for u in users]
     out, man = _build(tmp_path, rows, "--scheme", "morpho")  # preset: `address` = account
-    assert man["root"] == pub["root"] and man["count"] == 226
-    assert man["total"] == pub["total"]
+    assert man["tree"]["root"] == pub["root"] and man["tree"]["count"] == 226
+    assert man["tree"]["total"] == pub["total"]
     stored = _stored_proofs(out)
     for account, claim in pub["proofs"].items():
         assert stored[account.lower()] == [claim["proof"]], account
@@ -121,7 +121,7 @@ def test_morpho_input_order_root_and_every_proof(tmp_path):
     src = tmp_path / "m.json"
     src.write_text(json.dumps([{"account": r["address"], "amount": r["amount"]} for r in rows]))
     run_cli("tree", "build", src, "--spec", spec, "--out", tmp_path / "sorted")
-    assert json.loads((tmp_path / "sorted/manifest.json").read_text())["root"] == \
+    assert json.loads((tmp_path / "sorted/manifest.json").read_text())["tree"]["root"] == \
         "0xa83ea01918bb3bc65857ece6af85d81c03387cb786a714263e5391660d9bebdc"
 
 
@@ -131,8 +131,8 @@ def test_badger_cycle_arrays_root_and_every_proof(tmp_path):
     rows = [{k: c[k] for k in keys} for c in pub["claims"].values()]
     rows.append(dict(rows[3]))  # a repeated leaf: dropped (dedupe = true)
     out, man = _build(tmp_path, rows, "--spec", spec_file("badger"))
-    assert man["root"] == pub["merkleRoot"] and man["count"] == 43
-    assert man["total"] is None  # no single amount: cumulativeAmounts is per token
+    assert man["tree"]["root"] == pub["merkleRoot"] and man["tree"]["count"] == 43
+    assert man["tree"]["total"] is None  # no single amount: cumulativeAmounts is per token
     stored = _stored_proofs(out)
     for account, claim in pub["claims"].items():
         assert stored[account.lower()] == [claim["proof"]], account
@@ -150,7 +150,8 @@ def test_built_in_schemes_written_as_specs_give_their_roots(tmp_path, scheme):
     run_cli("tree", "build", src, "--scheme", scheme, "--out", tmp_path / "scheme")
     run_cli("tree", "build", src, "--spec", spec_file(scheme), "--out", tmp_path / "spec")
     a, b = (json.loads((tmp_path / n / "manifest.json").read_text()) for n in ("scheme", "spec"))
-    assert a["root"] == b["root"] and a["count"] == b["count"] and a["total"] == b["total"]
+    assert a["tree"]["root"] == b["tree"]["root"] and a["tree"]["count"] == b["tree"]["count"] \
+        and a["tree"]["total"] == b["tree"]["total"]
     proofs = lambda n: {r["account"]: r["proof"] for r in  # noqa: E731
                         pq.read_table(tmp_path / n / "proofs.parquet").to_pylist()}
     assert proofs("scheme") == proofs("spec")
@@ -161,7 +162,7 @@ def test_uniswap_written_as_a_spec_gives_the_reflexer_root(tmp_path):
     rows = [{"index": c["index"], "account": a, "amount": c["amount"]}
             for a, c in pub["recipients"].items()]
     out, man = _build(tmp_path, rows, "--spec", spec_file("uniswap"))
-    assert man["root"] == pub["merkleRoot"] and int(man["total"]) == int(pub["tokenTotal"], 16)
+    assert man["tree"]["root"] == pub["merkleRoot"] and int(man["tree"]["total"]) == int(pub["tokenTotal"], 16)
 
 
 def test_spec_folder_is_independent_of_input_row_order(tmp_path):
@@ -200,8 +201,8 @@ def test_tree_check_finds_a_changed_spec_folder(tmp_path):
     assert r.returncode == 1 and "does not verify against the root" in r.stderr
     assert "proofs.parquet differs from a rebuild" in r.stderr
     # The spec itself changed in the manifest: the root no longer comes out.
-    man["spec"]["tree"]["dedupe"] = False
-    man["spec"]["leaf"]["encoding"] = "packed"
+    man["tree"]["spec"]["tree"]["dedupe"] = False
+    man["tree"]["spec"]["leaf"]["encoding"] = "packed"
     (out / "manifest.json").write_text(json.dumps(man))
     r = run_cli("tree", "check", out, check=False)
     assert r.returncode == 1 and "root recomputed from proofs.parquet" in r.stderr

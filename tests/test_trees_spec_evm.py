@@ -56,7 +56,7 @@ def test_merkl_shaped_claims_pay_every_token(chain, tmp_path):
     out = tmp_path / "out"
     run_cli("tree", "build", src, "--scheme", "merkl", "--out", out)
     man = json.loads((out / "manifest.json").read_text())
-    dist = deploy(w3, art["MerklShapedClaim"], bytes.fromhex(man["root"][2:]))
+    dist = deploy(w3, art["MerklShapedClaim"], bytes.fromhex(man["tree"]["root"][2:]))
     for tok in (a_tok, b_tok):
         due = sum(int(r["amount"]) for r in rows if r["token"] == tok.address)
         _send(tok.functions.mint(dist.address, due))
@@ -97,8 +97,8 @@ def test_sharded_proof_claims_against_the_top_root(chain, tmp_path):
     out = tmp_path / "out"
     run_cli("tree", "build", src, "--scheme", "ens", "--out", out)
     man = json.loads((out / "manifest.json").read_text())
-    dist = deploy(w3, art["ShardedClaim"], token.address, bytes.fromhex(man["root"][2:]))
-    _send(token.functions.mint(dist.address, int(man["total"])))
+    dist = deploy(w3, art["ShardedClaim"], token.address, bytes.fromhex(man["tree"]["root"][2:]))
+    _send(token.functions.mint(dist.address, int(man["tree"]["total"])))
 
     c = _proof(out, claimants[0])
     # 16 shards: the last 4 nodes are the top tree's; the sub-tree proof alone does not verify
@@ -145,7 +145,7 @@ def test_leaves_of_every_abi_type_equal_solidity(chain, tmp_path, encoding):
         src.write_text(json.dumps([{f: row[f] for f, _ in fields}]))
         out = tmp_path / f"out{trial}"
         run_cli("tree", "build", src, "--spec", spec, "--out", out)
-        root = json.loads((out / "manifest.json").read_text())["root"]
+        root = json.loads((out / "manifest.json").read_text())["tree"]["root"]
         args = [node.w3.to_checksum_address(row["account"]), int(row["u"]), int(row["i"]),
                 row["b"], bytes.fromhex(row["h"][2:]), bytes.fromhex(row["s4"][2:])]
         if encoding == "double":

@@ -56,8 +56,8 @@ def test_ens_sharded_tree_matches_merkletreejs(tmp_path, n, seed):
     ref = reference("ens", rows)
     assert ref["verified"]
     out, man, stored = build(tmp_path, rows, "ens")
-    assert man["root"] == ref["root"]
-    assert man["spec"]["tree"]["shards"] == 1 and man["spec"]["tree"]["shard_by"] == "account"
+    assert man["tree"]["root"] == ref["root"]
+    assert man["tree"]["spec"]["tree"]["shards"] == 1 and man["tree"]["spec"]["tree"]["shard_by"] == "account"
     for (account, _), proof in zip(rows, ref["proofs"]):
         assert stored[account] == proof, account
     # the full proof (sub-tree then top) is what `tree proof` and the shards give
@@ -75,7 +75,7 @@ def test_ens_two_nybbles(tmp_path):
     src = tmp_path / "in.json"
     src.write_text(json.dumps([{"account": a, "amount": str(v)} for a, v in rows]))
     run_cli("tree", "build", src, "--spec", spec, "--out", tmp_path / "out")
-    assert json.loads((tmp_path / "out/manifest.json").read_text())["root"] == ref["root"]
+    assert json.loads((tmp_path / "out/manifest.json").read_text())["tree"]["root"] == ref["root"]
 
 
 @pytest.mark.parametrize("n,seed", [(101, 5), (64, 6)])
@@ -85,7 +85,7 @@ def test_pendle_zero_leaves_match_merkletreejs(tmp_path, n, seed):
     ref = reference("flat", rows)
     assert ref["verified"]
     out, man, stored = build(tmp_path, rows, "pendle")
-    assert man["root"] == ref["root"] and man["count"] == n  # zero claims are leaves
+    assert man["tree"]["root"] == ref["root"] and man["tree"]["count"] == n  # zero claims are leaves
     for (account, _), proof in zip(rows, ref["proofs"]):
         assert stored[account] == proof, account
     zero = next(a for a, v in rows if v == 0)
@@ -97,7 +97,7 @@ def test_pendle_zero_leaves_match_merkletreejs(tmp_path, n, seed):
                     .replace("keep_zero = true", "keep_zero = false"))
     run_cli("tree", "build", tmp_path / "in.json", "--spec", spec, "--out", tmp_path / "nz")
     nz = json.loads((tmp_path / "nz/manifest.json").read_text())
-    assert nz["count"] == sum(1 for _, v in rows if v) and nz["root"] != man["root"]
+    assert nz["tree"]["count"] == sum(1 for _, v in rows if v) and nz["tree"]["root"] != man["tree"]["root"]
 
 
 @pytest.mark.parametrize("odd,order", [("duplicate", "sorted"), ("duplicate", "input"),
@@ -120,7 +120,7 @@ def test_odd_rule_and_leaf_order_match_merkletreejs(tmp_path, odd, order):
         src.write_text(json.dumps([{"account": a, "amount": str(v)} for a, v in rows]))
         out = tmp_path / f"out{n}"
         run_cli("tree", "build", src, "--spec", spec, "--out", out)
-        assert json.loads((out / "manifest.json").read_text())["root"] == ref["root"], n
+        assert json.loads((out / "manifest.json").read_text())["tree"]["root"] == ref["root"], n
         stored = {r["account"].lower(): ["0x" + p.hex() for p in r["proof"]]
                   for r in pq.read_table(out / "proofs.parquet").to_pylist()}
         if odd == "promote":

@@ -60,4 +60,4 @@ def test_serve_and_static_answer_spec_epochs(tmp_path):
     for folder, name in ((t_folder, "threshold/2022-07-15"), (m_folder, "merkl/100")):
         assert _shards(tmp_path / "site" / name) == _shards(folder)
         info = json.loads((tmp_path / "site" / name / "index.json").read_text())
-        assert info["root"] == json.loads((folder / "manifest.json").read_text())["root"]
+        assert info["root"] == json.loads((folder / "manifest.json").read_text())["tree"]["root"]

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pyarrow.parquet as pq
 import pytest
 
+from epochdrop.folder import read_manifest
 from tests.support.workflow import GROUP, REPO, small_demo
 
 pytestmark = pytest.mark.xdist_group(GROUP)
@@ -27,15 +28,18 @@ def test_demo_runs_every_program_and_verifies_every_epoch() -> None:
         assert r["verified"], r
         folder = root / "epochs" / r["program"] / r["epoch"]
         assert (folder / "manifest.json").is_file() and (folder / "report.html").is_file()
-        m = json.loads((folder / "manifest.json").read_text())
+        m = read_manifest(folder)
+        assert m.kind == "epoch" and m.label == r["epoch"]
         # the rewards file sums to what the manifest says was allocated, in integers
         t = pq.read_table(folder / "rewards.parquet")
-        assert sum(int(a) for a in t.column("amount").to_pylist()) == int(m["totals"]["allocated"])
+        assert sum(int(a) for a in t.column("amount").to_pylist()) == int(m.scoring.allocated)
         if r["scheme"] in ("oz", "packed", "solana"):
-            assert m["root"].startswith("0x") and (folder / "proofs.parquet").is_file()
+            assert m.root.startswith("0x") and (folder / "proofs.parquet").is_file()
             assert (folder / "proofs").is_dir()
-            if m["native_file"]:   # packed (dYdX MD1) has no native format of its own
-                assert (folder / m["native_file"]).is_file()
+            if m.tree.native_file:   # packed (dYdX MD1) has no native format of its own
+                assert (folder / m.tree.native_file).is_file()
+        else:
+            assert m.tree is None and m.tree_note
     paid = {r["program"]: r for r in rows}
     # the chain-indexed programs really got data through the listener
     assert paid["dhedge"]["accounts"] >= 5 and paid["curve"]["accounts"] == 3
@@ -47,6 +51,7 @@ def test_demo_chain_epochs_record_their_public_sources() -> None:
     root, _ = small_demo()
     m = json.loads((root / "epochs" / "dhedge" / "2024-01" / "manifest.json").read_text())
     idx = m["index"]
+    assert m["format"] == "epochdrop-manifest-v2" and m["epoch"]["label"] == "2024-01"
     assert idx["to_block"] > idx["from_block"] > 0
     assert len(idx["contracts"]["pools"]) == 3 and len(idx["contracts"]["lockup"]) == 1
     assert str(root) not in json.dumps(m)
@@ -56,9 +61,10 @@ def test_demo_chain_epochs_record_their_public_sources() -> None:
 
 def test_dydx_second_epoch_is_cumulative_on_the_first() -> None:
     root, _ = small_demo()
-    e0 = json.loads((root / "epochs/dydx/0/manifest.json").read_text())
-    e1 = json.loads((root / "epochs/dydx/1/manifest.json").read_text())
-    assert e1["cumulative"]["root"] == e0["root"]
+    e0 = read_manifest(root / "epochs/dydx/0")
+    e1 = read_manifest(root / "epochs/dydx/1")
+    assert e1.tree.previous.root == e0.root and e1.tree.previous.label == "0"
+    assert e0.tree.cumulative and e1.tree.cumulative
     prev = {r["account"]: int(r["amount"]) for r in
             pq.read_table(root / "epochs/dydx/0/proofs.parquet").to_pylist()}
     inc = {r["account"]: int(r["amount"]) for r in

@@ -60,7 +60,7 @@ def test_report_names_capped_and_removed_accounts() -> None:
 
     folder = Path(epoch_row("dhedge")["out"])
     m = json.loads((folder / "manifest.json").read_text())
-    capped = [a for p in m["pools"] for a in p["capped"]]
+    capped = [a for p in m["scoring"]["pools"] for a in p["capped"]]
     html = (folder / "report.html").read_text()
     assert capped, "the demo should cap someone"
     assert f"Capped ({len(capped)})" in html

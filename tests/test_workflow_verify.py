@@ -115,4 +115,4 @@ def test_verify_reindexes_from_the_rpc() -> None:
     row = epoch_row("dhedge")
     diff, m, stages = verify(row["out"], rpc="embedded", data=row["data"], show=False)
     assert diff.ok, diff.lines()
-    assert stages.seconds["index"] > 0 and m["index"]["datasets"][0] == "dhedge_deposits"
+    assert stages.seconds["index"] > 0 and m.index["datasets"][0] == "dhedge_deposits"

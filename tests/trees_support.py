@@ -50,6 +50,13 @@ def write_csv(path: Path, rows: list[tuple], header: str = "account,amount") -> 
     return path
 
 
+def tree_of(folder: Path) -> dict:
+    """The `tree` section of a folder's manifest (epochdrop/folder) as plain JSON values."""
+    from epochdrop.folder import read_manifest
+
+    return read_manifest(folder).tree.model_dump(mode="json")
+
+
 def run_cli(*args, check: bool = True) -> subprocess.CompletedProcess:
     """Run `epochdrop ARGS` in this process (the real Typer app and error edge, without
     paying the interpreter start-up per call); returns code, stdout and stderr."""

@@ -67,7 +67,8 @@ class ClaimFastPath:
             if (len(parts) == 8 and parts[1] == "v1" and parts[2] == "programs"
                     and parts[4] == "epochs" and parts[6] == "claims"):
                 ep = self.catalog.programs.get(parts[3], {}).get(parts[5])
-                if ep is not None and not ep.index.multi and not _has_if_none_match(scope):
+                if (ep is not None and ep.index is not None and not ep.index.multi
+                        and not _has_if_none_match(scope)):
                     text = parts[7]
                     try:
                         k = parse_account(text, ep.kind_, check=False)
@@ -167,6 +168,7 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
         """Every program with its epoch labels (oldest first) and whether it is cumulative."""
         out = [{"program": p, "cumulative": any(e.cumulative for e in catalog.epochs(p)),
                 "epochs": [e.epoch for e in catalog.epochs(p)],
+                "no_tree": [e.epoch for e in catalog.epochs(p) if not e.has_tree],
                 "latest": catalog.latest(p).epoch} for p in sorted(catalog.programs)]
         return _json(render.dumps({"format": "epochdrop-programs-v1", "programs": out}),
                      LISTING, request)
@@ -187,6 +189,9 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
     async def claim(program: str, epoch: str, account: str, request: Request):
         """One account's amount, index and proof in one epoch (the D6 claim shape)."""
         ep = get_epoch(program, epoch)
+        if ep.index is None:
+            raise ApiError(404, "no_tree", f"{program} epoch {epoch} has no tree "
+                                           f"({ep.manifest.tree_note or 'no root'}): no claims")
         found = ep.index.get_all(key(ep, account))
         if not found:
             raise ApiError(404, "no_claim", f"{account} has no claim in {program} epoch {epoch}")
@@ -199,8 +204,8 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
         """The account's claim in every epoch of the program that has one."""
         eps = program_epochs(program)
         k = key(eps[0], account)
-        found = [{"epoch": e.epoch, "root": e.manifest.get("root"), "claim": render.claim_obj(c)}
-                 for e in eps if (c := e.index.get(k)) is not None]
+        found = [{"epoch": e.epoch, "root": e.manifest.root, "claim": render.claim_obj(c)}
+                 for e in eps if e.index is not None and (c := e.index.get(k)) is not None]
         if not found:
             raise ApiError(404, "no_claim", f"{account} has no claim in program {program}")
         # Not immutable: a new epoch of the program adds an entry.
@@ -209,10 +214,10 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
                                    "epochs": found}), LISTING, request)
 
     async def cumulative_status(ep: Epoch, k: bytes, account: str) -> dict:
-        c = ep.index.get(k)
+        c = ep.index.get(k) if ep.index is not None else None
         cumulative = 0 if c is None else int(c.amount)
         claimed = await reader.claimed(ep.program, k) if reader is not None else None
-        return {"program": ep.program, "epoch": ep.epoch, "root": ep.manifest.get("root"),
+        return {"program": ep.program, "epoch": ep.epoch, "root": ep.manifest.root,
                 "account": c.account if c else account,
                 "contract": reader.contract_for(ep.program) if reader else None,
                 "cumulative": str(cumulative),
@@ -254,9 +259,9 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
                     out.append({"kind": "cumulative", **st})
                 continue
             for e in eps:
-                if (c := e.index.get(k)) is not None:
+                if e.index is not None and (c := e.index.get(k)) is not None:
                     out.append({"kind": "per_epoch", "program": p, "epoch": e.epoch,
-                                "root": e.manifest.get("root"), "claim": render.claim_obj(c)})
+                                "root": e.manifest.root, "claim": render.claim_obj(c)})
         if not valid:
             raise ApiError(400, "invalid_account", f"{account[:80]!r} is not an account of any "
                                                    "served program")

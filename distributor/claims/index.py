@@ -32,11 +32,11 @@ from pathlib import Path
 
 from distributor.claims.accounts import evm_keys, key_width, other_keys
 from epochdrop.errors import UserError
+from epochdrop.folder.proofs import PROOFS, read_proofs
 from epochdrop.fsio import TMP_PREFIX, sha256_file
 
 MAGIC = b"EDCIDX01"
 FORMAT = "epochdrop-claims-index-v1"
-PROOFS = "proofs.parquet"
 
 
 def index_path(folder: Path, proofs_sha256: str, index_dir: Path | None = None) -> Path:
@@ -85,12 +85,8 @@ def _sections(proofs_file: Path, kind: str) -> tuple[int, int, bool, list[tuple[
     import numpy as np
     import pyarrow as pa  # only index building needs Arrow/numpy; server workers stay small
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    try:
-        table = pq.read_table(proofs_file, memory_map=True)
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise UserError(f"{proofs_file}: unreadable ({exc})") from None
+    table = read_proofs(Path(proofs_file).parent, memory_map=True)
     names = set(table.column_names)
     missing = {"account", "amount", "proof"} - names
     if missing:

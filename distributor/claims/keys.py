@@ -19,6 +19,7 @@ from pathlib import Path
 from epochdrop.errors import UserError
 
 KEY_ENV = "EPOCHDROP_PRIVATE_KEY"
+SAFE_KEYS_ENV = "EPOCHDROP_SAFE_OWNER_KEYS"  # comma-separated keys of Safe owners (publish --safe --send)
 PASSWORD_ENV = "EPOCHDROP_KEYSTORE_PASSWORD"
 _HEX_KEY = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
 
@@ -39,6 +40,15 @@ class Signer:
         except Exception as exc:  # noqa: BLE001 - message may carry tx fields, never the key
             raise UserError(f"signing failed ({type(exc).__name__}); check the transaction "
                             "fields") from None
+
+    def sign_typed(self, full_message: dict) -> bytes:
+        """65-byte r‖s‖v signature of an EIP-712 message (v = 27/28, as Safe expects)."""
+        from eth_account.messages import encode_typed_data  # eth-account loads only to sign
+
+        try:
+            return bytes(self._account.sign_message(encode_typed_data(full_message=full_message)).signature)
+        except Exception as exc:  # noqa: BLE001 - message may carry fields, never the key
+            raise UserError(f"signing failed ({type(exc).__name__}); check the message") from None
 
     def __repr__(self) -> str:
         return f"Signer({self.address} from {self.source})"
@@ -73,13 +83,26 @@ def load_signer(keystore: Path | None) -> Signer | None:
     text = os.environ.get(KEY_ENV)
     if text is None or text.strip() == "":
         return None
+    return _from_text(text, f"${KEY_ENV}")
+
+
+def _from_text(text: str, source: str) -> Signer:
+    from eth_account import Account
+
     text = text.strip()
     if not _HEX_KEY.match(text):
-        raise UserError(f"${KEY_ENV} is not a private key (expected 64 hex digits, optionally "
+        raise UserError(f"{source} is not a private key (expected 64 hex digits, optionally "
                         "after 0x); its value is not shown")
     try:
         account = Account.from_key(text if text.startswith("0x") else "0x" + text)
     except Exception:  # noqa: BLE001 - e.g. zero or above the curve order
-        raise UserError(f"${KEY_ENV} is not a valid secp256k1 private key; its value is not "
+        raise UserError(f"{source} is not a valid secp256k1 private key; its value is not "
                         "shown") from None
-    return Signer(account, f"${KEY_ENV}")
+    return Signer(account, source)
+
+
+def load_safe_signers() -> list[Signer]:
+    """The Safe owners' signers from ${SAFE_KEYS_ENV} (comma-separated), in the given order."""
+    text = os.environ.get(SAFE_KEYS_ENV, "")
+    parts = [t for t in text.split(",") if t.strip()]
+    return [_from_text(t, f"${SAFE_KEYS_ENV} key {i + 1}") for i, t in enumerate(parts)]

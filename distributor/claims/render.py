@@ -13,11 +13,10 @@ import hashlib
 import orjson
 
 from distributor.claims.index import Claim
+from epochdrop.folder import Manifest
 
 CLAIM_FORMAT = "epochdrop-claim-v1"
 
-
-CONTEXT = ("scheme", "root", "chain_id", "token", "program", "epoch")
 
 
 def claim_obj(claim: Claim) -> dict:
@@ -31,10 +30,11 @@ def claim_obj(claim: Claim) -> dict:
     return out
 
 
-def claim_head(manifest: dict) -> bytes:
+def claim_head(manifest: Manifest) -> bytes:
     """`{"format":…,"scheme":…,…,` — the context `tree proof` puts around a claim, taken
-    from the manifest exactly as `distributor.trees.outputs.claim_json` does."""
-    ctx = {"format": CLAIM_FORMAT, **{k: manifest.get(k) for k in CONTEXT}}
+    from the manifest exactly as `distributor.trees.outputs.claim_json` does
+    (`Manifest.claim_context`)."""
+    ctx = {"format": CLAIM_FORMAT, **manifest.claim_context()}
     return orjson.dumps(ctx)[:-1] + b","
 
 

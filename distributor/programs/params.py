@@ -1,7 +1,8 @@
 """Program configs: TOML files validated by each program's pydantic model (DECISIONS D14).
 
 A config is `program = "<name>"`, a `[params]` table (programs.md keys; unknown keys are
-errors), and `[sources]` / `[tree]` tables that `epochdrop run` reads and `score` ignores.
+errors), and `[sources]` / `[tree]` / `[token]` / `[distributor]` tables (epochdrop/config.py,
+the one reader) that `epochdrop run` reads and `score` ignores.
 Amount-like keys are written in token units (numbers or decimal strings) and converted to
 base units exactly with the token's `decimals`; a value that does not fit is an error,
 never a rounding.
@@ -9,16 +10,14 @@ never a rounding.
 
 from __future__ import annotations
 
-import tomllib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from epochdrop.config import TOP_LEVEL_KEYS, load_config, validate_section  # noqa: F401
 from epochdrop.errors import ConfigError
-
-TOP_LEVEL_KEYS = {"program", "params", "sources", "tree"}
 
 
 def _to_decimal(v: Any) -> Decimal:
@@ -71,45 +70,15 @@ def base_units(amount: Decimal, decimals: int, key: str) -> int:
 
 def validate_params(model: type[BaseModel], values: dict[str, Any], where: str,
                     section: str = "params") -> BaseModel:
-    """Build a config section's model; the first problem becomes one line naming the key.
-
-    Shared by `[params]` here and `run`'s `[sources]` / `[tree]` (pipeline/config.py).
-    """
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        key = ".".join(str(p) for p in e["loc"]) or f"({section})"
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            allowed = ", ".join(sorted(model.model_fields))
-            msg = f"unknown key (allowed: {allowed})"
-        raise ConfigError(f"{where}: {section}.{key}: {msg}") from None
+    """Build a config section's model; the first problem becomes one line naming the key
+    (the one rule for every section: `epochdrop.config.validate_section`)."""
+    return validate_section(model, values, where, section)
 
 
 def read_config(path: Path, program: str) -> dict[str, Any]:
-    """Read a program config TOML; returns its `[params]` table (not yet validated)."""
-    try:
-        data = tomllib.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    unknown = sorted(set(data) - TOP_LEVEL_KEYS)
-    if unknown:
-        raise ConfigError(f"{path}: unknown top-level key {unknown[0]!r} "
-                          f"(allowed: {', '.join(sorted(TOP_LEVEL_KEYS))})")
-    named = data.get("program")
-    if named is None:
-        raise ConfigError(f"{path}: missing `program = \"{program}\"`")
-    if named != program:
-        raise ConfigError(f"{path}: config is for program {named!r}, not {program!r}")
-    params = data.get("params", {})
-    if not isinstance(params, dict):
-        raise ConfigError(f"{path}: [params] must be a table")
-    return params
+    """A program config's `[params]` table (not yet validated), read by the one config
+    reader (`epochdrop.config`), which also checks the other sections and `program`."""
+    return load_config(path, program).params
 
 
 def params_json(params: BaseModel) -> dict[str, Any]:

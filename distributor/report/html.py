@@ -108,8 +108,8 @@ def _head(program: str, epoch: str, m: dict, token: Token) -> str:
     root_line = (f"<p>root {full_hash(root)}</p>" if root
                  else "<p>root — (no tree: this program's scheme is none; payouts are in "
                       "rewards.csv)</p>")
-    prev = (t.get("cumulative") or {}).get("root") if isinstance(t.get("cumulative"), dict) \
-        else t.get("previous_root")
+    prev = ((t.get("cumulative") or {}).get("root") if isinstance(t.get("cumulative"), dict)
+            else (t.get("previous") or {}).get("root") or t.get("previous_root"))
     if prev:
         root_line += f"<p class=muted>cumulative on the previous root {short(prev)}</p>"
     return (f"<h1>{esc(program)} — epoch {esc(epoch)}</h1><p class=sub>{esc(sub)}</p>"
@@ -139,7 +139,7 @@ def _summary(m: dict, paid: dict[str, int], token: Token) -> str:
              ("token", esc(tok), tok_sub)]
     body = "".join(f"<div class=card><span>{k}</span><b>{v}</b><span>{sub}</span></div>"
                    for k, v, sub in cards)
-    notes = "".join(f"<li>{esc(n)}</li>" for n in m.get("notes") or [])
+    notes = "".join(f"<li>{esc(n)}</li>" for n in _totals(m).get("notes") or m.get("notes") or [])
     return (f"<div class=cards>{body}</div>"
             + (f"<ul class=muted>{notes}</ul>" if notes else ""))
 
@@ -246,14 +246,14 @@ def _removed(m: dict, scores: pa.Table | None) -> str:
         for r in scores.to_pylist():
             by[(str(r.get("pool", "")), str(r["account"]))] = r
     removed = []
-    for p in m.get("pools") or []:
+    for p in _totals(m).get("pools") or m.get("pools") or []:
         pool = p.get("pool", "")
         for acct, why in sorted((p.get("removed") or {}).items()):
             removed.append((label(pool or "(all)"), short(acct), why,
                             number(by.get((pool, acct), {}).get("score"))))
     out = f"<h2>Removed by thresholds ({len(removed)})</h2>"
     return out + (html_table(["pool", "account", "reason", "score"], removed[:200], {3})
-                  if removed else "<p class=muted>None: no account was removed before shares.</p>")
+                  if removed else "<p class=muted>No account was removed before shares.</p>")
 
 
 def _capped(m: dict, scores: pa.Table | None, token: Token, decl: sections.ReportDecl) -> str:

@@ -75,7 +75,7 @@ def _head(sec: Section) -> str:
 
 
 def _pools(sec: Section, m: dict, scores, token: Token, decl: ReportDecl) -> str:
-    pools = [p for p in m.get("pools") or [] if to_int(p.get("budget")) or p.get("accounts_paid")]
+    pools = [p for p in (m.get("scoring") or m).get("pools") or [] if to_int(p.get("budget")) or p.get("accounts_paid")]
     rows = [(label(p.get("pool") or "(all)"), amount(p.get("budget"), token),
              amount(p.get("allocated"), token),
              amount(to_int(p.get("unpaid")) + to_int(p.get("dust"))
@@ -117,7 +117,7 @@ def capped_rows(m: dict, scores: pa.Table | None, token: Token, decl: ReportDecl
         for r in scores.to_pylist():
             by[(str(r.get("pool", "")), str(r["account"]))] = r
     rows = []
-    for p in m.get("pools") or []:
+    for p in (m.get("scoring") or m).get("pools") or []:
         pool = p.get("pool", "")
         for acct in sorted(p.get("capped") or []):
             r = by.get((pool, acct), {})
@@ -140,7 +140,7 @@ def capped_table(rows: list) -> str:
 
 def _capped(sec: Section, m: dict, scores, token: Token, decl: ReportDecl) -> str:
     rows = capped_rows(m, scores, token, decl)
-    unpaid = sum(to_int(p.get("unpaid")) for p in m.get("pools") or [])
+    unpaid = sum(to_int(p.get("unpaid")) for p in (m.get("scoring") or m).get("pools") or [])
     text = (f"{len(rows)} account(s) reached their cap; {token.fmt(unpaid)} stayed unpaid."
             if rows else "No account reached its cap.")
     return (f"<h2>{esc(sec.title)} ({len(rows)})</h2>"

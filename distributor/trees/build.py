@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from distributor.trees import outputs
 from distributor.trees.accounts import parse_accounts
@@ -19,8 +18,11 @@ from distributor.trees.forked import Forked, SharedRange
 from distributor.trees.claims import Claims, add_previous, load_claims
 from distributor.trees.schemes import Built, get_scheme
 from epochdrop.errors import UserError
+from epochdrop.folder import (EpochSection, InputEntry, Manifest, PreviousTree, Token,
+                              Tree, read_manifest, write_manifest)
+from epochdrop.folder.manifest import MANIFEST
+from epochdrop.folder.proofs import cumulative_amounts
 from epochdrop.fsio import EarlyWriteback, atomic_dir, sha256_file
-from epochdrop.manifest import read_manifest, write_manifest
 
 
 FORK_MIN = 50_000  # claims; below this a fork costs more than the overlap saves
@@ -35,6 +37,8 @@ class BuildOptions:
     merge_duplicates: bool = False
     token: str | None = None
     chain_id: int | None = None
+    token_symbol: str | None = None
+    token_decimals: int | None = None
     program: str | None = None
     epoch: str | None = None
     expiry: str | None = None
@@ -61,7 +65,8 @@ def tree_spec(opts: BuildOptions):
     return load_spec(opts.spec) if opts.spec is not None else preset(opts.scheme)
 
 
-def build_tree(input_path: Path, opts: BuildOptions, step=lambda what: None) -> tuple[Built, dict]:
+def build_tree(input_path: Path, opts: BuildOptions,
+               step=lambda what: None) -> tuple[Built, PreviousTree | None]:
     """Read, validate and build in memory; raises before anything is written.
     `step(description)` is called as each phase starts (for a progress display)."""
     step("reading claims")
@@ -73,7 +78,8 @@ def build_tree(input_path: Path, opts: BuildOptions, step=lambda what: None) -> 
 
         cells = read_rows(input_path, spec)
         step(f"building {spec.name} tree and proofs")
-        return build_spec(cells, spec, file=Path(input_path).name, decimals=opts.decimals), {}
+        token_section(opts)  # a flag conflict is an error before anything is built
+        return build_spec(cells, spec, file=Path(input_path).name, decimals=opts.decimals), None
     if not opts.scheme:
         raise UserError("give --scheme NAME (oz, uniswap, packed, solana, merkl) or --spec FILE")
     scheme = get_scheme(opts.scheme)
@@ -82,41 +88,67 @@ def build_tree(input_path: Path, opts: BuildOptions, step=lambda what: None) -> 
     claims = load_claims(input_path, kind=kind, limit=limit, decimals=opts.decimals,
                          merge_duplicates=opts.merge_duplicates, allow_locked=scheme.allow_locked)
     prev_info = None
+    token_section(opts)  # a flag conflict is an error before anything is built
     if opts.previous is not None:
         prev_claims, prev_info = read_previous(Path(opts.previous), scheme.name, types, kind)
         claims = add_previous(claims, prev_claims, limit=limit)
     step(f"building {scheme.name} tree and proofs")
     built = scheme.build(claims, types)
-    return built, prev_info or {}
+    return built, prev_info
 
 
-def read_previous(folder: Path, scheme: str, types: list[str], kind) -> tuple[Claims, dict]:
+def read_previous(folder: Path, scheme: str, types: list[str], kind) -> tuple[Claims, PreviousTree]:
     """The previous epoch's cumulative amounts, from its proofs.parquet (D5)."""
     man = read_manifest(folder)
-    if man.get("scheme") != scheme or man.get("leaf_encoding") != types:
-        raise UserError(f"--previous {folder}: built with scheme {man.get('scheme')} "
-                        f"({','.join(man.get('leaf_encoding', []))}), not {scheme} "
+    tree = man.tree
+    if tree is None:
+        raise UserError(f"--previous {folder}: holds no tree ({man.tree_note or 'no root'}); "
+                        "give the previous epoch's tree folder")
+    if tree.scheme != scheme or tree.leaf != types:
+        raise UserError(f"--previous {folder}: built with scheme {tree.scheme} "
+                        f"({','.join(tree.leaf)}), not {scheme} "
                         f"({','.join(types)}); cumulative epochs must use one scheme")
-    path = folder / outputs.PROOFS
-    if sha256_file(path) != man["outputs"].get(outputs.PROOFS):
-        raise UserError(f"{path}: does not match its manifest's sha256; the folder was changed")
-    t = pq.read_table(path, columns=[c for c in ("account", "amount", "locked_amount")
-                                     if c in pq.read_schema(path).names])
-    accounts = t.column("account").to_pylist()
-    amounts = [int(a) for a in t.column("amount").to_pylist()]
-    locked = ([int(a) for a in t.column("locked_amount").to_pylist()]
-              if "locked_amount" in t.column_names else None)
-    keys = parse_accounts(pa.array(accounts, pa.string()), kind, file=f"{path} (previous epoch)")[0]
-    return Claims.of(accounts, keys, amounts, None, locked), {
-        "root": man["root"], "manifest_sha256": sha256_file(folder / "manifest.json"),
-        "total": man["total"], "count": man["count"]}
+    accounts, amounts, locked = cumulative_amounts(folder, man)
+    keys = parse_accounts(pa.array(accounts, pa.string()), kind,
+                          file=f"{folder / outputs.PROOFS} (previous epoch)")[0]
+    return Claims.of(accounts, keys, amounts, None, locked), PreviousTree(
+        label=man.label, root=tree.root, manifest_sha256=sha256_file(folder / MANIFEST),
+        total=tree.total, count=tree.count)
+
+
+def token_section(opts: BuildOptions) -> Token | None:
+    """`--token --chain-id --token-symbol --token-decimals` (the token's decimals default to
+    `--decimals`: amounts given in token units were scaled by the token's decimals)."""
+    decimals = opts.token_decimals if opts.token_decimals is not None else opts.decimals
+    if opts.token is None and opts.chain_id is None and opts.token_symbol is None \
+            and decimals is None:
+        return None
+    if (opts.token_decimals is not None and opts.decimals is not None
+            and opts.token_decimals != opts.decimals):
+        raise UserError(f"--token-decimals {opts.token_decimals} and --decimals {opts.decimals} "
+                        "differ: --decimals scales token units to base units of this token")
+    return Token(address=opts.token, symbol=opts.token_symbol, decimals=decimals,
+                 chain_id=opts.chain_id)
+
+
+def tree_section(built: Built, opts: BuildOptions, prev: PreviousTree | None,
+                 digits: int, native: str | None) -> Tree:
+    spec = built.extra.get("spec")
+    return Tree(scheme=built.scheme, leaf=list(built.leaf_types), root="0x" + built.root.hex(),
+                count=len(built.claims), total=None if built.total is None else str(built.total),
+                cumulative=prev is not None, previous=prev, expiry=opts.expiry,
+                decimals=opts.decimals, merge_duplicates=opts.merge_duplicates,
+                shard_digits=digits, native_file=native, order=_order_note(built),
+                # the whole spec, so check and verify rebuild from the folder
+                spec=spec.to_dict() if spec is not None else None)
 
 
 def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
-                  prev_info: dict) -> dict:
+                  prev_info: PreviousTree | None) -> Manifest:
     spec = built.extra.get("spec")
     scheme = None if spec is not None else get_scheme(built.scheme)
     root = "0x" + built.root.hex()
+    token = token_section(opts)
     head = {"scheme": built.scheme, "root": root, "chain_id": opts.chain_id, "token": opts.token}
     with atomic_dir(out) as tmp, EarlyWriteback(tmp):
         # Two processes share the work (`forked.py` says why not threads): a forked child
@@ -147,29 +179,12 @@ def write_outputs(built: Built, out: Path, input_path: Path, opts: BuildOptions,
         plan.write(sink, shards)
         plan.write_index(sink)
         sink.add(job.result())
-        digits = plan.digits
-        fields = {
-            "scheme": built.scheme,
-            "leaf_encoding": built.leaf_types,
-            "root": root,
-            "total": None if built.total is None else str(built.total),
-            "count": len(built.claims),
-            "token": opts.token,
-            "chain_id": opts.chain_id,
-            "program": opts.program,
-            "epoch": opts.epoch,
-            "expiry": opts.expiry,
-            "decimals": opts.decimals,
-            "merge_duplicates": opts.merge_duplicates,
-            "cumulative": prev_info or None,
-            "native_file": native,
-            "shard_digits": digits,
-            "order": _order_note(built),
-            "inputs": [{"name": Path(input_path).name, "sha256": sha256_file(input_path)}],
-        }
-        if spec is not None:  # the whole spec, so check and verify rebuild from the folder
-            fields["spec"] = spec.to_dict()
-        manifest = write_manifest(tmp, fields, outputs=sink.hashes())
+        manifest = Manifest(
+            kind="tree", program=opts.program,
+            epoch=EpochSection(label=str(opts.epoch)) if opts.epoch else None,
+            inputs=[InputEntry(name=Path(input_path).name, sha256=sha256_file(input_path))],
+            tree=tree_section(built, opts, prev_info, plan.digits, native), token=token)
+        manifest = write_manifest(tmp, manifest, outputs=sink.hashes())
     return manifest
 
 

@@ -31,16 +31,21 @@ from distributor.trees.claims import Claims
 from distributor.trees.regenerate import UNREADABLE, Regenerated
 from distributor.trees.schemes import Built, get_scheme
 from epochdrop.fsio import hash_tree
-from epochdrop.manifest import MANIFEST, read_manifest
+from epochdrop.errors import UserError
+from epochdrop.folder import MANIFEST, Manifest, read_manifest
+from epochdrop.folder.proofs import proofs_file
 
 BLOCK = 1 << 16  # claims per streamed block: the row groups `tree build` writes
 
 
-def check_folder(folder: Path) -> tuple[list[str], dict]:
+def check_folder(folder: Path) -> tuple[list[str], Manifest]:
     folder = Path(folder)
     man = read_manifest(folder)
+    if man.tree is None:
+        raise UserError(f"{folder}: epoch {man.label} has no tree ({man.tree_note or 'no root'});"
+                        " nothing to check")
     try:
-        if man.get("spec"):  # a declared leaf and tree (issue 16): rebuilt from its spec
+        if man.tree.spec:  # a declared leaf and tree (issue 16): rebuilt from its spec
             from distributor.trees.spec_folder import check_spec_folder
             return check_spec_folder(folder, man), man
         return _check(folder, man), man
@@ -48,7 +53,7 @@ def check_folder(folder: Path) -> tuple[list[str], dict]:
         return [f"an output file cannot be read: {type(exc).__name__}: {exc}"[:300]], man
 
 
-def _check(folder: Path, man: dict) -> list[str]:
+def _check(folder: Path, man: Manifest) -> list[str]:
     """The sha256 pass (~2 GB read at a million claims) runs in a thread beside reading
     and rebuilding; its findings, and its errors, still come first, as when it ran first.
     The thread is joined before the fork (a forked child gets no other thread's locks)."""
@@ -64,35 +69,35 @@ def _check(folder: Path, man: dict) -> list[str]:
     return _manifest_problems(hashed.result(), man) + rest
 
 
-def _manifest_problems(actual: dict[str, str], man: dict) -> list[str]:
+def _manifest_problems(actual: dict[str, str], man: Manifest) -> list[str]:
     problems = []
-    for name in sorted(set(actual) | set(man.get("outputs", {}))):
-        if actual.get(name) != man["outputs"].get(name):
+    for name in sorted(set(actual) | set(man.outputs)):
+        if actual.get(name) != man.outputs.get(name):
             problems.append(f"{name}: sha256 differs from the manifest" if name in actual
-                            and name in man["outputs"] else f"{name}: missing or not in manifest")
+                            and name in man.outputs else f"{name}: missing or not in manifest")
     return problems
 
 
-def _check_contents(folder: Path, man: dict, before_fork=lambda: None) -> list[str]:
+def _check_contents(folder: Path, man: Manifest, before_fork=lambda: None) -> list[str]:
     problems: list[str] = []
-    scheme = get_scheme(man["scheme"])
-    types = man["leaf_encoding"]
+    tree = man.tree
+    scheme = get_scheme(tree.scheme)
+    types = tree.leaf
     path = folder / outputs.PROOFS
     proofs_file, stored = _open_proofs(path, scheme, types)
     rebuilt = scheme.build(replace(stored.claims, indices=stored.claims.indices
-                                   if man["scheme"] in ("uniswap",) or len(types) == 3 else None),
+                                   if tree.scheme in ("uniswap",) or len(types) == 3 else None),
                            types)
     root = "0x" + rebuilt.root.hex()
-    if root != man["root"]:
-        problems.append(f"root recomputed from proofs.parquet is {root}, manifest says {man['root']}")
-    stored.root = bytes.fromhex(man["root"][2:])
+    if root != tree.root:
+        problems.append(f"root recomputed from proofs.parquet is {root}, manifest says {tree.root}")
+    stored.root = bytes.fromhex(tree.root[2:])
     if scheme.name != "solana":
         _same_order(stored, rebuilt, problems)
     same = _same_claims(stored, rebuilt)
     # The shards and the native file must be exactly what the verified claims produce:
     # they are regenerated and compared (in a forked child) while the proofs are folded.
-    head = {"scheme": man["scheme"], "root": man["root"], "chain_id": man.get("chain_id"),
-            "token": man.get("token")}
+    head = man.shard_head()
     before_fork()
     regen = Regenerated(folder, rebuilt, scheme, head)
     try:
@@ -105,12 +110,12 @@ def _check_contents(folder: Path, man: dict, before_fork=lambda: None) -> list[s
     return problems + _file_problems(folder, scheme, proofs_file, stored, differing)
 
 
-def _proof_problems(stored: Built, bad: np.ndarray, man: dict, same_proofs: bool) -> list[str]:
+def _proof_problems(stored: Built, bad: np.ndarray, man: Manifest, same_proofs: bool) -> list[str]:
     problems = [f"proof of {stored.claims.accounts[i]} does not verify against the root"
                 for i in bad[:5].tolist()]
     if len(bad) > 5:
         problems.append(f"... {len(bad)} proofs in all do not verify")
-    if str(stored.total) != man["total"] or len(stored.claims) != man["count"]:
+    if str(stored.total) != man.tree.total or len(stored.claims) != man.tree.count:
         problems.append("total or count differs from the manifest")
     if not same_proofs:
         problems.append("proofs.parquet differs from a rebuild of its own claims")
@@ -138,7 +143,7 @@ def _open_proofs(path: Path, scheme, types) -> tuple[pq.ParquetFile, Built]:
     (streamed later by `_stream_proofs`); a file that does not open raises the error a
     whole-file read gives, which names the file."""
     try:
-        pf = pq.ParquetFile(path)
+        pf = proofs_file(path.parent)
     except (OSError, pa.ArrowException):
         pq.read_table(path)
         raise

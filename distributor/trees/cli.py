@@ -30,7 +30,9 @@ def build_cmd(
     previous: Optional[Path] = typer.Option(None, "--previous", help="Previous epoch's output folder: cumulative mode."),
     merge_duplicates: bool = typer.Option(False, "--merge-duplicates", help="Sum repeated accounts instead of failing."),
     token: Optional[str] = typer.Option(None, "--token", help="Token address (recorded in the manifest)."),
-    chain_id: Optional[int] = typer.Option(None, "--chain-id"),
+    chain_id: Optional[int] = typer.Option(None, "--chain-id", help="Chain id of the token (recorded in the manifest)."),
+    token_symbol: Optional[str] = typer.Option(None, "--token-symbol", help="Token symbol, e.g. DHT (recorded; shown on the claim page)."),
+    token_decimals: Optional[int] = typer.Option(None, "--token-decimals", help="Token decimals (recorded; default: --decimals). Amounts stay in base units."),
     program: Optional[str] = typer.Option(None, "--program"),
     epoch: Optional[str] = typer.Option(None, "--epoch"),
     expiry: Optional[str] = typer.Option(None, "--expiry", help="Claim deadline (recorded in the manifest)."),
@@ -38,8 +40,14 @@ def build_cmd(
     """Build a Merkle root, every proof and the claim files for INPUT."""
     from distributor.trees.build import BuildOptions, build_tree, write_outputs
 
-    opts = BuildOptions(scheme or "", leaf, decimals, previous, merge_duplicates, token, chain_id,
-                        program, epoch, expiry, spec)
+    if token is not None:
+        from epochdrop.config import TokenConfig, validate_section
+
+        token = validate_section(TokenConfig, {"address": token}, "--token", "token").address
+    opts = BuildOptions(scheme or "", leaf, decimals, previous, merge_duplicates, token=token,
+                        chain_id=chain_id, token_symbol=token_symbol,
+                        token_decimals=token_decimals, program=program, epoch=epoch,
+                        expiry=expiry, spec=spec)
     t0 = time.monotonic()
     with progress(transient=True) as bar:
         task = bar.add_task("tree build", total=3)
@@ -51,10 +59,11 @@ def build_cmd(
             phase("writing proofs.parquet, native file, shards")
             manifest = write_outputs(built, out, input, opts, prev)
             bar.update(task, advance=1)
-        report.input(input.name, manifest["inputs"][0]["sha256"])
-        report.done({"root": manifest["root"], "count": manifest["count"]})
-    total = "no amount column" if manifest["total"] is None else f"total {manifest['total']}"
-    typer.echo(f"{manifest['scheme']} root {manifest['root']}: {manifest['count']} claims, "
+        report.input(input.name, manifest.inputs[0].sha256)
+        report.done({"root": manifest.root, "count": manifest.tree.count})
+    tree = manifest.tree
+    total = "no amount column" if tree.total is None else f"total {tree.total}"
+    typer.echo(f"{tree.scheme} root {tree.root}: {tree.count} claims, "
                f"{total} -> {out} ({time.monotonic() - t0:.2f} s)")
 
 
@@ -79,10 +88,10 @@ def check_cmd(folder: Path = typer.Argument(..., help="An output folder of `tree
         for p in problems:
             report.failed(p)
         if not problems:
-            report.done({"root": man["root"], "count": man["count"]})
+            report.done({"root": man.root, "count": man.tree.count})
     if problems:
         for p in problems:
             typer.echo(f"FAIL {p}", err=True)
         raise FailureError(f"{folder}: {len(problems)} problem(s); the folder does not hold")
-    typer.echo(f"ok {man['scheme']} root {man['root']}: {man['count']} claims, every proof "
+    typer.echo(f"ok {man.scheme} root {man.root}: {man.tree.count} claims, every proof "
                "verifies, every file matches the manifest")

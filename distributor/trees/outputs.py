@@ -24,8 +24,7 @@ from distributor.trees.hexfmt import CELL, hex_digits, row_strings
 from distributor.trees.schemes import Built, Scheme
 from epochdrop.addresses import checksum
 
-PROOFS = "proofs.parquet"
-SHARDS = "proofs"
+from epochdrop.folder.proofs import PROOFS, SHARDS  # noqa: E402 - the folder owns the names
 SHARD_TARGET = 1 << 20  # bytes: "a shard near 1 MB" (issue 3)
 CLAIM_FORMAT = "epochdrop-claim-v1"
 SHARD_FORMAT = "epochdrop-proof-shard-v1"
@@ -294,25 +293,26 @@ def claim_json(folder: Path, account: str) -> dict:
     from distributor.trees.check import _read_proofs
     from distributor.trees.schemes import get_scheme
     from epochdrop.errors import UserError
-    from epochdrop.manifest import read_manifest
+    from epochdrop.folder import read_manifest, read_proofs
 
     folder = Path(folder)
     man = read_manifest(folder)
-    if man.get("spec"):
+    if man.tree is None:
+        raise UserError(f"{folder}: epoch {man.label} has no tree "
+                        f"({man.tree_note or 'no root'}); nothing to prove")
+    if man.tree.spec:
         from distributor.trees.spec_folder import spec_claim_json
         return spec_claim_json(folder, man, account)
-    scheme = get_scheme(man["scheme"])
-    kind = scheme.account_kind(man["leaf_encoding"]).kind
+    scheme = get_scheme(man.tree.scheme)
+    kind = scheme.account_kind(man.tree.leaf).kind
     if kind == "address":
         account = checksum(account, field="ACCOUNT")
     elif kind == "uint" and account.isdigit():
         account = str(int(account))
-    table = pq.read_table(folder / PROOFS)
+    table = read_proofs(folder)  # no sha256 pass: `tree check` is the full check
     mask = pc.equal(table.column("account"), account)
     row = table.filter(mask)
     if row.num_rows == 0:
-        raise UserError(f"{account} has no claim in {folder} (root {man['root']})")
-    built = _read_proofs(row, scheme, man["leaf_encoding"])
-    return {"format": CLAIM_FORMAT, "scheme": man["scheme"], "root": man["root"],
-            "chain_id": man.get("chain_id"), "token": man.get("token"),
-            "program": man.get("program"), "epoch": man.get("epoch"), **claim_object(built, 0)}
+        raise UserError(f"{account} has no claim in {folder} (root {man.root})")
+    built = _read_proofs(row, scheme, man.tree.leaf)
+    return {"format": CLAIM_FORMAT, **man.claim_context(), **claim_object(built, 0)}

@@ -26,16 +26,16 @@ from distributor.trees.spec_build import SpecBuilt, build_spec
 from epochdrop.addresses import checksum
 from epochdrop.errors import UserError
 from epochdrop.fsio import hash_tree
-from epochdrop.manifest import MANIFEST
+from epochdrop.folder import MANIFEST, Manifest
 
 
-def folder_spec(folder: Path, man: dict):
-    name = man.get("scheme")
-    return parse_spec(man["spec"], f"{Path(folder) / MANIFEST} spec",
+def folder_spec(folder: Path, man: Manifest):
+    name = man.scheme
+    return parse_spec(man.tree.spec, f"{Path(folder) / MANIFEST} spec",
                       preset=name if name not in (None, "spec") else None)
 
 
-def rebuild(folder: Path, man: dict, table: pa.Table | None = None) -> tuple[SpecBuilt, pa.Table]:
+def rebuild(folder: Path, man: Manifest, table: pa.Table | None = None) -> tuple[SpecBuilt, pa.Table]:
     """proofs.parquet's leaf columns -> the tree they make (and the table read)."""
     spec = folder_spec(folder, man)
     t = table if table is not None else pq.read_table(Path(folder) / outputs.PROOFS)
@@ -47,19 +47,18 @@ def rebuild(folder: Path, man: dict, table: pa.Table | None = None) -> tuple[Spe
     return build_spec(cells, spec, file=outputs.PROOFS), t
 
 
-def head(man: dict) -> dict:
-    return {"scheme": man["scheme"], "root": man["root"], "chain_id": man.get("chain_id"),
-            "token": man.get("token")}
+def head(man: Manifest) -> dict:
+    return man.shard_head()
 
 
-def check_spec_folder(folder: Path, man: dict) -> list[str]:
+def check_spec_folder(folder: Path, man: Manifest) -> list[str]:
     folder = Path(folder)
     problems = _manifest_problems(hash_tree(folder, exclude={MANIFEST}), man)
     built, t = rebuild(folder, man)
     root = "0x" + built.root.hex()
-    if root != man["root"]:
+    if root != man.root:
         problems.append(f"root recomputed from proofs.parquet is {root}, manifest says "
-                        f"{man['root']}")
+                        f"{man.root}")
     same = (t.column("account").to_pylist() == built.claims.accounts
             and t.column("amount").to_pylist() == built.claims.amount_text.view(
                 pa.large_string()).to_pylist()
@@ -70,14 +69,14 @@ def check_spec_folder(folder: Path, man: dict) -> list[str]:
                         "rebuild")
     nodes, offsets = _flat_proofs(t.column("proof").combine_chunks())
     if same:
-        ok = _folds(built.leaves, nodes, offsets, bytes.fromhex(man["root"][2:]))
+        ok = _folds(built.leaves, nodes, offsets, bytes.fromhex(man.root[2:]))
         problems += [f"proof of {built.claims.accounts[i]} does not verify against the root"
                      for i in np.flatnonzero(~ok)[:5].tolist()]
         if not (np.array_equal(offsets, built.proof_offsets)
                 and np.array_equal(nodes, built.proof_nodes)):
             problems.append("proofs.parquet differs from a rebuild of its own claims")
     total = None if built.total is None else str(built.total)
-    if total != man.get("total") or len(built.claims) != man.get("count"):
+    if total != man.tree.total or len(built.claims) != man.tree.count:
         problems.append("total or count differs from the manifest")
     cmp = _Compare(folder)
     plan = outputs.ShardPlan(built, folder, head(man))
@@ -106,7 +105,7 @@ def _folds(leaves: np.ndarray, nodes: np.ndarray, offsets: np.ndarray, root: byt
     return ok
 
 
-def spec_claim_json(folder: Path, man: dict, account: str) -> dict:
+def spec_claim_json(folder: Path, man: Manifest, account: str) -> dict:
     """`tree proof` for a spec'd tree: the claim (or, where an account holds several, as
     Merkl's one per token, every claim) in the shape the shards hold, read from
     proofs.parquet's rows (no rebuild: `tree check` is the command that rebuilds)."""
@@ -117,14 +116,12 @@ def spec_claim_json(folder: Path, man: dict, account: str) -> dict:
     accounts = t.column("account").to_pylist()
     rows = [i for i, a in enumerate(accounts) if a == key]
     if not rows:
-        raise UserError(f"{account} has no claim in {folder} (root {man['root']})")
+        raise UserError(f"{account} has no claim in {folder} (root {man.root})")
     picked = t.take(rows).to_pylist()
     claims = [{"account": r["account"], "amount": r["amount"], "index": r["index"],
                "leaf": json.loads(r["leaf"]), "proof": ["0x" + p.hex() for p in r["proof"]]}
               for r in picked]
-    ctx = {"format": outputs.CLAIM_FORMAT, "scheme": man["scheme"], "root": man["root"],
-           "chain_id": man.get("chain_id"), "token": man.get("token"),
-           "program": man.get("program"), "epoch": man.get("epoch")}
+    ctx = {"format": outputs.CLAIM_FORMAT, **man.claim_context()}
     if len(set(accounts)) != len(accounts):  # accounts hold several claims here (Merkl)
         return {**ctx, "account": key, "claims": claims}
     return {**ctx, **claims[0]}

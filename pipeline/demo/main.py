@@ -109,14 +109,14 @@ def _epochs(root: Path, cfg: dict, plan: list, data_of: dict, whatifs: bool, t0:
     for program, label in plan:
         o = run_epoch(cfg[program], label, show=False)
         m = o.manifest
-        rows.append({"program": program, "epoch": label, "accounts": m.get("accounts"),
-                     "paid": m["totals"]["allocated"], "token": token_of(m).symbol,
-                     "decimals": token_of(m).decimals,
-                     "scheme": m.get("scheme"), "root": m.get("root"),
+        rows.append({"program": program, "epoch": label, "accounts": m.scoring.accounts,
+                     "paid": m.scoring.allocated, "token": m.token.symbol,
+                     "decimals": m.token.decimals or 0,
+                     "scheme": m.scheme or "none", "root": m.root,
                      "out": os.path.normpath(o.job.out),
                      "data": os.path.normpath(o.job.data)})
-        say(f"run {program} {label}: {m.get('accounts')} accounts, root "
-            f"{m.get('root') or '— (scheme ' + str(m.get('scheme')) + ')'} ({o.stages.timing()})")
+        say(f"run {program} {label}: {m.scoring.accounts} accounts, root "
+            f"{m.root or '— (' + str(m.tree_note) + ')'} ({o.stages.timing()})")
     for r in rows:
         diff, _, _ = verify(r["out"], data=r["data"], show=False)
         r["verified"] = diff.ok

@@ -4,7 +4,9 @@
 needs `Emulation.setDeviceMetricsOverride` (the same call DevTools' device toolbar makes,
 https://chromedevtools.github.io/devtools-protocol/tot/Emulation/#method-setDeviceMetricsOverride).
 This is a minimal client on `websockets` (already a dependency of the stack): one browser per
-`Browser`, one tab, the calls the page tests need — open at a viewport, evaluate, screenshot.
+`Browser`, one tab, the calls the page tests need — open at a viewport, evaluate, screenshot;
+and for the claim page (tests/test_journeys_claim.py J2b): a script injected before the page's
+own (a test wallet as `window.ethereum`), navigation to a URL, waiting for a condition.
 """
 
 from __future__ import annotations
@@ -83,6 +85,30 @@ class Browser:
         if "exceptionDetails" in r:
             raise RuntimeError(f"page script failed: {r['exceptionDetails']}")
         return r["result"].get("value")
+
+    def add_script(self, source: str) -> None:
+        """Run `source` before any script of every page loaded after this (e.g. a wallet)."""
+        self.call("Page.addScriptToEvaluateOnNewDocument", {"source": source})
+
+    def goto(self, url: str) -> None:
+        self.call("Page.navigate", {"url": url})
+
+    def wait_for(self, expression: str, timeout: float = 60) -> Any:
+        """Poll until `expression` is truthy in the page; returns its value."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                value = self.evaluate(expression)
+            except RuntimeError:  # the page is still loading, or the element is not there yet
+                value = None
+            if value:
+                return value
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {expression}; page text: "
+                             f"{self.evaluate('document.body && document.body.innerText')!r}")
+
+    def text(self, ident: str) -> str:
+        return self.evaluate(f"document.getElementById({json.dumps(ident)}).textContent")
 
     def screenshot(self, png: Path, full_page: bool = False) -> Path:
         params: dict[str, Any] = {"format": "png"}

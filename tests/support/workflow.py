@@ -22,7 +22,10 @@ GROUP = "workflow-demo"
 def small_demo() -> tuple[Path, list[dict]]:
     from pipeline.demo.main import SMALL, demo
 
+    from tests.support.manifests import MANIFEST_ROOTS
+
     root = Path(tempfile.mkdtemp(prefix="epochdrop-demo-")) / "demo"
+    MANIFEST_ROOTS.append(root)  # its manifests are validated at the end (tests/conftest.py)
     rows = demo(root, SMALL, show=False)
     return root, rows
 

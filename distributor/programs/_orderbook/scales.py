@@ -18,8 +18,9 @@ FIXED_POINT = Path(__file__).with_name("fixed_point.sql")
 def column_scale(con, table: str, column: str, where: str = "TRUE") -> int:
     """Decimals used by `table.column` (0 … 18); defines the fixed-point macros first."""
     run_sql_file(con, FIXED_POINT)
-    row = con.execute(f"SELECT coalesce(max(decimals18(frac18({column}))), 0) FROM {table} "
-                      f"WHERE {column} >= 0 AND ({where})").fetchone()
+    row = con.execute(f"SELECT coalesce(max(decimals18(frac18(v))), 0) FROM (SELECT DISTINCT "
+                      f"{column} AS v FROM {table} WHERE {column} >= 0 AND ({where}))"
+                      ).fetchone()   # distinct first: prices and sizes repeat a lot
     return int(row[0])
 
 

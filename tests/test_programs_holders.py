@@ -106,7 +106,7 @@ def test_hand_worked_month(tmp_path) -> None:
     assert scores[C]["balance_end"] == "50"
     assert rewards(tmp_path / "out") == expected_amounts()
     assert sum(expected_amounts().values()) == BUDGET - 1      # one unit of dust, kept
-    assert m["program"] == "holders"
+    assert m.program == "holders"
 
 
 def test_token_filter_cap_and_bad_params(tmp_path) -> None:
@@ -139,7 +139,7 @@ def test_a_copy_in_an_extra_programs_path_is_a_program(tmp_path, monkeypatch) ->
     data = write_transfers(tmp_path / "data")
     m = score_epoch("holders_copy", data, "2024-03", tmp_path / "out",
                     config=write_config(tmp_path / "c.toml", program="holders_copy"))
-    assert m["program"] == "holders_copy"
+    assert m.program == "holders_copy"
     assert rewards(tmp_path / "out") == expected_amounts()
     monkeypatch.delenv(PATH_ENV)
     assert "holders_copy" not in program_names()
@@ -195,14 +195,14 @@ def test_holders_on_anvil_index_score_tree_serve_claim_verify(tmp_path) -> None:
             params=PARAMS.replace(E.lower(), e.lower()))
         o = run_epoch(cfg, "2024-03", show=False)
         out = o.job.out
-        assert o.manifest["index"]["datasets"] == ["erc20_transfers"]
+        assert o.manifest.index["datasets"] == ["erc20_transfers"]
         paid = rewards(out)
         names = {a: A, b: B, c: C}
         assert {names[k]: v for k, v in paid.items()} == expected_amounts()
 
         reward = deploy(w3, art["TestToken"], "Reward", "RWD", 6)
         dist = deploy(w3, art["OzCumulativeClaim"], reward.address,
-                      bytes.fromhex(o.manifest["root"][2:]))
+                      bytes.fromhex(o.manifest.tree.root[2:]))
         w3.eth.wait_for_transaction_receipt(reward.functions.mint(dist.address, BUDGET).transact())
         with Serve(out.parent) as server:
             for account, amount in paid.items():

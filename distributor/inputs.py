@@ -1,8 +1,10 @@
 """Load a program's canonical input tables (programs.md, last section) into DuckDB.
 
 Each table comes from the data folder as `<table>.parquet` or `<table>.csv`, or from a store
-dataset (`<store>/<dataset>/chain=<id>/*.parquet`, hive-partitioned; DECISIONS D8 maps the
-listener datasets onto the canonical names). Every table is materialised with exactly the
+dataset (`<store>/<dataset>/chain=<id>/*.parquet`, hive-partitioned): a dataset named like the
+table (e.g. an imported one), else the dataset the program's `program.toml` declares as the
+table's source, shaped by its declared view (`*.view.sql`: the dataset's rows are
+`source_rows`; DECISIONS D8). Every table is materialised with exactly the
 declared columns and types; extra columns are ignored. Money stays exact: `int` and `dec`
 columns are read as text and must match a plain decimal grammar (no exponent, no more
 fractional digits than the type holds) before the cast, so nothing is rounded and a float
@@ -26,7 +28,6 @@ from typing import Any
 import duckdb
 
 from distributor.programs.spec import DUCKDB_TYPES, TableSpec
-from distributor.store_map import Source, sources_for
 from distributor.validate import bad_sql, what as rule_what
 from epochdrop.errors import InputError, UserError
 from epochdrop.fsio import sha256_file
@@ -57,24 +58,37 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def find_sources(table: str, data: Path, chain: str | int | None = None
-                 ) -> tuple[str, list[Path], Source | None] | None:
-    """(kind, files, store source) for `table` in `data`, or None when absent; kind is
-    'csv' or 'parquet' for a `<table>.<ext>` file, 'store' for a dataset (D8) read from its
+def candidates(spec: TableSpec) -> list[tuple[str, str | None]]:
+    """The store datasets that may hold `spec`'s rows, in order, each with its view: one
+    named like the table (already in its shape), then the declared source dataset."""
+    out: list[tuple[str, str | None]] = []
+    if spec.dataset != spec.name:
+        out.append((spec.name, None))
+    out.append((spec.dataset, spec.source.view))
+    return out
+
+
+def find_sources(spec: TableSpec, data: Path, chain: str | int | None = None
+                 ) -> tuple[str, list[Path], str | None] | None:
+    """(kind, files, view SQL) for `spec` in `data`, or None when absent; kind is 'csv' or
+    'parquet' for a `<table>.<ext>` file, 'store' for a dataset (D8) read from its
     `chain=<chain>` partition (any one partition when `chain` is None and there is one)."""
+    data = Path(data)
+    if spec.source.kind != "store" or spec.source.chain != "evm":
+        chain = None   # an imported / order-book / Solana table is not on the run's EVM chain
     for ext in ("parquet", "csv"):
-        f = data / f"{table}.{ext}"
+        f = data / f"{spec.name}.{ext}"
         if f.is_file():
             return ext, [f], None
-    for source in sources_for(table):
-        folder = data / source.dataset
+    for dataset, view in candidates(spec):
+        folder = data / dataset
         if folder.is_dir():
             files = sorted(p for p in folder.rglob("*.parquet")
                            if not any(part.startswith((".", "_")) for part in
                                       p.relative_to(folder).parts))
             files = _one_chain(files, folder, chain)
             if files:
-                return "store", files, source
+                return "store", files, view
     return None
 
 
@@ -110,18 +124,18 @@ def load_inputs(con: duckdb.DuckDBPyConnection, tables: tuple[TableSpec, ...],
     entries = []
     loaded: dict[str, tuple] = {}
     for spec in tables:
-        found = find_sources(spec.name, data, chain)
+        found = find_sources(spec, data, chain)
         if found is None:
             if spec.required:
                 raise UserError(f"{data}: no input for table {spec.name!r} (expected "
                                 f"{spec.name}.csv or {spec.name}.parquet, or a store dataset "
-                                f"{' / '.join(s.dataset for s in sources_for(spec.name))})")
+                                f"{' / '.join(d for d, _ in candidates(spec))})")
             _create_empty(con, spec)
             entries.append({"table": spec.name, "rows": 0,
                             "content_sha256": content_sha256(con, spec.name), "files": []})
             continue
-        kind, files, source = found
-        rows = _load_table(con, spec, kind, files, source)
+        kind, files, view = found
+        rows = _load_table(con, spec, kind, files, view)
         loaded[spec.name] = (spec, kind, files)
         entries.append({"table": spec.name, "rows": rows,
                         "content_sha256": content_sha256(con, spec.name),
@@ -168,8 +182,7 @@ def _create_empty(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     con.execute(f"CREATE OR REPLACE TABLE {_q(spec.name)} ({body})")
 
 
-def _load_table(con, spec: TableSpec, kind: str, files: list[Path],
-                source: Source | None) -> int:
+def _load_table(con, spec: TableSpec, kind: str, files: list[Path], view: str | None) -> int:
     src = f"_src_{spec.name}"
     paths = [str(f) for f in files]
     if kind == "csv":
@@ -180,8 +193,8 @@ def _load_table(con, spec: TableSpec, kind: str, files: list[Path],
                     f"read_parquet({_sql_list(paths)}, hive_partitioning = true, "
                     f"union_by_name = true, filename = true, file_row_number = true)")
     have = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {_q(src)}").fetchall()}
-    if source is not None and (source.sql or source.renames):
-        src, have = _shape(con, spec, src, have, source)
+    if view is not None:
+        src, have = _shape(con, spec, src, view)
     where = files[0].name if len(files) == 1 else f"{files[0].parent.name}/*.parquet"
     shown = ", ".join(sorted(c for c in have if c not in ("filename", "file_row_number")))
     for col in spec.columns:
@@ -202,16 +215,18 @@ def _load_table(con, spec: TableSpec, kind: str, files: list[Path],
     return con.execute(f"SELECT count(*) FROM {_q(spec.name)}").fetchall()[0][0]
 
 
-def _shape(con, spec: TableSpec, src: str, have: dict[str, str], source: Source
-           ) -> tuple[str, dict[str, str]]:
-    """A view giving a listener dataset the canonical table's shape (D8, store_map.py)."""
+_WITH = re.compile(r"^\s*WITH\s", re.IGNORECASE)
+
+
+def _shape(con, spec: TableSpec, src: str, view: str) -> tuple[str, dict[str, str]]:
+    """The declared view over the dataset's rows (named `source_rows` in the view's SQL, a
+    CTE here) giving a listener dataset the canonical table's shape (D8)."""
     shaped = f"_shaped_{spec.name}"
-    if source.sql:
-        body = source.sql.format(src=_q(src))
-    else:
-        extra = [f"{_q(old)} AS {_q(new)}" for new, old in source.renames.items()
-                 if new not in have and old in have]
-        body = f"SELECT *{''.join(', ' + e for e in extra)} FROM {_q(src)}"
+    body = "\n".join(line for line in view.strip().rstrip(";").splitlines()
+                     if not line.lstrip().startswith("--"))
+    rows = f"source_rows AS (SELECT * FROM {_q(src)})"
+    body = (_WITH.sub(f"WITH {rows}, ", body, count=1) if _WITH.match(body)
+            else f"WITH {rows} {body}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {_q(shaped)} AS {body}")
     return shaped, {r[0]: r[1] for r in
                     con.execute(f"DESCRIBE SELECT * FROM {_q(shaped)}").fetchall()}
@@ -247,7 +262,7 @@ def _validate_column(con, spec, src, col, k, src_type, kind, files, located) -> 
         bad = f"{c} IS NULL OR CAST({c} AS VARCHAR) = ''" if col in spec.columns else "false"
     else:
         bad = f"{c} IS NOT NULL AND TRY_CAST({c} AS {DUCKDB_TYPES[k]}) IS NULL"
-    nullable = set(spec.nullable) | set(_NULLABLE.get(spec.name, ()))
+    nullable = set(spec.nullable)
     if col in spec.columns and k != "str" and col not in nullable:
         bad = f"({bad}) OR {c} IS NULL"
     found = _first_bad(con, src, col, bad, kind, files, located)
@@ -307,11 +322,6 @@ def _check_rules(con, spec: TableSpec, src: str, have: dict[str, str], kind: str
             value, file, row = found
             raise InputError(f"{value!r} is before {lo} (an interval must not end before it "
                              "starts)", file=file, row=row, field=hi)
-
-
-# Required columns that may be NULL by the canonical schema (null = still open); a
-# TableSpec can also say so itself with `nullable=(...)`.
-_NULLABLE = {"dydx_orders": ("valid_to",), "jet_orders": ("valid_to",)}
 
 
 def _name(files: list[Path]) -> str:

@@ -8,12 +8,12 @@ pyarrow, httpx) happen inside the functions: importing this module costs nothing
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from epochdrop.addresses import checksum_all
 from epochdrop.errors import UserError
 
 # Chain ids of local development nodes: anvil/hardhat (31337), ganache (1337), the embedded
@@ -29,18 +29,15 @@ def default_confirmations(chain_id: int) -> int:
 
 def checksum_contracts(addresses: Iterable[str]) -> list[str]:
     """Contract addresses (each item may be comma-separated) → sorted, de-duplicated EIP-55
-    addresses. A malformed address is a UserError naming it."""
-    from eth_utils import to_checksum_address
+    addresses. A malformed address is a UserError naming it (epochdrop/addresses.py)."""
+    return checksum_all(addresses, field="--contracts")
 
-    out = []
-    for part in ",".join(addresses).split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if not re.fullmatch(r"0x[0-9a-fA-F]{40}", part):
-            raise UserError(f"--contracts {part!r} is not an address (0x + 40 hex digits)")
-        out.append(to_checksum_address(part))
-    return sorted(set(out))
+
+def dataset(name: str):
+    """The declaration (indexer/datasets/) of dataset `name`; UserError when unknown."""
+    from indexer.datasets import get  # lazy: importing the API costs nothing (docstring)
+
+    return get(name)
 
 
 def preflight(client, store: str | Path, addresses: Iterable[str], *, new_chain: bool = False,
@@ -146,5 +143,6 @@ def index_dataset(client, store: Path | str, dataset, chain_id: int, contracts: 
                 worker_peak_mb=getattr(source, "worker_peak_mb", None))
 
 
-__all__ = ["LOCAL_CHAINS", "checksum_contracts", "connect", "covered", "default_confirmations", "rpc_calls",
+__all__ = ["LOCAL_CHAINS", "checksum_contracts", "connect", "covered", "dataset", "default_confirmations",
+           "rpc_calls",
            "embedded_chain_live", "index_dataset"]

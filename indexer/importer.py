@@ -26,8 +26,8 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pyarrow.types as pat
-from eth_utils import to_checksum_address
 
+from epochdrop.addresses import checksum
 from epochdrop.errors import InputError
 from indexer.datasets import get as get_dataset
 from indexer.datasets.base import Dataset, T, coerce
@@ -124,9 +124,8 @@ def _column_values(t: T, arr: pa.ChunkedArray, file: str, name: str) -> list:
                 if v != v.to_integral_value():
                     raise ValueError(f"not an integer: {v}")
                 v = int(v)
-            if t is T.ADDRESS and isinstance(v, str) and v[2:] != v[2:].lower() \
-                    and v[2:] != v[2:].upper() and v != to_checksum_address(v):
-                raise ValueError(f"bad EIP-55 checksum: {v}")
+            if t is T.ADDRESS:
+                v = checksum(v, file=file, row=i + 1, field=name)
             cache[raw] = coerce(t, v)
             out.append(cache[raw])
         except ValueError as exc:

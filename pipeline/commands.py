@@ -183,7 +183,8 @@ def index_config(
     config: Path = typer.Argument(..., help="Program config TOML with [sources] rpc and contracts."),
     store: Optional[Path] = typer.Option(None, "--store", help="Store (default: [sources] data, else data/store)."),
 ) -> None:
-    """The same plan `epochdrop run` uses (pipeline/index_step.py: PLAN)."""
+    """The same plan `epochdrop run` uses: the store tables the program.toml declares
+    (pipeline/index_step.py: index_plan)."""
     from pipeline.config import load_run_config
     from pipeline.index_step import index_store
 

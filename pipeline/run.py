@@ -103,7 +103,7 @@ def check_inputs_present(job: Job) -> None:
         raise UserError(f"data {job.data}: not a folder (give a store or a folder of "
                         f"<table>.csv / <table>.parquet files)")
     for spec in job.prep.spec.tables:
-        if spec.required and find_sources(spec.name, job.data, job.chain) is None:
+        if spec.required and find_sources(spec, job.data, job.chain) is None:
             raise UserError(f"{job.data}: no input for table {spec.name!r} (expected "
                             f"{spec.name}.csv or {spec.name}.parquet, or a store dataset)")
 
@@ -115,7 +115,7 @@ def input_files(job: Job) -> list[dict[str, Any]]:
                         f"<table>.csv / <table>.parquet files)")
     entries = []
     for spec in job.prep.spec.tables:
-        found = find_sources(spec.name, job.data, job.chain)
+        found = find_sources(spec, job.data, job.chain)
         files = found[1] if found else []
         if not files and spec.required:
             raise UserError(f"{job.data}: no input for table {spec.name!r} (expected "

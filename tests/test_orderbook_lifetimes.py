@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 from indexer.generate import (generate_dydx_order_events, generate_jet_markets,
                               generate_jet_order_events)
 from indexer.orderbook import EVENT_SCHEMA, rebuild_lifetimes
-from indexer.orderbook.replay import replay_lifetimes
+from tests.support.orderbook_replay import replay_lifetimes
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 

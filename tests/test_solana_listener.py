@@ -15,7 +15,7 @@ from pipeline.cli import main
 from epochdrop.fsio import hash_tree
 from indexer.datasets import get as get_dataset
 from indexer.orderbook import rebuild_lifetimes
-from indexer.orderbook.replay import replay_lifetimes
+from tests.support.orderbook_replay import replay_lifetimes
 from indexer.solana.gov_listener import index_realm
 from indexer.solana.listener import index_program
 from indexer.solana.rpc import SolanaRpc

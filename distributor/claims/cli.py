@@ -8,20 +8,19 @@ from typing import List, Optional
 
 import typer
 
+from epochdrop.addresses import checksum
 from epochdrop.errors import FailureError, UserError
 
 claims_app = typer.Typer(no_args_is_help=True)
 
 
 def _contracts(pairs: list[str]) -> dict[str, str]:
-    from eth_utils import is_address, to_checksum_address
-
     out = {}
     for p in pairs:
         program, sep, addr = p.partition("=")
-        if not sep or not program or not is_address(addr):
+        if not sep or not program:
             raise UserError(f"--contract {p.removeprefix('*=')!r}: use PROGRAM=0xADDRESS")
-        out[program] = to_checksum_address(addr)
+        out[program] = checksum(addr, field="--contract")
     return out
 
 

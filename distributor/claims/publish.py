@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from eth_utils import is_address, to_checksum_address
 
 from distributor.claims import safe as safe_tx
 from distributor.claims.chain import abi as _abi_file, connect, redact_url, send_signed
 from distributor.claims.keys import Signer
+from epochdrop.addresses import checksum
 from epochdrop.errors import FailureError, UserError
 from epochdrop.folder import read_manifest
 from epochdrop.urls import check_url
@@ -115,9 +115,7 @@ def _require_token(folder: Path, f: EpochFacts) -> None:
 
 
 def _address(flag: str, value: str) -> str:
-    if not is_address(value):
-        raise UserError(f"{flag} {value!r} is not an address")
-    return to_checksum_address(value)
+    return checksum(value, field=flag)  # epochdrop/addresses.py: one rule, one message
 
 
 def make_plan(folder: Path, contract: str | None, rpc: str, *, signer: Signer | None,

@@ -16,6 +16,8 @@ from typing import Any, Callable, Literal
 import pyarrow as pa
 from pydantic import BaseModel
 
+from epochdrop.errors import ConfigError
+
 # Column kinds of the canonical tables (programs.md, last section) and their DuckDB types.
 #   str  – text (accounts, markets, ids)        int  – integer in base units (HUGEINT)
 #   dec  – exact decimal (DECIMAL(38,18))        time – UTC timestamp (TIMESTAMP)
@@ -29,9 +31,33 @@ DUCKDB_TYPES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class TableSource:
+    """Where a table's rows come from, as the program's `program.toml` declares it
+    (docs/design.md §4, docs/writing-a-program.md).
+
+    kind    – `store`: a listener dataset indexed from the chain by `run` / `verify --rpc`
+              (from the `[sources] contracts.<role>` addresses); `orderbook`: the lifetimes an
+              order-book feed (or `generate`) writes; `import`: files or imported datasets.
+    dataset – the store dataset read (the table's own name when not given).
+    role    – `store` only: the `[sources] contracts` key naming the contracts to index.
+    chain   – `store` only: `evm` (indexed by `run` through the EVM listener) or `solana`
+              (written by `epochdrop solana index` / `solana governance`).
+    view    – SQL (text of the program's `*.view.sql`) turning the dataset's rows, named
+              `source_rows`, into the table; None when the dataset already has its shape.
+    """
+
+    kind: Literal["store", "orderbook", "import"] = "import"
+    dataset: str | None = None
+    role: str | None = None
+    chain: Literal["evm", "solana"] = "evm"
+    view: str | None = None
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A canonical input table: required columns (error when absent or empty, unless listed
-    in `nullable`) and optional ones (NULL when absent). Extra input columns are ignored."""
+    in `nullable`) and optional ones (NULL when absent). Extra input columns are ignored.
+    Built from `program.toml` by distributor/programs/declaration.py."""
 
     name: str
     columns: dict[str, ColumnKind]
@@ -47,6 +73,12 @@ class TableSpec:
     # column → "table.column" whose values it must be among (case-insensitive), e.g. every
     # swapped pool has coins: a truncated address is then blamed on the row that holds it
     refs: dict[str, str] = field(default_factory=dict)
+    source: TableSource = field(default_factory=TableSource)
+
+    @property
+    def dataset(self) -> str:
+        """The store dataset the declared source reads."""
+        return self.source.dataset or self.name
 
 
 @dataclass(frozen=True)
@@ -65,8 +97,6 @@ class Epoch:
 
 def day_label(label: str, expected: str) -> date:
     """An epoch label that names a day (`YYYY-MM-DD`); `expected` completes the error."""
-    from epochdrop.errors import ConfigError
-
     try:
         return date.fromisoformat(label)
     except ValueError:
@@ -136,7 +166,9 @@ class ProgramSpec:
     name      – the public program name (= its folder name).
     token     – the reward token's symbol; `decimals` in params converts token units.
     params    – pydantic model (extra="forbid") with the documented defaults.
-    tables    – the canonical tables `score` reads, with their required columns.
+    tables    – the canonical tables `score` reads, with their columns and sources: filled
+                from the folder's `program.toml` by `load_program` (a program.py leaves it
+                empty; tests may build specs with tables directly).
     schedule  – label → params fixed by the epoch (dYdX formula, emission …); the config
                 overrides them. Raise ConfigError for labels the schedule does not allow.
     epoch     – (label, params) → Epoch window. Raise ConfigError on a bad label.
@@ -146,8 +178,8 @@ class ProgramSpec:
     name: str
     token: str
     params: type[BaseModel]
-    tables: tuple[TableSpec, ...]
     epoch: Callable[[str, Any], Epoch]
     score: Callable[[Any, Any, Epoch], ScoreResult]
+    tables: tuple[TableSpec, ...] = ()
     schedule: Callable[[str], dict[str, Any]] = lambda label: {}
     description: str = ""

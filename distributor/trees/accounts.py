@@ -3,6 +3,9 @@
 A mixed-case EVM address must carry a valid EIP-55 checksum (a typo in a mixed-case
 address is caught by it; all-lower or all-upper addresses carry none, as in eth-utils'
 `is_checksum_address` rules). Output text is always the EIP-55 form (DECISIONS D1).
+`parse_evm` is the vectorised fast path of epochdrop/addresses.py (a million addresses
+without a Python call each): the same rules, the same `AddressError` and the same words,
+which tests/test_addresses.py checks row for row against `epochdrop.addresses.checksum`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import pyarrow.compute as pc
 
 from distributor.trees import jsontext
 from distributor.trees.hexfmt import checksum_of_lower, hex_bytes
+from epochdrop.addresses import AddressError, bad_checksum, not_an_address
 from epochdrop.errors import InputError
 
 if TYPE_CHECKING:
@@ -40,10 +44,8 @@ def parse_evm(cells: pa.Array, *, file: str) -> tuple[np.ndarray, pa.Array]:
     ok = pc.fill_null(pc.match_substring_regex(cells, _ADDR_RE), False)
     if not pc.all(ok).as_py():
         row = pc.index(ok, False).as_py()
-        cell = cells[row].as_py()
-        what = "empty account" if not cell else (
-            f"{cell!r} is not an address (0x followed by 40 hex digits)")
-        raise InputError(what, file=file, row=row + 1, field="account")
+        raise AddressError(not_an_address(cells[row].as_py()), file=file, row=row + 1,
+                           field="account")
     digits = jsontext.fixed_rows(cells, 42)[:, 2:]  # every cell is `0x` + 40 hex digits: a view
     # Setting bit 5 lowercases 'A'-'F' and leaves '0'-'9' and 'a'-'f' as they are.
     lower = digits | np.uint8(32)
@@ -55,9 +57,8 @@ def parse_evm(cells: pa.Array, *, file: str) -> tuple[np.ndarray, pa.Array]:
     wrong = mixed[(digits[mixed] != checked[mixed, 2:]).any(axis=1)]
     if len(wrong):
         i = int(wrong[0])
-        raise InputError(f"{cells[i].as_py()!r} fails its EIP-55 checksum (expected "
-                         f"{checked[i].tobytes().decode()}); check the address or write it "
-                         "in lower case", file=file, row=i + 1, field="account")
+        raise AddressError(bad_checksum(cells[i].as_py(), checked[i].tobytes().decode()),
+                           file=file, row=i + 1, field="account")
     return raw, jsontext.fixed_width(checked)
 
 

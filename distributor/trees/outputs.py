@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from distributor.trees import jsontext
 from distributor.trees.hexfmt import CELL, hex_digits, row_strings
 from distributor.trees.schemes import Built, Scheme
+from epochdrop.addresses import checksum
 
 from epochdrop.folder.proofs import PROOFS, SHARDS  # noqa: E402 - the folder owns the names
 SHARD_TARGET = 1 << 20  # bytes: "a shard near 1 MB" (issue 3)
@@ -289,8 +290,6 @@ _KEY_DOC = ("claims are in proofs/<first `digits` characters of key>.json under 
 def claim_json(folder: Path, account: str) -> dict:
     """`tree proof`: one claim with the context a front-end needs (root, chain, token)."""
     import pyarrow.compute as pc
-    from eth_utils import is_hex_address, to_checksum_address
-
     from distributor.trees.check import _read_proofs
     from distributor.trees.schemes import get_scheme
     from epochdrop.errors import UserError
@@ -307,9 +306,7 @@ def claim_json(folder: Path, account: str) -> dict:
     scheme = get_scheme(man.tree.scheme)
     kind = scheme.account_kind(man.tree.leaf).kind
     if kind == "address":
-        if not is_hex_address(account):
-            raise UserError(f"{account!r} is not an address (0x followed by 40 hex digits)")
-        account = to_checksum_address(account.lower())
+        account = checksum(account, field="ACCOUNT")
     elif kind == "uint" and account.isdigit():
         account = str(int(account))
     table = read_proofs(folder)  # no sha256 pass: `tree check` is the full check

@@ -23,6 +23,7 @@ from distributor.trees.hashing import pair_rows
 from distributor.trees.regenerate import _Compare
 from distributor.trees.spec import parse_spec
 from distributor.trees.spec_build import SpecBuilt, build_spec
+from epochdrop.addresses import checksum
 from epochdrop.errors import UserError
 from epochdrop.fsio import hash_tree
 from epochdrop.folder import MANIFEST, Manifest
@@ -128,12 +129,8 @@ def spec_claim_json(folder: Path, man: Manifest, account: str) -> dict:
 
 def _canonical(account: str, t) -> str:
     """The account as proofs.parquet spells it (EIP-55, decimal, 0x hex)."""
-    from eth_utils import is_hex_address, to_checksum_address
-
     if t.base == "address":
-        if not is_hex_address(account):
-            raise UserError(f"{account!r} is not an address (0x followed by 40 hex digits)")
-        return to_checksum_address(account.lower())
+        return checksum(account, field="ACCOUNT")
     if t.base in ("uint", "int"):
         try:
             return str(int(account, 0))

@@ -20,12 +20,17 @@ How to declare one (a module per dataset in `indexer/datasets/`, one line in the
         doc="One line for the docs.",
     )
 
+A snapshot dataset (kind="snapshot") also names, in `reads`, the event datasets of the same
+contracts whose rows say whom to read, e.g. `reads=("vdht_locks",)`; they are indexed first:
+
+    DATASET = Dataset(..., kind="snapshot", reads=("vdht_locks",), ...)
+
 Column types and how they are stored in Parquet (DECISIONS D9; DuckDB has no 256-bit
 integer, so big integers are exact decimal strings):
 
 | type        | Arrow type               | Python value accepted by `coerce`            |
 |-------------|--------------------------|----------------------------------------------|
-| address     | string (EIP-55)          | 0x + 40 hex, any case → checksummed          |
+| address     | string (EIP-55)          | 0x + 40 hex, EIP-55-checked (epochdrop/addresses) |
 | uint256     | string (decimal digits)  | int or digit string, 0 ≤ v < 2**256          |
 | int256      | string (signed decimal)  | int or string, −2**255 ≤ v < 2**255          |
 | int         | int64                    | int (or digit string)                         |
@@ -50,7 +55,7 @@ from enum import Enum
 from typing import Any, Callable
 
 import pyarrow as pa
-from eth_utils import to_checksum_address
+from epochdrop.addresses import checksum
 
 
 class T(str, Enum):
@@ -77,7 +82,6 @@ ARROW_TYPES: dict[T, pa.DataType] = {
     T.JSON: pa.string(), T.PUBKEY: pa.string(),
 }
 
-_ADDR = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _DIGITS = re.compile(r"^[0-9]+$")
 _SIGNED = re.compile(r"^-?[0-9]+$")
 _DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
@@ -92,9 +96,7 @@ def coerce(t: T, value: Any) -> Any:
     if value is None:
         return None
     if t is T.ADDRESS:
-        if not isinstance(value, str) or not _ADDR.match(value):
-            raise ValueError(f"not an address: {value!r}")
-        return to_checksum_address(value)
+        return checksum(value)  # AddressError is a ValueError
     if t in (T.UINT256, T.INT256, T.INT):
         if isinstance(value, bool) or isinstance(value, float):
             raise ValueError(f"not an integer: {value!r}")
@@ -198,6 +200,9 @@ class Dataset:
     doc: str
     position: str | None = "block_number"
     events: tuple[EventSpec, ...] = ()
+    # Snapshot datasets: the event datasets (of the same contracts) whose rows name the
+    # accounts to read. Index planning (pipeline/index_step.py) indexes them first, and the
+    # snapshot listener refuses to run ahead of them (indexer/evm/snapshots.py).
     reads: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
     snapshot: Any = None      # snapshot datasets: their reads (indexer/datasets/reads.py)

@@ -64,6 +64,5 @@ DATASET = Dataset(
         Column("getter", T.STRING, doc="'uint256' or 'int128': which balances() answered"),
     ),
     key=("day", "pool", "i"),
-    reads=("coins(uint256|int128)", "balances(uint256|int128)", "decimals()"),
     snapshot=SNAPSHOT,
 )

@@ -45,6 +45,6 @@ DATASET = Dataset(
         Column("value_usd", T.DECIMAL, doc="balance × token_price / 1e18 (exact)"),
     ),
     key=("day", "pool", "investor"),
-    reads=("balanceOf(address)", "tokenPrice()"),
+    reads=tuple(h.dataset for h in SNAPSHOT.holders if h.required),  # indexed first: whom to read
     snapshot=SNAPSHOT,
 )

@@ -37,6 +37,6 @@ DATASET = Dataset(
         Column("vdht", T.UINT256),
     ),
     key=("day", "contract", "investor"),
-    reads=("balanceOfAt(address,uint256)",),
+    reads=tuple(h.dataset for h in SNAPSHOT.holders if h.required),  # indexed first: whom to read
     snapshot=SNAPSHOT,
 )

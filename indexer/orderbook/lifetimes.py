@@ -4,7 +4,8 @@ A lifetime row says: from `valid_from` (inclusive) to `valid_to` (exclusive, nul
 open) this order rested in the book with `size` left — the shape of programs.md's
 `dydx_orders` / `jet_orders` and the table the per-minute scoring queries (DESIGN "Scoring").
 
-Rules (the same ones `replay.py` applies one event at a time; tests check they agree):
+Rules (the same ones tests/support/orderbook_replay.py applies one event at a time; tests
+check they agree):
 - events of one order are taken in (block_time, slot, tx_index, signature, event_index) order
   (nulls first);
 - the first `placed` starts the order (side, price and maker come from it); events before it

@@ -90,7 +90,9 @@ def _rel(target: Path, start: Path) -> str:
     return os.path.relpath(target.resolve(), start.resolve())
 
 
-CHAIN_PLAN = [("dhedge", "2024-01"), ("curve", "2024-01-11"), ("curve", "2024-01-18")]
+CHAIN_PLAN = [("dhedge", "2024-01"), ("curve", "2024-01-11"), ("curve", "2024-01-18"),
+              ("holders", "2024-01")]
+LONG_ONLY = ("curve", "2024-01-18")  # --small's 22 days do not reach that week's end
 OFFCHAIN_PLAN = [("dydx", "0"), ("dydx", "1"), ("jet", "0"), ("jet_airdrop", "0"),
                  ("mirror", "2021-12-31")]
 WHATIFS = {  # name → (program, epoch, --vary): what each governance thread asked to see
@@ -261,7 +263,7 @@ def chain_half(root: Path, size: Size, seed: int, whatifs: bool, t0: float,
             _say(t0, f"embedded chain {w.chain_id}: {w.transactions} transactions in blocks "
                      f"{w.first_block}–{w.last_block} over {w.days} days by {len(w.investors)} "
                      f"accounts; {len(w.pools)} dHEDGE pools, vDHT lockup, {len(w.curve_pools)} "
-                     f"Curve pools, Governor")
+                     f"Curve pools, Governor, a held ERC-20")
         demo_data.eligible_pools(store, root / "inputs" / "dhedge", w.pools, date(2024, 1, 1),
                                  w.days, w.chain_id)
     # From the first block after the deployments (a snapshot at an earlier day's block would
@@ -276,9 +278,12 @@ def chain_half(root: Path, size: Size, seed: int, whatifs: bool, t0: float,
             {"missing_day": "unpaid"}),
         "curve": write_config(configs, "curve", {**chain, "contracts": {"pools": w.curve_pools},
                                                  "output": _rel(epochs_dir / "curve", configs)}),
+        "holders": write_config(configs, "holders", {**chain, "contracts": {
+            "token": w.held_token}, "output": _rel(epochs_dir / "holders", configs)},
+            params={"token": w.held_token, "exclude": [w.exchange], "min_balance": "500"}),
     }
-    plan = CHAIN_PLAN if size.days >= 26 else CHAIN_PLAN[:2]
-    rows = _epochs(root, cfg, plan, {"dhedge": store, "curve": store}, whatifs, t0, quiet, key)
+    plan = [p for p in CHAIN_PLAN if size.days >= 26 or p != LONG_ONLY]
+    rows = _epochs(root, cfg, plan, {p: store for p in cfg}, whatifs, t0, quiet, key)
     _remember(root, "world", key, asdict(w))
     return rows
 

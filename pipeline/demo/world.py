@@ -2,8 +2,8 @@
 
 On the embedded chain (eth-tester on py-evm, in process, fixed genesis 2024-01-01 00:00 UTC,
 D9) this deploys three dHEDGE PoolLogic-shaped pools, a vDHT lockup, two Curve stable pools
-(int128 ids) and one crypto pool (uint256 ids), a Governor and two ERC-20 coins (18 and 6
-decimals) from `demo_contracts.json` (compiled from contracts/test/*.sol by
+(int128 ids) and one crypto pool (uint256 ids), a Governor, two ERC-20 coins (18 and 6
+decimals) and a held ERC-20 whose transfers feed `holders`, from `demo_contracts.json` (compiled from contracts/test/*.sol by
 scripts/build-demo-contracts.py, so `make demo` needs no Node), then replays a seeded month:
 deposits, withdrawals and pool-token transfers by a few dozen investors, daily token price
 moves, vDHT locks of varied size (some investors end up capped, some not), Curve swaps of
@@ -40,6 +40,8 @@ class World:
     curve_pools: list[str] = field(default_factory=list)
     governor: str = ""
     tokens: list[str] = field(default_factory=list)
+    held_token: str = ""           # the ERC-20 whose holders the `holders` program pays
+    exchange: str = ""             # a holder of it that `holders` excludes
     investors: list[str] = field(default_factory=list)
     first_block: int = 0
     last_block: int = 0
@@ -50,6 +52,7 @@ class World:
 class Simulator:
     def __init__(self, chain, seed: int = 7):
         self.chain, self.w3, self.rng = chain, chain.w3, random.Random(seed)
+        self.holders_rng = random.Random(f"holders:{seed}")
         self.seed = seed
         self.art = json.loads(ARTIFACTS.read_text())["contracts"]
         self.world = World()
@@ -60,8 +63,8 @@ class Simulator:
         self.world.transactions += 1
         return self.w3.eth.contract(address=rc.contractAddress, abi=self.art[name]["abi"])
 
-    def _tx(self, fn) -> None:
-        fn.transact({"gas": GAS})
+    def _tx(self, fn, sender: str | None = None) -> None:
+        fn.transact({"gas": GAS, **({"from": sender} if sender else {})})
         self.world.transactions += 1
 
     def deploy(self) -> None:
@@ -79,6 +82,9 @@ class Simulator:
         w.tokens, w.pools = c, [p.address for p in self.pools]
         w.lockup, w.governor = self.lockup.address, self.governor.address
         w.curve_pools = [p.address for p in self.curve]
+        # deployed last, so every other contract keeps its address (and every other root)
+        self.held = self._deploy("TestToken", "Demo Holders Token", "dHLD", 18)
+        w.held_token = self.held.address
 
     def run(self, investors: int = 36, days: int = 32, start: int = 1_704_067_200) -> World:
         """Deploy, then simulate `days` UTC days from `start` (2024-01-01)."""
@@ -112,6 +118,7 @@ class Simulator:
             for i, pool in enumerate(self.curve):
                 for _ in range((d + i) % 2 + (i == 0) + (d % 7 in (2, 3))):
                     self._swap(pool, i, rng)
+            self._holders_day(d)
             if d % 3 == 0:
                 self._tx(self.governor.functions.vote(rng.choice(w.investors), 1 + d // 10,
                                                       rng.randint(0, 2), rng.randint(1, 9) * 10**21,
@@ -120,6 +127,25 @@ class Simulator:
         w.last_block = self.w3.eth.block_number
         w.days = days
         return w
+
+    def _holders_day(self, d: int) -> None:
+        """The held token's day, from its own seeded generator (so the other programs' draws,
+        and roots, do not move): mints to nine holders on day 0 (the first one plays an
+        exchange, which `holders` excludes), then a few transfers a day between them. A plain
+        OpenZeppelin ERC-20 moves tokens only for their holder, so the holders are the
+        chain's unlocked test accounts (deterministic, like everything here)."""
+        rng, w = self.holders_rng, self.world
+        if d == 0:
+            self.holders = list(self.w3.eth.accounts[1:10])
+            w.exchange = self.holders[0]
+            for k, h in enumerate(self.holders):
+                self._tx(self.held.functions.mint(h, (k + 1) * 1_000 * 10**18))
+            return
+        for _ in range(rng.choice([1, 2, 3])):
+            src, dst = rng.sample(self.holders, 2)
+            amount = self.held.functions.balanceOf(src).call() * rng.choice([1, 2, 5]) // 10
+            if amount:
+                self._tx(self.held.functions.transfer(dst, amount), sender=src)
 
     def _deposit(self, holdings, p: int, inv: str, tokens: int, asset: str) -> None:
         value = tokens * self.prices[p] // 10**18

@@ -25,7 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from distributor.programs.exact import dec_str, floor_to
 from distributor.programs.params import CommonParams, Dec, base_units
-from distributor.programs.spec import (Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec,
+from distributor.programs.spec import (Epoch, Pool, ProgramSpec, Rule, ScoreResult,
                                        day_label)
 from distributor.programs.sql import run_sql_file
 from epochdrop.errors import ConfigError, InputError
@@ -148,20 +148,6 @@ PROGRAM = ProgramSpec(
     name="curve",
     token="CRV",
     params=CurveParams,
-    tables=(
-        TableSpec("curve_swaps", {"time": "time", "pool": "str", "sold_id": "n",
-                                  "tokens_sold": "int"},
-                  optional={"tx_hash": "str", "log_index": "n", "event": "str"},
-                  refs={"pool": "curve_coins.pool"},
-                  checks={"sold_id": (">=0",),
-                          "tokens_sold": (">=0",)}),
-        TableSpec("curve_coins", {"pool": "str", "i": "n", "decimals": "n"},
-                  optional={"underlying": "bool"},
-                  checks={"i": (">=0",), "decimals": (">=0",)}),
-        TableSpec("curve_liquidity", {"day": "date", "pool": "str", "i": "n",
-                                      "balance": "int"},
-                  checks={"i": (">=0",), "balance": (">=0",)}),
-    ),
     epoch=curve_epoch,
     score=curve_score,
     description="Curve CIP#20: weekly gauge rewards proportional to pool utilization",

@@ -30,7 +30,7 @@ from pydantic import Field
 
 from distributor.programs.exact import dec_str, floor_to
 from distributor.programs.params import CommonParams, Dec, base_units
-from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec
+from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult
 from distributor.programs.sql import run_sql_file
 from epochdrop.errors import ConfigError, InputError
 
@@ -165,14 +165,6 @@ PROGRAM = ProgramSpec(
     name="dhedge",
     token="DHT",
     params=DhedgeParams,
-    tables=(
-        TableSpec("dhedge_pool_values", {"day": "date", "pool": "str", "investor": "str",
-                                         "value_usd": "dec"},
-                  checks={"value_usd": (">=0",)}),
-        TableSpec("dhedge_eligible_pools", {"day": "date", "pool": "str"}),
-        TableSpec("dhedge_vdht", {"day": "date", "investor": "str", "vdht": "dec"},
-                  checks={"vdht": (">=0",)}),
-    ),
     epoch=dhedge_epoch,
     score=dhedge_score,
     description="dHEDGE Performance Mining V2: daily pot by invested value, capped by vDHT",

@@ -19,33 +19,11 @@ from distributor.programs.dydx.sampling import aggregates
 from distributor.programs.exact import dec_str
 from distributor.programs.dydx.schedule import SAMPLES, schedule, window
 from distributor.programs.params import base_units
-from distributor.programs.spec import Pool, ProgramSpec, Rule, ScoreResult, TableSpec
+from distributor.programs.spec import Pool, ProgramSpec, Rule, ScoreResult
 from epochdrop.errors import InputError
 
 UNASSIGNED = "(unassigned)"
 
-TABLES = (
-    TableSpec("dydx_orders", {"market": "str", "maker": "str", "order_id": "str",
-                              "side": "str", "price": "dec", "size": "dec",
-                              "valid_from": "time", "valid_to": "time"}, required=False,
-              checks={"side": ("one_of:BUY|SELL",), "price": (">=0",), "size": (">=0",)},
-              intervals=(("valid_from", "valid_to"),)),
-    TableSpec("dydx_maker_volume", {"epoch": "n", "market": "str", "maker": "str",
-                                    "volume_usd": "dec"}, required=False,
-              checks={"epoch": (">=0",), "volume_usd": (">=0",)}),
-    TableSpec("dydx_stk", {"maker": "str", "stk_share": "dec"}, required=False,
-              checks={"stk_share": (">=0",)}),
-    TableSpec("dydx_lp_epoch", {"market": "str", "maker": "str", "q_epoch": "dec",
-                                "uptime_samples": "n", "maker_volume_usd": "dec"},
-              optional={"stk_share": "dec"}, required=False,
-              checks={"q_epoch": (">=0",), "uptime_samples": (">=0",),
-                      "maker_volume_usd": (">=0",), "stk_share": (">=0",)}),
-    TableSpec("dydx_markets", {"market": "str"}, optional={"live_samples": "n"},
-              required=False),
-    TableSpec("dydx_excluded", {"maker": "str"}, required=False),
-    TableSpec("dydx_outages", {"from_time": "time", "to_time": "time"}, required=False,
-              intervals=(("from_time", "to_time"),)),
-)
 
 
 def _volumes(con, epoch: int) -> tuple[dict[tuple[str, str], Fraction], bool]:
@@ -175,7 +153,7 @@ def score(con, p: DydxParams, epoch) -> ScoreResult:
 
 
 PROGRAM = ProgramSpec(
-    name="dydx", token="DYDX", params=DydxParams, tables=TABLES,
+    name="dydx", token="DYDX", params=DydxParams,
     epoch=lambda label, params: window(label), score=score, schedule=schedule,
     description="dYdX v3 liquidity provider rewards (28-day epochs, per-market pools)",
 )

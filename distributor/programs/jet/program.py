@@ -29,7 +29,7 @@ from distributor.programs._orderbook.samples import minutes_in, sample_table, to
 from distributor.programs._orderbook.scales import column_scale, scale_params
 from distributor.programs.exact import ONE, SCALE, cached_exp_tables, dec_str, iroot
 from distributor.programs.params import CommonParams, Dec, base_units
-from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec
+from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult
 from distributor.programs.sql import run_sql_file
 from epochdrop.errors import ConfigError, InputError
 
@@ -37,15 +37,6 @@ SQL = Path(__file__).with_name("order_sampling.sql")
 EPOCH_MINUTES = 43_200  # 30 days
 SIDES = (("lend", "lender"), ("borrow", "borrower"))
 
-TABLES = (
-    TableSpec("jet_orders", {"market": "str", "owner": "str", "order_id": "str",
-                             "side": "str", "rate": "dec", "size": "dec",
-                             "valid_from": "time", "valid_to": "time"}, required=False,
-              checks={"side": ("one_of:lend|borrow",), "rate": (">=0",), "size": (">=0",)},
-              intervals=(("valid_from", "valid_to"),)),
-    TableSpec("jet_markets", {"market": "str", "tenor_seconds": "n"},
-              checks={"tenor_seconds": (">0",)}),
-)
 
 
 class JetParams(CommonParams):
@@ -157,6 +148,6 @@ def score(con, p: JetParams, epoch: Epoch) -> ScoreResult:
 
 
 PROGRAM = ProgramSpec(
-    name="jet", token="JET", params=JetParams, tables=TABLES, epoch=window, score=score,
+    name="jet", token="JET", params=JetParams, epoch=window, score=score,
     description="Jet fixed-term liquidity incentive (30-day epochs, lender/borrower pools)",
 )

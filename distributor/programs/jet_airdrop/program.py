@@ -22,15 +22,9 @@ from pydantic import Field
 
 from distributor.programs.exact import dec_str, floor_root_product, floor_to
 from distributor.programs.params import CommonParams, Dec, base_units
-from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec
+from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult
 from epochdrop.errors import ConfigError, InputError
 
-TABLES = (
-    TableSpec("governance_votes", {"voter": "str", "proposal": "str", "weight": "dec",
-                                   "time": "time"}, checks={"weight": (">=0",)}),
-    TableSpec("governance_proposals", {"proposal": "str", "category": "str", "time": "time"},
-              required=False),
-)
 
 
 class AirdropParams(CommonParams):
@@ -101,6 +95,6 @@ def score(con, p: AirdropParams, epoch: Epoch) -> ScoreResult:
 
 
 PROGRAM = ProgramSpec(
-    name="jet_airdrop", token="JET", params=AirdropParams, tables=TABLES, epoch=window,
+    name="jet_airdrop", token="JET", params=AirdropParams, epoch=window,
     score=score, description="Jet governance airdrop for Asset Onboarding voters",
 )

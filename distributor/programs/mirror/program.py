@@ -20,7 +20,7 @@ from pydantic import Field, field_validator
 
 from distributor.programs.mirror.replay import Replay
 from distributor.programs.params import CommonParams, Dec
-from distributor.programs.spec import (Epoch, Pool, ProgramSpec, Rule, ScoreResult, TableSpec,
+from distributor.programs.spec import (Epoch, Pool, ProgramSpec, Rule, ScoreResult,
                                        day_label)
 from distributor.programs.sql import run_sql_file
 from epochdrop.errors import InputError
@@ -134,18 +134,6 @@ PROGRAM = ProgramSpec(
     name="mirror",
     token="MIR",
     params=MirrorParams,
-    tables=(
-        TableSpec("mirror_premium_updates", {"time": "time", "asset": "str", "pool_uusd": "int",
-                                             "pool_asset": "int", "oracle_price": "dec"},
-                  optional={"seq": "n"},
-                  checks={"pool_uusd": (">=0",), "pool_asset": (">=0",),
-                          "oracle_price": (">=0",)}),
-        TableSpec("mirror_reward_deposits", {"time": "time", "asset": "str", "amount": "int"},
-                  optional={"seq": "n"}, checks={"amount": (">=0",)}),
-        TableSpec("mirror_stakes", {"time": "time", "staker": "str", "asset": "str",
-                                    "side": "str", "delta": "int"}, optional={"seq": "n"},
-                  checks={"side": ("one_of:long|short",)}),
-    ),
     epoch=mirror_epoch,
     score=mirror_score,
     description="Mirror v2 short/long farm split by premium (SIMP-3), contract-exact",

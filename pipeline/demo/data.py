@@ -75,7 +75,8 @@ def airdrop_inputs(folder: Path, seed: int, scale: float) -> int:
     return g["governance_votes"].num_rows
 
 
-def eligible_pools(store: Path, scratch: Path, pools: list[str], first: date, days: int) -> int:
+def eligible_pools(store: Path, scratch: Path, pools: list[str], first: date, days: int,
+                   chain_id: int | None = None) -> int:
     """Every pool eligible every day, except the last one, which joins on day 10."""
     scratch.mkdir(parents=True, exist_ok=True)
     path = scratch / "dhedge_eligible_pools.csv"
@@ -91,5 +92,6 @@ def eligible_pools(store: Path, scratch: Path, pools: list[str], first: date, da
                 rows += 1
     from indexer.importer import import_file
 
-    import_file("dhedge_eligible_pools", path, store)
+    # on the demo chain's id: chain-scoped loading (issue 20) reads one chain per epoch
+    import_file("dhedge_eligible_pools", path, store, chain=None if chain_id is None else str(chain_id))
     return rows

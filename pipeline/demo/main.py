@@ -162,7 +162,8 @@ def chain_half(root: Path, size: Size, seed: int, whatifs: bool, t0: float,
                  f"{w.first_block}–{w.last_block} over {w.days} days by {len(w.investors)} "
                  f"accounts; {len(w.pools)} dHEDGE pools, vDHT lockup, {len(w.curve_pools)} "
                  f"Curve pools, Governor")
-    demo_data.eligible_pools(store, root / "inputs" / "dhedge", w.pools, date(2024, 1, 1), w.days)
+    demo_data.eligible_pools(store, root / "inputs" / "dhedge", w.pools, date(2024, 1, 1), w.days,
+                             w.chain_id)
     # From the first block after the deployments: a snapshot at an earlier day's block would
     # read contracts that do not exist yet.
     chain = {"rpc": "embedded", "data": _rel(store, configs), "chain_id": w.chain_id,

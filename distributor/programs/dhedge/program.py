@@ -33,6 +33,7 @@ from distributor.programs.params import CommonParams, Dec, base_units
 from distributor.programs.spec import Epoch, Pool, ProgramSpec, Rule, ScoreResult
 from distributor.programs.sql import run_sql_file
 from epochdrop.errors import ConfigError, InputError
+from epochdrop.units import format_amount
 
 HERE = Path(__file__).parent
 NO_VALUE = "(days without value)"
@@ -154,7 +155,8 @@ def dhedge_score(con, params: DhedgeParams, epoch: Epoch) -> ScoreResult:
     if unpaid_days:
         pools.append(Pool(NO_VALUE, pot * unpaid_days, rule, reserve=True))
         notes.append(f"{unpaid_days} day(s) without eligible value ({len(missing)} without a "
-                     f"snapshot): their pot, {pot * unpaid_days} base units, is not allocated")
+                     f"snapshot): their pot, {format_amount(pot * unpaid_days, params.decimals, 'DHT')}, "
+                     f"is not allocated")
     return ScoreResult(table=table, pools=pools, notes=notes,
                        extra={"calendar_days": len(calendar), "days_paid": len(paid_days),
                               "days_without_snapshot": [d.isoformat() for d in missing],

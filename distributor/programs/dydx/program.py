@@ -21,6 +21,7 @@ from distributor.programs.dydx.schedule import SAMPLES, schedule, window
 from distributor.programs.params import base_units
 from distributor.programs.spec import Pool, ProgramSpec, Rule, ScoreResult
 from epochdrop.errors import InputError
+from epochdrop.units import format_amount
 
 UNASSIGNED = "(unassigned)"
 
@@ -143,7 +144,7 @@ def score(con, p: DydxParams, epoch) -> ScoreResult:
         notes.append(f"{SAMPLES - valid} samples fall in protocol outages: they count for "
                      "nobody, not even as samples")
     if UNASSIGNED in budgets:
-        notes.append(f"{budgets[UNASSIGNED]} base units of the emission went to no market "
+        notes.append(f"{format_amount(budgets[UNASSIGNED], p.decimals, 'DYDX')} of the emission went to no market "
                      "(no live market outside BTC/ETH, or rounding dust of the market split)")
     extra = {"sampling": path, "samples": SAMPLES, "samples_outside_outages": valid,
              "sample_offset": p.sample_offset,

@@ -47,7 +47,7 @@ def test_every_report_and_whatif_page_fits_loads_and_reads_in_token_units(
         browser: Browser, tmp_path: Path) -> None:
     pages = _pages()
     programs = {n.split("-")[1] for n, _ in pages if n.startswith("report-")}
-    assert programs == {"dhedge", "curve", "dydx", "jet", "jet_airdrop", "mirror"}
+    assert programs == {"dhedge", "curve", "dydx", "jet", "jet_airdrop", "mirror", "holders"}
     assert sum(n.startswith("whatif-") for n, _ in pages) == 4
     problems = []
     for name, page in pages:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -24,7 +25,9 @@ from indexer.orderbook import rebuild_lifetimes
 from indexer.store import Store
 
 
-def feed_server(lines: list[bytes], per_poll: int):
+def feed_server(lines: list[bytes], per_poll: int, delay: float = 0.0):
+    """A loopback feed that reveals `per_poll` more lines on each GET, answering after `delay`
+    seconds (a live feed's pace: a crash test needs the recording to outlast its kills)."""
     state = {"revealed": 0}
 
     class H(BaseHTTPRequestHandler):
@@ -32,6 +35,7 @@ def feed_server(lines: list[bytes], per_poll: int):
             pass
 
         def do_GET(self):
+            time.sleep(delay)
             off = int(parse_qs(urlparse(self.path).query).get("offset", ["0"])[0])
             state["revealed"] = min(len(lines), state["revealed"] + per_poll)
             body = b"".join(ln + b"\n" for ln in lines[off:state["revealed"]])

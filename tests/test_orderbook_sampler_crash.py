@@ -50,7 +50,7 @@ def _rows(store: Path) -> Counter:
 
 def test_ten_sigkills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     lines = _lines()
-    ref_srv = feed_server(lines, per_poll=40)
+    ref_srv = feed_server(lines, per_poll=5, delay=0.3)
     try:
         p = _start(f"http://127.0.0.1:{ref_srv.server_address[1]}/feed", tmp_path / "ref")
         assert p.wait(timeout=600) == 0, p.stderr.read().decode()
@@ -59,7 +59,7 @@ def test_ten_sigkills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     want = _rows(tmp_path / "ref")
     assert sum(want.values()) > 500
 
-    srv = feed_server(lines, per_poll=40)
+    srv = feed_server(lines, per_poll=5, delay=0.3)
     url = f"http://127.0.0.1:{srv.server_address[1]}/feed"
     rnd = random.Random(20)
     kills, runs = 0, 0

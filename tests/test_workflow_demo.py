@@ -18,7 +18,7 @@ from tests.support.workflow import GROUP, REPO, small_demo
 
 pytestmark = pytest.mark.xdist_group(GROUP)
 
-PROGRAMS = {"dhedge", "curve", "dydx", "jet", "jet_airdrop", "mirror"}
+PROGRAMS = {"dhedge", "curve", "dydx", "jet", "jet_airdrop", "mirror", "holders"}
 
 
 def test_demo_runs_every_program_and_verifies_every_epoch() -> None:

@@ -110,9 +110,15 @@ def test_verify_reindexes_from_the_rpc() -> None:
     """A third party without the operator's store: re-index the manifest's block range and
     contracts from the chain (here the embedded chain the demo left in this process) and
     rebuild; only the off-chain eligible-pool list comes from --data."""
+    from pipeline.demo.main import SMALL
+    from pipeline.demo.world import simulate
     from pipeline.verify import verify
 
     row = epoch_row("dhedge")
+    # The process has one embedded chain, and another test on this worker (any in-process
+    # `index --rpc embedded`) may have replaced the demo's. The demo's world is deterministic
+    # (fixed genesis time, seeded activity: D9), so building it again gives the same chain.
+    simulate(7, SMALL.investors, SMALL.days)
     diff, m, stages = verify(row["out"], rpc="embedded", data=row["data"], show=False)
     assert diff.ok, diff.lines()
     assert stages.seconds["index"] > 0 and m.index["datasets"][0] == "dhedge_deposits"

@@ -151,3 +151,18 @@ def every_manifest_validates(tmp_path_factory):
     problems = manifest_problems([tmp_path_factory.getbasetemp(), *MANIFEST_ROOTS])
     assert not problems, "manifests that do not match docs/manifest.schema.json:\n" + \
         "\n".join(problems[:20])
+
+
+# -- one Spark per test process (issue 18; docs/design.md §6) -----------------------------
+
+@pytest.fixture(scope="session")
+def spark_engine():
+    """The process's SparkSession on `local[2]`, started once and stopped (its JVM too) when
+    the session ends, before the orphan check above. Spark is installed by `make test` (the
+    `spark` extra and Java 17): a missing one is a failure, not a skip. Tests that use it are
+    in xdist group `spark` so one worker holds the only JVM."""
+    from distributor.engines.spark.session import get_session, stop_session
+
+    session = get_session("local[2]")
+    yield session
+    stop_session()

@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from distributor import runner
+from distributor.engines import open_engine
 from distributor.inputs import check_window, find_sources, load_inputs
 from distributor.outputs import scoring_sections, write_outputs
 from distributor.programs.params import params_json
@@ -30,7 +29,7 @@ from pipeline import epochs, tree_step
 from pipeline.config import RunConfig, load_run_config
 from pipeline.stages import Stages
 from epochdrop import __version__
-from epochdrop.config import manifest_distributor, manifest_token
+from epochdrop.config import EngineConfig, manifest_distributor, manifest_token
 from epochdrop.errors import ConfigError, UserError
 from epochdrop.fsio import atomic_dir, recover_dir, sha256_file
 from epochdrop.folder import (MANIFEST, Distributor, Manifest, Token, read_manifest,
@@ -54,6 +53,9 @@ class Job:
     token: Token | None = None              # what is paid ([token], program defaults)
     distributor: Distributor | None = None  # where the root is published ([distributor])
     allow_empty: bool = False  # an epoch with no input row in its window is intended
+    # Where scores are computed (--engine over [engine]); the outputs are the same bytes on
+    # both engines, so it is in neither the fingerprint nor the manifest (design §6).
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     @property
     def program(self) -> str:
@@ -72,8 +74,10 @@ class Job:
 
 
 def plan(config: str | Path, epoch: str | None = None, *, data: str | Path | None = None,
-         out: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Job:
-    """Validate config, params and epoch label (ConfigError = exit 2; nothing written)."""
+         out: str | Path | None = None, overrides: dict[str, Any] | None = None,
+         engine: EngineConfig | None = None) -> Job:
+    """Validate config, params and epoch label (ConfigError = exit 2; nothing written).
+    `engine` (resolved from the command's flags) replaces the config's `[engine]`."""
     cfg = load_run_config(config)
     label = epoch if epoch is not None else cfg.sources.epoch
     if label is None:
@@ -84,7 +88,8 @@ def plan(config: str | Path, epoch: str | None = None, *, data: str | Path | Non
     token, dist = publish_sections(cfg, prep)
     return Job(prep=prep, data=data_dir, out=out_dir, scheme=cfg.scheme,
                cumulative=cfg.cumulative, expiry_days=cfg.expiry_days, cfg=cfg,
-               token=token, distributor=dist)
+               token=token, distributor=dist,
+               engine=engine or cfg.engine or EngineConfig())
 
 
 def publish_sections(cfg: RunConfig, prep: runner.Prepared
@@ -205,9 +210,9 @@ class Computed:
 
 
 def compute(job: Job, stages: Stages) -> Computed:
-    """Load, score, allocate. Input errors surface here, before any output exists."""
-    con = duckdb.connect(":memory:")
-    try:
+    """Load, score, allocate on the job's engine (DuckDB in this process, or Spark).
+    Input errors surface here, before any output exists."""
+    with open_engine(job.engine, None) as con:
         with stages.stage("load"):
             # Each entry carries the table's order-independent content_sha256 (D10).
             inputs = load_inputs(con, job.prep.spec.tables, job.data, job.chain)
@@ -215,8 +220,6 @@ def compute(job: Job, stages: Stages) -> Computed:
                                      job.allow_empty)
         with stages.stage("score"):
             result = job.prep.spec.score(con, job.prep.params, job.prep.epoch)
-    finally:
-        con.close()
     with stages.stage("allocate"):
         allocs = runner.allocate_pools(result)
         fields = runner.manifest_fields(job.prep, result, allocs, inputs)
@@ -260,12 +263,14 @@ class Outcome:
 
 def run_epoch(config: str | Path, epoch: str | None = None, *, data: str | Path | None = None,
               out: str | Path | None = None, force: bool = False, show: bool = True,
-              stages: Stages | None = None, allow_empty: bool = False) -> Outcome:
-    """The whole `epochdrop run`; raises UserError/ConfigError before writing anything."""
+              stages: Stages | None = None, allow_empty: bool = False,
+              engine: EngineConfig | None = None) -> Outcome:
+    """The whole `epochdrop run`; raises UserError/ConfigError before writing anything.
+    `engine` replaces the config's `[engine]` (None: the config's, else DuckDB)."""
     stages = stages or Stages(show=show)
     with stages:
         with stages.stage("plan"):
-            job = plan(config, epoch, data=data, out=out)
+            job = plan(config, epoch, data=data, out=out, engine=engine)
             job.allow_empty = allow_empty
         from pipeline import index_step
 

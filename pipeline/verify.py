@@ -32,6 +32,7 @@ from pipeline.compare import Diff, compare
 from pipeline.run import (DEFAULT_STORE, Job, compute, fingerprint, input_files,
                                       write)
 from pipeline.stages import Stages
+from epochdrop.config import EngineConfig
 from epochdrop.errors import FailureError, UserError
 from epochdrop.folder import Manifest, read_manifest
 
@@ -77,8 +78,11 @@ def previous_for(folder: Path, m: Manifest, job: Job) -> Path | None:
 
 
 def verify(folder: str | Path, *, data: str | Path | None = None, rpc: str | None = None,
-           config: str | Path | None = None, show: bool = True) -> tuple[Diff, Manifest, Stages]:
-    """Rebuild and compare; returns (diff, published manifest, stage timings)."""
+           config: str | Path | None = None, show: bool = True,
+           engine: EngineConfig | None = None) -> tuple[Diff, Manifest, Stages]:
+    """Rebuild and compare; returns (diff, published manifest, stage timings). The rebuild
+    runs on `engine` (default DuckDB): a folder made on one engine is verified on the other
+    by the same comparison, since the outputs are meant to be the same bytes."""
     folder = Path(folder)
     m = read_manifest(folder)
     if rpc is not None:
@@ -96,6 +100,7 @@ def verify(folder: str | Path, *, data: str | Path | None = None, rpc: str | Non
             data_dir = Path(data) if data is not None else DEFAULT_STORE
         job = job_from_manifest(folder, m, data_dir, Path(config) if config else None)
         job.out = folder
+        job.engine = engine or EngineConfig()
         job.allow_empty = bool(m.scoring and m.scoring.empty)   # rebuilt as it was (intended)
         previous = previous_for(folder, m, job)
         with stages.stage("hash inputs"):
@@ -191,7 +196,8 @@ def read_deployed_root(contract: str, rpc: str) -> tuple[str, int, str]:
 
 def verify_deployed(folder: str | Path, *, contract: str, rpc: str,
                     data: str | Path | None = None, config: str | Path | None = None,
-                    show: bool = True) -> tuple[Deployed, Manifest, Stages | None]:
+                    show: bool = True, engine: EngineConfig | None = None
+                    ) -> tuple[Deployed, Manifest, Stages | None]:
     """The deployed root, the folder's and (run folder) the rebuild's, compared."""
     folder = Path(folder)
     m = read_manifest(folder)
@@ -213,8 +219,8 @@ def verify_deployed(folder: str | Path, *, contract: str, rpc: str,
         if not idx or idx.get("chain_id") != chain_id:
             raise UserError(f"{folder}: to rebuild from public data give --data STORE (its "
                             "sources were not indexed from this chain)")
-        diff, _, stages = verify(folder, rpc=rpc, config=config, show=show)
+        diff, _, stages = verify(folder, rpc=rpc, config=config, show=show, engine=engine)
     else:
-        diff, _, stages = verify(folder, data=data, config=config, show=show)
+        diff, _, stages = verify(folder, data=data, config=config, show=show, engine=engine)
     d.diff, d.rebuild = diff, diff.root_rebuilt
     return d, m, stages

@@ -25,6 +25,7 @@ from distributor.programs import load_program
 from pipeline.config import load_run_config
 from pipeline.run import DEFAULT_STORE, Job, check_inputs_present, compute
 from pipeline.stages import Stages
+from epochdrop.config import EngineConfig
 from epochdrop.errors import ConfigError
 from epochdrop.fsio import atomic_dir
 
@@ -88,8 +89,9 @@ def options_for(varies: list[str], keys: set[str]) -> list[Option]:
 
 def whatif(program: str, config: str | Path, varies: list[str], out: str | Path, *,
            epoch: str | None = None, data: str | Path | None = None,
-           show: bool = True) -> dict[str, Any]:
-    """Compute every option, then write the comparison folder; returns summary.json."""
+           show: bool = True, engine: EngineConfig | None = None) -> dict[str, Any]:
+    """Compute every option, then write the comparison folder; returns summary.json.
+    Each option is computed on `engine` (None: the config's `[engine]`, else DuckDB)."""
     from pipeline import whatif_extras, whatif_write
 
     cfg = load_run_config(config)
@@ -104,7 +106,7 @@ def whatif(program: str, config: str | Path, varies: list[str], out: str | Path,
     for o in opts:  # validate all first: nothing is computed or written on a bad value
         prep = _prepare_option(program, str(label), cfg.path, o.overrides)
         o.job = Job(prep=prep, data=data_dir, out=Path(out), scheme="none", cumulative=False,
-                    expiry_days=None, cfg=cfg)
+                    expiry_days=None, cfg=cfg, engine=engine or cfg.engine or EngineConfig())
     check_inputs_present(opts[0].job)
     stages = Stages("whatif", show=show)
     with stages:

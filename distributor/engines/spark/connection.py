@@ -7,7 +7,8 @@ as the Python values DuckDB returns for the same query, because programs compute
 DECIMAL(p, 0) (Spark's HUGEINT) → int, other decimals → Decimal of the same scale,
 timestamps → naive UTC datetimes. Results are fetched through Arrow (Spark 4
 `DataFrame.toArrow`), never `collect()`, which would convert timestamps in the Python
-process's local time zone.
+process's local time zone. pyspark is imported at module level: this module is loaded only
+when the spark engine is chosen (distributor/engines/__init__.py).
 
 `CREATE TEMP TABLE x AS q` (translated to `CACHE TABLE x AS q`) is materialised with
 `localCheckpoint` and named as a temp view: later queries read the rows, not the plan that
@@ -18,15 +19,38 @@ every step before it, and its plan would grow with each statement).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+import duckdb
 import pyarrow as pa
+from pyspark.errors import ArithmeticException, NumberFormatException
+from pyspark.sql import functions as F
 
 from distributor.engines.spark.translate import CACHE, Translator
 from epochdrop.errors import InternalError
 
 _CACHE = re.compile(rf"^{CACHE}\s+(`[^`]+`|\w+)\s+AS\s+(.*)$", re.DOTALL | re.IGNORECASE)
+
+
+@contextmanager
+def duckdb_errors() -> Iterator[None]:
+    """Spark's ANSI errors as the DuckDB exceptions programs already catch (an overflow of
+    exact 64-bit scoring is an input error there): ArithmeticException → OutOfRangeException,
+    NumberFormatException → ConversionException. The message is Spark's first line."""
+    try:
+        yield
+    except ArithmeticException as exc:
+        raise duckdb.OutOfRangeException(_first_line(exc)) from exc
+    except NumberFormatException as exc:
+        raise duckdb.ConversionException(_first_line(exc)) from exc
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _py(value: Any) -> Any:
@@ -86,13 +110,15 @@ class Relation:
         self.frame = frame
 
     def to_arrow_table(self) -> pa.Table:
-        return duckdb_like(self.frame.toArrow())
+        with duckdb_errors():
+            return duckdb_like(self.frame.toArrow())
 
     def arrow(self) -> pa.Table:
         return self.to_arrow_table()
 
     def fetchall(self) -> list[tuple]:
-        return rows_of(self.frame.toArrow())
+        with duckdb_errors():
+            return rows_of(self.frame.toArrow())
 
 
 class SparkConnection:
@@ -154,6 +180,10 @@ class SparkConnection:
     # -- internals ---------------------------------------------------------------------
     def _run(self, spark_sql: str, params: Any, fetch: bool) -> Result:
         self.statements.append(spark_sql)
+        with duckdb_errors():
+            return self._run_one(spark_sql, params, fetch)
+
+    def _run_one(self, spark_sql: str, params: Any, fetch: bool) -> Result:
         m = _CACHE.match(spark_sql)
         if m:
             name, query = m.group(1).strip("`"), m.group(2)
@@ -179,9 +209,6 @@ def _literal(value: Any) -> Any:
     """A bound value as Spark takes it: a Python list becomes an array Column (Spark's
     `args` take literals and Columns); the rest as is (ints, strings, dates, decimals)."""
     if isinstance(value, (list, tuple)):
-        # a column expression for the array literal (pyspark is present: this is its engine)
-        from pyspark.sql import functions as F
-
         if not value:
             return F.array().cast("array<string>")
         return F.array(*[F.lit(v) for v in value])

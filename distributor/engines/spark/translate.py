@@ -26,6 +26,7 @@ that SQL in the subset both engines share, never to fork it per engine.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,12 +38,13 @@ from distributor.programs.sql import read_sql, statements
 from epochdrop.errors import InternalError
 
 CACHE = "CACHE TABLE"
-# DuckDB functions sqlglot passes through by name but Spark lacks: each needs a transform
-# here or a portable rewrite of the program SQL.
-DUCKDB_ONLY = {"EPOCH_US", "EPOCH_MS", "EPOCH_NS", "LIST_TRANSFORM", "LIST_FILTER", "STRUCT_PACK",
-               "ARG_MAX_NULL", "ARG_MIN_NULL", "REGEXP_FULL_MATCH", "STRFTIME", "STRPTIME",
-               "TRY_STRPTIME", "HASH", "MD5_NUMBER", "LIST_VALUE", "RANGE", "GENERATE_SERIES",
-               "UNNEST", "ROW_NUMBER_NOORDER"}
+# DuckDB functions sqlglot passes through by name although Spark lacks them (or, like HASH,
+# has one of that name that computes something else): each needs a transform here or a
+# portable rewrite of the program SQL.
+DUCKDB_ONLY = {"EPOCH_US", "EPOCH_NS", "MD5_NUMBER", "HASH", "REGEXP_FULL_MATCH",
+               "ARG_MAX_NULL", "ARG_MIN_NULL", "UNNEST", "GENERATE_SERIES", "RANGE"}
+_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+_NOISE = re.compile(r"/\*.*?\*/|'(?:[^']|'')*'|`[^`]*`", re.DOTALL)
 
 
 @dataclass
@@ -81,12 +83,13 @@ class Translator:
         check_translatable(tree, self.source)
         cache = temp_table(tree)
         try:
-            if cache is not None:
-                return _cache_text(cache, self.source)
-            return tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE)
+            text = _cache_text(cache, self.source) if cache is not None else \
+                tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE)
         except SqlglotError as exc:
             raise InternalError(f"{self.source}: no Spark SQL for a construct "
                                 f"({_first_line(exc)})") from None
+        check_functions(text, self.source)
+        return text
 
     def _define(self, tree: exp.Create) -> None:
         udf = tree.this
@@ -226,9 +229,6 @@ def _cache_text(create: exp.Create, source: str) -> str:
 def check_translatable(tree: exp.Expression, source: str) -> None:
     """InternalError for a construct the transforms above leave DuckDB-only."""
     for node in tree.walk():
-        if isinstance(node, exp.Anonymous) and str(node.this).upper() in DUCKDB_ONLY:
-            raise InternalError(f"{source}: {node.this}() has no Spark translation; write it "
-                                f"in SQL both engines run")
         if isinstance(node, exp.Explode | exp.Unnest):
             parent = node.parent
             while isinstance(parent, (exp.Alias, exp.Paren)):
@@ -244,6 +244,14 @@ def check_translatable(tree: exp.Expression, source: str) -> None:
                                ("TABLE", "VIEW")):
             raise InternalError(f"{source}: CREATE {node.args.get('kind')} has no Spark "
                                 f"translation")
+
+
+def check_functions(text: str, source: str) -> None:
+    """InternalError for a DuckDB-only function left in the Spark SQL text."""
+    for name in _CALL.findall(_NOISE.sub(" ", text)):
+        if name.upper() in DUCKDB_ONLY:
+            raise InternalError(f"{source}: {name.lower()}() has no Spark translation; write "
+                                f"it in SQL both engines run")
 
 
 def translate(sql: str, translator: Translator | None = None) -> str | None:

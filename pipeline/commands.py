@@ -67,7 +67,7 @@ def _scheme(m: dict) -> str:
 def run(
     config: Path = typer.Argument(..., help="Program config TOML (program, [params], [sources], [tree])."),
     epoch: Optional[str] = typer.Option(None, "--epoch", help="Epoch label (default: [sources] epoch)."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables (default: [sources] data, else data/store)."),
+    data: Optional[str] = typer.Option(None, "--data", help="Store or folder of tables, a path or file:// URL (default: [sources] data, else data/store)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: [sources] output / <epoch>)."),
     force: bool = typer.Option(False, "--force", help="Rebuild even when the folder is up to date."),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Write the epoch even when its window holds no input row (the manifest says \"empty\": true)."),
@@ -81,7 +81,7 @@ def run(
 
     # Config, params, epoch, engine and missing tables fail here: exit 2, nothing written.
     job = plan(config, epoch, data=data, out=out_dir)
-    eng = engine_for(engine, spark_master, job.cfg.engine)
+    job.engine = eng = engine_for(engine, spark_master, job.cfg.engine)
     check_out(job.out)   # D28: refuse a folder that is not ours before any work
     check_inputs_present(job)
     args = {"config": str(config), "epoch": epoch, "data": data, "out": out_dir, "force": force,
@@ -108,7 +108,7 @@ def run(
 
 def verify(
     folder: Path = typer.Argument(..., help="An epoch output folder (with manifest.json)."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables to rebuild from (default: data/store); with --rpc, where off-chain tables come from."),
+    data: Optional[str] = typer.Option(None, "--data", help="Store or folder of tables to rebuild from, a path or file:// URL (default: data/store); with --rpc, where off-chain tables come from."),
     rpc: Optional[str] = typer.Option(None, "--rpc", help="Re-index the manifest's chain sources from this RPC into a scratch store."),
     config: Optional[Path] = typer.Option(None, "--config", help="The agreed config: rebuild with its params and name any that differ."),
     contract: Optional[str] = typer.Option(None, "--contract", help="CumulativeMerkleDistributor address: compare its root (read at --rpc) with the folder's and the rebuild's."),
@@ -150,7 +150,7 @@ def whatif(
     vary: List[str] = typer.Option(..., "--vary", help="NAME=V1,V2,… (repeatable; options are all combinations)."),
     out_dir: Path = typer.Option(..., "--out", help="Output folder for the comparison (replaced atomically)."),
     epoch: Optional[str] = typer.Option(None, "--epoch", help="Epoch label (default: [sources] epoch)."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables (default: [sources] data)."),
+    data: Optional[str] = typer.Option(None, "--data", help="Store or folder of tables: a path or file:// URL, or with --engine spark an hdfs:// or s3a:// URL (default: [sources] data)."),
     engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
     spark_master: Optional[str] = typer.Option(None, "--spark-master", help=MASTER_HELP),
 ) -> None:

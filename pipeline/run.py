@@ -22,7 +22,7 @@ from typing import Any
 
 from distributor import runner
 from distributor.engines import open_engine
-from distributor.inputs import check_window, find_sources, load_inputs
+from distributor.inputs import check_window, data_location, find_sources, load_inputs
 from distributor.outputs import scoring_sections, write_outputs
 from distributor.programs.params import params_json
 from pipeline import epochs, tree_step
@@ -43,7 +43,7 @@ class Job:
     """One (program, epoch) resolved and validated; nothing read or written yet."""
 
     prep: runner.Prepared
-    data: Path
+    data: Path | str        # a local folder; str: an hdfs:// / s3a:// URL (whatif on Spark)
     out: Path
     scheme: str
     cumulative: bool
@@ -83,13 +83,34 @@ def plan(config: str | Path, epoch: str | None = None, *, data: str | Path | Non
     if label is None:
         raise ConfigError(f"{cfg.path}: no epoch: pass --epoch or set [sources] epoch")
     prep = runner.prepare(cfg.program, str(label), cfg.path, overrides)
-    data_dir = Path(data) if data is not None else (cfg.resolve(cfg.sources.data) or DEFAULT_STORE)
+    data_dir = data_folder(resolve_data(cfg, data), "run")
     out_dir = Path(out) if out is not None else cfg.output_root() / prep.epoch.label
     token, dist = publish_sections(cfg, prep)
     return Job(prep=prep, data=data_dir, out=out_dir, scheme=cfg.scheme,
                cumulative=cfg.cumulative, expiry_days=cfg.expiry_days, cfg=cfg,
                token=token, distributor=dist,
                engine=engine or cfg.engine or EngineConfig())
+
+
+def resolve_data(cfg: RunConfig | None, data: str | Path | None) -> Path | str:
+    """`--data`, else `[sources] data` (relative to the config file), else data/store: a
+    local folder (a path or a file:// URL), or an hdfs:// / s3a:// URL kept as given
+    (distributor/inputs.py `data_location`; any other URL is one UserError line)."""
+    if data is None and cfg is not None and cfg.sources.data is not None:
+        data = cfg.sources.data if "://" in cfg.sources.data else cfg.resolve(cfg.sources.data)
+    return DEFAULT_STORE if data is None else data_location(data)
+
+
+def data_folder(where: Path | str, command: str) -> Path:
+    """The local folder `run` and `verify` read. A dataset URL is refused in one line: they
+    record each input file's sha256 in the manifest (and a re-run compares them), which needs
+    the files on this machine; `score --engine spark` and `whatif --engine spark` read one."""
+    if isinstance(where, str):
+        raise UserError(f"--data {where}: `{command}` reads a local store (it records each "
+                        f"input file's sha256 in the manifest); copy the dataset here, or "
+                        f"score it where it is with `epochdrop score … --engine spark "
+                        f"--data {where}`")
+    return where
 
 
 def publish_sections(cfg: RunConfig, prep: runner.Prepared
@@ -104,6 +125,11 @@ def check_inputs_present(job: Job) -> None:
     """Every required table has a source (no hashing: a quick check before writing)."""
     if job.cfg is not None and job.cfg.sources.rpc:
         return  # the index stage creates the store's tables
+    if isinstance(job.data, str):   # a dataset URL: Spark lists it when loading
+        if job.engine.kind != "spark":
+            raise UserError(f"--data {job.data}: a {job.data.split(':', 1)[0]}:// URL needs "
+                            "--engine spark (DuckDB reads a local path or a file:// URL)")
+        return
     if not job.data.is_dir():
         raise UserError(f"data {job.data}: not a folder (give a store or a folder of "
                         f"<table>.csv / <table>.parquet files)")

@@ -29,8 +29,8 @@ from distributor.programs import load_program
 from distributor.programs.params import validate_params
 from pipeline import epochs
 from pipeline.compare import Diff, compare
-from pipeline.run import (DEFAULT_STORE, Job, compute, fingerprint, input_files,
-                                      write)
+from pipeline.run import (Job, compute, data_folder, fingerprint, input_files, resolve_data,
+                          write)
 from pipeline.stages import Stages
 from epochdrop.config import EngineConfig
 from epochdrop.errors import FailureError, UserError
@@ -94,10 +94,12 @@ def verify(folder: str | Path, *, data: str | Path | None = None, rpc: str | Non
             from pipeline import index_step
 
             with stages.stage("index"):
+                offchain = data_folder(resolve_data(None, data), "verify") \
+                    if data is not None else None
                 data_dir = index_step.reindex(m.to_json(), rpc, scratch / "store",
-                                              offchain=Path(data) if data is not None else None)
+                                              offchain=offchain)
         else:
-            data_dir = Path(data) if data is not None else DEFAULT_STORE
+            data_dir = data_folder(resolve_data(None, data), "verify")
         job = job_from_manifest(folder, m, data_dir, Path(config) if config else None)
         job.out = folder
         job.engine = engine or EngineConfig()

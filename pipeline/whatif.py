@@ -23,7 +23,7 @@ import pyarrow as pa
 from distributor import runner
 from distributor.programs import load_program
 from pipeline.config import load_run_config
-from pipeline.run import DEFAULT_STORE, Job, check_inputs_present, compute
+from pipeline.run import Job, check_inputs_present, compute, resolve_data
 from pipeline.stages import Stages
 from epochdrop.config import EngineConfig
 from epochdrop.errors import ConfigError
@@ -102,7 +102,7 @@ def whatif(program: str, config: str | Path, varies: list[str], out: str | Path,
         raise ConfigError(f"{config}: no epoch: pass --epoch or set [sources] epoch")
     spec = load_program(program)
     opts = options_for(varies, set(spec.params.model_fields))
-    data_dir = Path(data) if data is not None else (cfg.resolve(cfg.sources.data) or DEFAULT_STORE)
+    data_dir = resolve_data(cfg, data)   # a local folder, or on Spark a dataset URL
     for o in opts:  # validate all first: nothing is computed or written on a bad value
         prep = _prepare_option(program, str(label), cfg.path, o.overrides)
         o.job = Job(prep=prep, data=data_dir, out=Path(out), scheme="none", cumulative=False,

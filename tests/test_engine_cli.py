@@ -296,6 +296,40 @@ def test_missing_pyspark_is_one_line_before_anything_is_written(tmp_path, duckdb
     assert r.returncode == 0, r.stderr
 
 
+# ── --data URLs: file:// everywhere; hdfs:// / s3a:// only where no file hash is needed ───
+
+def test_data_urls_for_run_verify_whatif(tmp_path, capsys, duckdb_folder) -> None:
+    data, cfg, folder = duckdb_folder
+    code, out, err = cli(capsys, "run", cfg, "--epoch", EPOCH, "--data", data.as_uri(),
+                         "--out", tmp_path / "via-url")
+    assert code == 0, err
+    same_bytes(folder, tmp_path / "via-url", ("rewards.parquet", "manifest.json"))
+    code, out, err = cli(capsys, "verify", folder, "--data", data.as_uri())
+    assert code == 0 and "OK: identical" in out, out + err
+    before = tree(tmp_path)
+    for args, line in [
+        (["run", cfg, "--epoch", EPOCH, "--data", "hdfs://127.0.0.1:1/store", "--out",
+          tmp_path / "r", "--engine", "duckdb"],
+         "error: --data hdfs://127.0.0.1:1/store: `run` reads a local store (it records each "
+         "input file's sha256 in the manifest); copy the dataset here, or score it where it "
+         "is with `epochdrop score … --engine spark --data hdfs://127.0.0.1:1/store`"),
+        (["verify", folder, "--data", "s3a://bucket/store"],
+         "error: --data s3a://bucket/store: `verify` reads a local store"),
+        (["whatif", "holders", "--config", cfg, "--vary", "min_balance=1.00,0", "--epoch",
+          EPOCH, "--data", "hdfs://127.0.0.1:1/store", "--out", tmp_path / "w"],
+         "error: --data hdfs://127.0.0.1:1/store: a hdfs:// URL needs --engine spark (DuckDB "
+         "reads a local path or a file:// URL)"),
+        (["whatif", "holders", "--config", cfg, "--vary", "min_balance=1.00,0", "--epoch",
+          EPOCH, "--data", "ftp://host/store", "--out", tmp_path / "w"],
+         "error: --data ftp://host/store: unsupported URL scheme 'ftp'"),
+    ]:
+        code, out, err = cli(capsys, *args)
+        assert code == 2, (args, out, err)
+        assert len(err.strip().splitlines()) == 1 and err.startswith(line), err
+    assert tree(tmp_path) == before
+    assert not (tmp_path / "r").exists() and not (tmp_path / "w").exists()
+
+
 # ── score --dry on Spark prints the translation that runs ─────────────────────────────────
 
 def test_score_dry_prints_the_spark_sql(tmp_path, capsys) -> None:

@@ -25,6 +25,7 @@ import pytest
 from distributor.engines import EngineConfig, kind_of, open_engine
 from distributor.engines.spark.connection import SparkConnection
 from distributor.engines.spark.session import JAVA_HINT, PYSPARK_HINT, require
+from distributor.engines.spark.translate import translate_file
 from distributor.inputs import check_window, load_inputs
 from distributor.runner import allocate_pools, compute, prepare, write_epoch
 from distributor.trees.build import BuildOptions, build_tree
@@ -32,6 +33,7 @@ from epochdrop.errors import UserError
 from tests.support.workflow import small_demo
 
 pytestmark = pytest.mark.xdist_group("spark")
+REPO = Path(__file__).resolve().parents[1]
 
 EPOCHS = [("dhedge", "2024-01"), ("curve", "2024-01-11"), ("holders", "2024-01"),
           ("dydx", "0"), ("dydx", "1"), ("jet", "0"), ("jet_airdrop", "0"),
@@ -96,6 +98,9 @@ def test_program_pays_byte_identical_rewards_on_spark(program, label, demo, spar
     if scheme != "none":
         assert root_of(out["duckdb"], scheme) == root_of(out["spark"], scheme)
     assert con.statements, "the Spark SQL that ran is kept, in order (what --dry prints)"
+    if program == "holders":   # the translation `--dry` prints is exactly what ran
+        dry = translate_file(REPO / "distributor/programs/holders/score.sql")
+        assert con.statements[:len(dry)] == dry and len(dry) == 3
 
 
 # -- the connection surface -----------------------------------------------------------
@@ -207,7 +212,8 @@ def test_missing_java_is_one_line_naming_the_debian_package(monkeypatch) -> None
 
 def test_missing_pyspark_is_one_line_saying_what_to_install() -> None:
     code = ("import sys; sys.modules['pyspark'] = None\n"
-            "from distributor.engines.spark.session import require\n"
+            "from distributor.engines.spark.translate import translate_file
+from distributor.engines.spark.session import require\n"
             "try:\n    require()\nexcept Exception as exc:\n    print(type(exc).__name__, exc)")
     out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1],
                          capture_output=True, text=True, timeout=60)

@@ -212,8 +212,7 @@ def test_missing_java_is_one_line_naming_the_debian_package(monkeypatch) -> None
 
 def test_missing_pyspark_is_one_line_saying_what_to_install() -> None:
     code = ("import sys; sys.modules['pyspark'] = None\n"
-            "from distributor.engines.spark.translate import translate_file
-from distributor.engines.spark.session import require\n"
+            "from distributor.engines.spark.session import require\n"
             "try:\n    require()\nexcept Exception as exc:\n    print(type(exc).__name__, exc)")
     out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1],
                          capture_output=True, text=True, timeout=60)

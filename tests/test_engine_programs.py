@@ -136,14 +136,19 @@ def test_values_come_back_as_duckdb_returns_them(spark_engine) -> None:
 def test_parameters_bind_by_name_and_by_position(spark_engine) -> None:
     con = SparkConnection(spark_engine)
     try:
+        con.execute("CREATE TEMP TABLE t AS SELECT 'A' AS a")
         named = con.execute("SELECT list_contains($l, 'b') AS has, $n + 1 AS n, "
                             "CAST($end AS TIMESTAMP) AS e",
                             {"l": ["a", "b"], "n": 41, "end": datetime(2024, 2, 1)}).fetchone()
         positional = con.execute("SELECT ? * 2, ?", [21, "x"]).fetchall()
+        # an empty list binds too (holders' `exclude` is often empty)
+        empty = con.execute("SELECT count(*) FROM t WHERE lower(a) NOT IN (SELECT lower(x) FROM "
+                            "(SELECT unnest($l) AS x))", {"l": []}).fetchall()
     finally:
         con.close()
     assert named == (True, 42, datetime(2024, 2, 1))
     assert positional == [(42, "x")]
+    assert empty == [(1,)]
 
 
 def test_temp_tables_are_materialised_and_replaced(spark_engine) -> None:

@@ -55,6 +55,17 @@ def is_local(master: str) -> bool:
     return master == "local" or master.startswith("local[")
 
 
+def local_cores(master: str) -> int:
+    """The cores a local master runs on: local → 1, local[N] → N, local[*] → all."""
+    inner = master[len("local["):-1] if master.startswith("local[") else "1"
+    if inner.split(",")[0].strip() in ("*", ""):
+        return os.cpu_count() or 1
+    try:
+        return max(1, int(inner.split(",")[0]))
+    except ValueError:
+        return os.cpu_count() or 1
+
+
 def spark_conf(master: str, conf: dict[str, str] | None = None) -> dict[str, str]:
     """The conf a session starts with: exactness first, the user's table last."""
     out = {
@@ -67,7 +78,7 @@ def spark_conf(master: str, conf: dict[str, str] | None = None) -> dict[str, str
         "spark.sql.adaptive.enabled": "true",
     }
     if is_local(master):
-        cores = os.cpu_count() or 1
+        cores = local_cores(master)
         out.update({
             "spark.driver.host": "127.0.0.1",
             "spark.driver.bindAddress": "127.0.0.1",

@@ -187,6 +187,21 @@ def test_register_and_to_arrow_table_give_duckdbs_schema(spark_engine) -> None:
             assert g.type == w.type, w.name
 
 
+def test_floor_of_a_double_matches_duckdb_beyond_bigint(spark_engine) -> None:
+    # Spark's own floor(double) is a BIGINT saturating at 2^63; the translation keeps DuckDB's
+    q = ("SELECT CAST(floor(CAST(x AS DOUBLE) * 1.0e0) AS HUGEINT) AS f FROM (VALUES "
+         "('1e20'), ('-2.5'), ('3'), ('2.9999999'), ('-0.0000001'), ('9.3e18')) AS v(x) "
+         "ORDER BY f")
+    want = duckdb.connect().execute(q).fetchall()
+    con = SparkConnection(spark_engine)
+    try:
+        got = con.execute(q).fetchall()
+    finally:
+        con.close()
+    assert got == want
+    assert want[-1] == (10**20,) and want[0] == (-3,)
+
+
 def test_an_overflow_is_duckdbs_out_of_range_error(spark_engine) -> None:
     con = SparkConnection(spark_engine)
     try:

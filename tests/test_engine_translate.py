@@ -170,3 +170,10 @@ def test_local_masters_get_shuffle_partitions_for_their_cores() -> None:
     assert spark_conf("local[3]")["spark.sql.shuffle.partitions"] == "6"
     cluster = spark_conf("spark://10.0.0.1:7077")
     assert "spark.driver.host" not in cluster and "spark.sql.shuffle.partitions" not in cluster
+
+
+def test_floor_of_a_double_stays_a_double() -> None:
+    out = translate("SELECT CAST(floor(CAST(n AS DOUBLE) / CAST(d AS DOUBLE)) AS HUGEINT), "
+                    "floor(est), floor(price) FROM t")
+    assert "FLOOR(est)" in out and "FLOOR(price)" in out   # types unknown: Spark's own floor
+    assert out.count("FLOOR(") == 2 and "% 1" in out and "IF(" in out

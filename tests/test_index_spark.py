@@ -1,0 +1,200 @@
+"""Issue 18 acceptance: `index --engine spark` gives the rows of `index` without Spark.
+
+A real anvil with > 20,000 Transfer logs over > 300 blocks (TransferSpammer, as the
+crash test and bench/indexer.py make them, plus empty stretches), indexed once by the
+process path as the reference. Then:
+- on a real standalone cluster (a master and two 1-core workers started here with pyspark's
+  `spark-class`, tests/support/spark_cluster.py), through the fault proxy at ≥ 20% faults,
+  with one executor SIGKILLed while its tasks run: the same rows, the checkpoint at the
+  last block, Spark re-ran the lost task(s), nothing left running;
+- on `local[2]` without faults, for an event dataset and `blocks`;
+- a missing Java or pyspark is one line, and nothing is written.
+Every `index` runs as the user runs it (a subprocess: its JVM ends with it).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from indexer import checkpoint as ckpt
+from tests.conftest import descendants
+from tests.support.evm import REPO, Anvil, deploy
+from tests.support.faultproxy import FaultProxy
+from tests.support.indexer import artifacts, rows_of, run_cli
+from tests.support.spark_cluster import standalone_cluster
+
+pytestmark = pytest.mark.xdist_group("spark")
+
+MIN_LOGS, MIN_BLOCKS = 20_000, 300
+
+
+@pytest.fixture(scope="module")
+def chain():
+    """anvil with the spam contract; (node, contract, first block, last block, log count)."""
+    rng = random.Random(18)
+    with Anvil() as node:
+        spam = deploy(node.w3, artifacts()["TransferSpammer"])
+        first = node.w3.eth.block_number + 1
+        logs, txs, h = 0, 0, None
+        while logs < MIN_LOGS or node.w3.eth.block_number - first < MIN_BLOCKS:
+            n = rng.randrange(20, 110)
+            h = spam.functions.spam(n, txs * 1_000_003 + 1).transact({"gas": 3_000_000})
+            logs, txs = logs + n, txs + 1
+            if txs % 40 == 0:
+                node.w3.eth.wait_for_transaction_receipt(h, poll_latency=0.01)
+                node.mine(rng.randrange(5, 30))            # empty stretches: chunks with no row
+        assert node.w3.eth.wait_for_transaction_receipt(h, poll_latency=0.01).status == 1
+        last = node.w3.eth.block_number
+        yield node, spam.address, first, last, logs
+
+
+@pytest.fixture(scope="module")
+def reference(chain, tmp_path_factory):
+    """The store `index` writes without Spark, and the seconds it took (the figure to beat)."""
+    node, contract, first, last, logs = chain
+    store = tmp_path_factory.mktemp("plain") / "store"
+    t0 = time.monotonic()
+    proc = run_cli("index", "erc20_transfers", "--rpc", node.url, "--store", str(store),
+                   "--contracts", contract, "--from", str(first), "--to", str(last))
+    wall = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stderr
+    rows = rows_of(store, "erc20_transfers")
+    assert len(rows) == logs >= MIN_LOGS
+    print(f"\nprocess path: {logs:,} logs over {last - first + 1} blocks in {wall:.1f} s wall "
+          f"({_seconds(proc.stderr):.1f} s indexing, {logs / _seconds(proc.stderr):,.0f} logs/s)")
+    return store, rows
+
+
+def _seconds(stderr: str) -> float:
+    return float(re.search(r"reorg\(s\), ([0-9.]+) s", stderr)[1])
+
+
+def _position(store, contract) -> int:
+    cp = ckpt.load(store, "erc20_transfers", 31337, ckpt.contract_set_tag([contract]))
+    return -1 if cp is None else cp.position
+
+
+def _no_process_left(keep: set[int]) -> None:
+    deadline = time.monotonic() + 20
+    left = {p: c for p, c in descendants(os.getpid()).items() if p not in keep}
+    while left and time.monotonic() < deadline:
+        time.sleep(0.3)
+        left = {p: c for p, c in descendants(os.getpid()).items() if p not in keep}
+    assert not left, left
+
+
+@pytest.mark.slow
+def test_cluster_with_faults_and_a_killed_executor_gives_the_same_rows(chain, reference, tmp_path):
+    node, contract, first, last, logs = chain
+    clean_store, expected = reference
+    store = tmp_path / "spark-store"
+    t_start = time.monotonic()
+    with standalone_cluster(tmp_path / "cluster", workers=2, cores=1, memory="1g") as cluster, \
+            FaultProxy(node.url, rate=0.25, seed=18, stall=1.0, max_range=8) as proxy:
+        cmd = [sys.executable, "-m", "pipeline.cli", "index", "erc20_transfers",
+               "--rpc", proxy.url, "--store", str(store), "--contracts", contract,
+               "--from", str(first), "--to", str(last), "--range", "12",
+               "--timeout", "1", "--retries", "12",
+               "--engine", "spark", "--spark-master", cluster.master_url]
+        with open(tmp_path / "index.err", "w+") as err:
+            proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
+            try:
+                cluster.wait_executors(2, timeout=120)
+                # kill once chunks are being committed, with most of the range still to do
+                deadline = time.monotonic() + 240
+                while _position(store, contract) < first and proc.poll() is None \
+                        and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                at_kill = _position(store, contract)
+                killed = cluster.kill_executor()
+                rc = proc.wait(timeout=600)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            err.seek(0)
+            stderr = err.read()
+        assert rc == 0, stderr[-3000:]
+        assert first <= at_kill < last, (at_kill, first, last)        # the kill was mid-run
+        assert killed not in cluster.executor_pids()
+    wall = time.monotonic() - t_start
+    done = re.search(r"on Spark \((\d+) cores, (\d+) failed task attempt", stderr)
+    assert done and int(done[2]) >= 1, stderr[-2000:]     # Spark re-ran the killed executor's task
+    assert proxy.fault_share >= 0.2, proxy.stats
+    assert rows_of(store, "erc20_transfers") == expected
+    assert _position(store, contract) == last
+    assert not [p for p in store.rglob("*") if ".partial." in p.name or ".tmp-" in p.name]
+    _no_process_left({node.proc.pid})
+    secs = _seconds(stderr)
+    print(f"\nspark cluster (2 × 1 core, faults {proxy.fault_share:.0%}, 1 executor killed, "
+          f"{done[2]} task attempt(s) re-run): {wall:.1f} s wall, {secs:.1f} s indexing, "
+          f"{logs / secs:,.0f} logs/s")
+
+
+def test_local_spark_gives_the_same_rows_and_files_per_chunk(chain, reference, tmp_path):
+    node, contract, first, last, logs = chain
+    clean_store, expected = reference
+    store = tmp_path / "store"
+    args = ["index", "erc20_transfers", "--rpc", node.url, "--store", str(store),
+            "--contracts", contract, "--from", str(first), "--to", str(last), "--range", "40",
+            "--engine", "spark", "--spark-master", "local[2]"]
+    t0 = time.monotonic()
+    proc = run_cli(*args)
+    wall = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert rows_of(store, "erc20_transfers") == expected
+    assert _position(store, contract) == last
+    from indexer.store import Store
+    chunks = Store(store).chunks("erc20_transfers", 31337)
+    assert len(chunks) > 2 and all(c.end - c.start + 1 <= 40 for c in chunks)
+    # a run over the same blocks again (a new store) writes the same files byte for byte
+    again = tmp_path / "again"
+    assert run_cli(*[a if a != str(store) else str(again) for a in args]).returncode == 0
+    assert {c.path.name: c.path.read_bytes() for c in chunks} == \
+        {c.path.name: c.path.read_bytes() for c in Store(again).chunks("erc20_transfers", 31337)}
+    # and a third run on the first store indexes nothing more (the checkpoint covers it)
+    rerun = run_cli(*args)
+    assert rerun.returncode == 0 and " 0 new rows" in rerun.stderr, rerun.stderr[-2000:]
+    secs = _seconds(proc.stderr)
+    print(f"\nspark local[2]: {wall:.1f} s wall, {secs:.1f} s indexing, {logs / secs:,.0f} logs/s")
+    # the blocks dataset (header source) too
+    blocks = ["index", "blocks", "--rpc", node.url, "--from", str(first), "--to", str(last)]
+    assert run_cli(*blocks, "--store", str(tmp_path / "b1")).returncode == 0
+    p = run_cli(*blocks, "--store", str(tmp_path / "b2"), "--range", "64", "--engine", "spark",
+                "--spark-master", "local[2]")
+    assert p.returncode == 0, p.stderr[-2000:]
+    key = ("block_number",)
+    assert rows_of(tmp_path / "b2", "blocks", key) == rows_of(tmp_path / "b1", "blocks", key)
+    assert len(rows_of(tmp_path / "b2", "blocks", key)) == last - first + 1
+    _no_process_left({node.proc.pid})
+
+
+def test_missing_java_or_pyspark_is_one_line_and_writes_nothing(chain, tmp_path):
+    node, contract, first, last, _ = chain
+    store = tmp_path / "store"
+    args = ["index", "erc20_transfers", "--rpc", node.url, "--store", str(store),
+            "--contracts", contract, "--engine", "spark"]
+    no_java = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+    no_java["PATH"] = os.path.dirname(sys.executable)       # python, but no java
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=REPO, env=no_java,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: --engine spark needs Java 17")
+    code = ("import sys; sys.modules['pyspark'] = None; from pipeline.cli import main; "
+            f"main({['index', *args[1:]]!r})")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1] == "error: --engine spark needs pyspark: pip install 'epochdrop[spark]'"
+    assert not store.exists()
+    proc = run_cli("index", "erc20_transfers", "--rpc", node.url, "--store", str(store),
+                   "--engine", "flink")
+    assert proc.returncode == 2 and "--engine flink: give one of" in proc.stderr

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -51,9 +52,16 @@ def _is_loopback(master: str) -> bool:
     return host in ("127.0.0.1", "localhost")
 
 
+def python_exec() -> str:
+    """The interpreter tasks run in: PYSPARK_PYTHON when the cluster names one, else this
+    one (its packages: pyarrow, httpx, eth-abi ...)."""
+    return os.environ.get("PYSPARK_PYTHON", sys.executable)
+
+
 def conf_for(master: str) -> dict[str, str]:
     out = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
-           "spark.python.worker.reuse": "true"}
+           "spark.python.worker.reuse": "true",
+           "spark.pyspark.python": python_exec()}
     if _is_loopback(master):
         out.update({"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"})
     return out
@@ -83,7 +91,9 @@ def spark_context(master: str) -> Iterator:
     try:
         if owned:
             sc.setLogLevel("ERROR")
-        # read for every Python function Spark ships from now on (pyspark's rdd.py)
+        # both read for every Python function Spark ships from now on (pyspark's rdd.py);
+        # pyspark takes the interpreter from PYSPARK_PYTHON only, else "python3" (not ours)
+        sc.pythonExec = python_exec()
         sc.environment["PYTHONPATH"] = os.pathsep.join(
             [str(code_root())] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
         yield sc

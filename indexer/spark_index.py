@@ -200,6 +200,12 @@ def index_on_spark(client, store: Path | str, ds: Dataset, chain_id: int, contra
     precheck(ds, client)
     t = client.transport
     st = Store(Path(store))
+    cp = ckpt.load(store, ds.name, chain_id, ckpt.contract_set_tag(contracts))
+    if cp is not None and cp.start <= start and cp.position >= end:
+        # nothing to fetch: the listener's own checks (rollback, reorg) without a JVM
+        from indexer.api import index_dataset
+        return dict(index_dataset(client, store, ds, chain_id, contracts, start, end,
+                                  confirmations, workers=0), spark_task_failures=0, spark_cores=0)
     with spark_context(master) as sc:
         runner = SparkRunner(sc)
         lis = SparkListener(st, ds, chain_id, contracts, client, runner, url=t.url,

@@ -27,7 +27,7 @@ import pytest
 from indexer import checkpoint as ckpt
 from tests.conftest import descendants
 from tests.support.evm import REPO, Anvil, deploy
-from tests.support.faultproxy import FaultProxy
+from tests.support.faultproxy import FaultProxy, _send
 from tests.support.indexer import artifacts, rows_of, run_cli
 from tests.support.spark_cluster import standalone_cluster
 
@@ -207,3 +207,39 @@ def test_missing_java_or_pyspark_is_one_line_and_writes_nothing(chain, tmp_path)
     proc = run_cli("index", "erc20_transfers", "--rpc", node.url, "--store", str(store),
                    "--engine", "flink")
     assert proc.returncode == 2 and "--engine flink: give one of" in proc.stderr
+
+
+class LogsDown(FaultProxy):
+    """The fault proxy, but once `down` is set every eth_getLogs gets a 502 (the driver's
+    own calls still pass), so the tasks, not the driver, run out of retries."""
+    down = False
+
+    def handle(self, h, body):
+        if self.down and b"eth_getLogs" in body:
+            return _send(h, 502, b"<html>bad gateway</html>")
+        return super().handle(h, body)
+
+
+def test_a_chunk_that_gives_up_is_one_line_and_commits_nothing(chain, tmp_path):
+    node, contract, first, last, _ = chain
+    store = tmp_path / "store"
+    with LogsDown(node.url, rate=0.0) as proxy:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "index", "erc20_transfers", "--rpc", proxy.url,
+             "--store", str(store), "--contracts", contract, "--from", str(first), "--to",
+             str(last), "--range", "100", "--retries", "2", "--timeout", "0.5",
+             "--engine", "spark", "--spark-master", "local[2]"],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        lines = []
+        while not any(line.startswith("plan:") for line in lines) and proc.poll() is None:
+            lines.append(proc.stderr.readline())
+        proxy.down = True
+        lines += proc.communicate(timeout=300)[1].splitlines()
+    assert proc.returncode == 1
+    last_line = lines[-1].strip()
+    assert re.fullmatch(r"error: blocks \d+-\d+: the Spark task failed \(after Spark's retries\): "
+                        r"FailureError: batch of \d calls on http://127\.0\.0\.1:\d+: gave up after "
+                        r"2 attempts \(last error: HTTP 502\)", last_line), last_line
+    assert _position(store, contract) == first - 1
+    assert not list(store.rglob("*.parquet")) and not list(store.rglob("*.partial.*"))
+    _no_process_left(node)

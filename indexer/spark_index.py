@@ -52,16 +52,19 @@ class SparkRunner:
         self.sc = sc
         self.slots = max(1, sc.defaultParallelism)
         self.failed_tasks = 0
+        self.running: set[str] = set()     # job groups of chunks in flight
 
     def __call__(self, spec: ChunkSpec) -> ChunkDone:
         group = f"epochdrop-index-{spec.lo}-{spec.hi}"
         self.sc.setJobGroup(group, f"index blocks {spec.lo}-{spec.hi}")
+        self.running.add(group)
         try:
             return self.sc.parallelize([spec], 1).map(run_chunk).collect()[0]
         except Exception as exc:   # noqa: BLE001 — py4j wraps the task's error: say it in one line
             raise FailureError(f"blocks {spec.lo}-{spec.hi}: the Spark task failed "
                                f"(after Spark's retries): {task_error(exc)}") from None
         finally:
+            self.running.discard(group)
             self.failed_tasks += self._failed(group)
 
     def _failed(self, group: str) -> int:
@@ -75,7 +78,9 @@ class SparkRunner:
         return n
 
     def cancel(self) -> None:
-        self.sc.cancelAllJobs()
+        """Cancel the chunks in flight (only ours: a reused session may run other jobs)."""
+        for group in list(self.running):
+            self.sc.cancelJobGroup(group)
 
 
 def task_error(exc: Exception) -> str:

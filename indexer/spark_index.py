@@ -31,6 +31,7 @@ rows, and a re-run over the same blocks writes the same files byte for byte.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections import Counter, deque
 from pathlib import Path
@@ -53,19 +54,23 @@ class SparkRunner:
         self.slots = max(1, sc.defaultParallelism)
         self.failed_tasks = 0
         self.running: set[str] = set()     # job groups of chunks in flight
+        self.lock = threading.Lock()       # chunks run from several driver threads
 
     def __call__(self, spec: ChunkSpec) -> ChunkDone:
         group = f"epochdrop-index-{spec.lo}-{spec.hi}"
         self.sc.setJobGroup(group, f"index blocks {spec.lo}-{spec.hi}")
-        self.running.add(group)
+        with self.lock:
+            self.running.add(group)
         try:
             return self.sc.parallelize([spec], 1).map(run_chunk).collect()[0]
         except Exception as exc:   # noqa: BLE001 — py4j wraps the task's error: say it in one line
             raise FailureError(f"blocks {spec.lo}-{spec.hi}: the Spark task failed "
                                f"(after Spark's retries): {task_error(exc)}") from None
         finally:
-            self.running.discard(group)
-            self.failed_tasks += self._failed(group)
+            failed = self._failed(group)
+            with self.lock:
+                self.running.discard(group)
+                self.failed_tasks += failed
 
     def _failed(self, group: str) -> int:
         st = self.sc.statusTracker()
@@ -79,7 +84,9 @@ class SparkRunner:
 
     def cancel(self) -> None:
         """Cancel the chunks in flight (only ours: a reused session may run other jobs)."""
-        for group in list(self.running):
+        with self.lock:
+            groups = list(self.running)
+        for group in groups:
             self.sc.cancelJobGroup(group)
 
 
@@ -106,6 +113,7 @@ class SparkListener(Listener):
                          chain_id=chain_id, contracts=tuple(self.contracts), tag=self.tag,
                          store=str(Path(store.root).resolve()), range_blocks=range_blocks)
         self.unmatched: Counter[str] = Counter()
+        self.restarts = 0                          # boundary hash mismatches (reorgs in flight)
 
     def _pass(self, cp, target, pool, bar, task, t0) -> bool:
         """One sweep from the checkpoint to target; True if a reorg forced a restart."""
@@ -124,6 +132,7 @@ class SparkListener(Listener):
                 lo, hi, fut = pending.popleft()
                 done: ChunkDone = fut.result()
                 if prev[1] is not None and done.before_hash != prev[1]:
+                    self.restarts += 1
                     self._drop(pending)
                     return True                          # reorg under us
                 self._check_file(done)

@@ -10,6 +10,8 @@ process path as the reference. Then:
 - on `local[2]` without faults; a chunk run again writes the same file bytes; `blocks`
   through the task body;
 - a task that runs out of RPC retries is one line, and nothing is committed;
+- a reorg between two chunks is found at their boundary (the driver, with the task body
+  run in-process in a chosen order), and the store ends with the canonical rows;
 - a missing Java or pyspark is one line, and nothing is written.
 Every `index` runs as the user runs it (a subprocess: its JVM ends with it).
 """
@@ -246,3 +248,63 @@ def test_a_chunk_that_gives_up_is_one_line_and_commits_nothing(chain, tmp_path):
     assert _position(store, contract) == first - 1
     assert not list(store.rglob("*.parquet")) and not list(store.rglob("*.partial.*"))
     _no_process_left(node)
+
+
+class InProcessRunner:
+    """The chunk task body called in this process, one chunk at a time, instead of on Spark:
+    the driver's boundary checks against a real node whose chain is replaced between two
+    chunks, at a moment the test chooses (`after` chunks). Spark's part is tested above."""
+    slots, failed_tasks = 1, 0
+
+    def __init__(self, after: int, reorg):
+        self.after, self.reorg, self.calls = after, reorg, 0
+
+    def __call__(self, spec):
+        done = run_chunk(spec)
+        self.calls += 1
+        if self.calls == self.after:
+            self.reorg()
+        return done
+
+    def cancel(self):
+        pass
+
+
+def test_a_reorg_between_two_chunks_is_found_at_their_boundary(tmp_path):
+    from indexer.api import connect, dataset
+    from indexer.spark_index import SparkListener
+
+    with Anvil() as node:
+        spam = deploy(node.w3, artifacts()["TransferSpammer"])
+        first = node.w3.eth.block_number + 1
+
+        def spam_blocks(n, seed):
+            for i in range(n):
+                h = spam.functions.spam(3, seed + i).transact({"gas": 3_000_000})
+            node.w3.eth.wait_for_transaction_receipt(h, poll_latency=0.01)
+
+        spam_blocks(25, 1)
+        snap = node.rpc("evm_snapshot")            # the fork point: block first + 24
+        spam_blocks(35, 1000)
+
+        def reorg():                               # blocks first+25.. replaced, chain longer
+            node.rpc("evm_revert", [snap])
+            spam_blocks(45, 5000)
+
+        last = node.w3.eth.block_number
+        store = Store(tmp_path / "store")
+        client = connect(node.url)
+        runner = InProcessRunner(after=3, reorg=reorg)      # after chunk first+20..first+29
+        lis = SparkListener(store, dataset("erc20_transfers"), 31337, [spam.address], client,
+                            runner, url=node.url, timeout=30.0, policy=client.policy,
+                            range_blocks=10)
+        lis.depth = 1                               # one chunk in flight: a fixed order
+        out = lis.run(first, last, 0)
+        assert lis.restarts == 1                    # chunk 4's block lo-1 is not chunk 3's end
+        assert out.reorgs == 1 and out.rolled_back_to == [first + 19]
+        assert out.last == last
+        assert run_cli("index", "erc20_transfers", "--rpc", node.url, "--store",
+                       str(tmp_path / "plain"), "--contracts", spam.address, "--from", str(first),
+                       "--to", str(last)).returncode == 0
+        expected = rows_of(tmp_path / "plain", "erc20_transfers")
+        assert rows_of(tmp_path / "store", "erc20_transfers") == expected

@@ -1,9 +1,9 @@
-"""The SparkSession `index --engine spark` runs on: started, code shipped, stopped.
+"""The SparkSession `index --engine spark` runs on: started, pointed at our code, stopped.
 
 Small on purpose and kept in indexer/ because the indexer may not import distributor
 (docs/design.md §1; distributor/engines/spark/session.py is the scoring engine's session).
 It needs no SQL settings, only: the master, an app name, quiet logs, a loopback driver when
-the master is on this machine, and the indexer's own code shipped to the executors.
+the master is on this machine, and the executors pointed at the indexer code the driver runs.
 
 Why the executors' PYTHONPATH starts with the driver's code folder: an executor must run the
 very listener code the driver runs, and its Python could otherwise import another copy (an

@@ -54,6 +54,7 @@ class ChunkSpec:
     lo: int
     hi: int
     range_blocks: int      # initial blocks per eth_getLogs inside the chunk (adapts)
+    range_start: int = 0   # what earlier chunks adapted it to (0: range_blocks)
 
 
 @dataclass
@@ -71,6 +72,7 @@ class ChunkDone:
     unmatched: dict = field(default_factory=dict)
     seconds: float = 0.0
     worker: str = ""               # host:pid of the Python worker that ran it
+    range_end: int = 0             # the sub-range size the chunk ended with (for the next)
 
 
 _CLIENTS: dict[tuple, RpcClient] = {}
@@ -89,7 +91,7 @@ def _client(spec: ChunkSpec) -> RpcClient:
 def _source(spec: ChunkSpec, client: RpcClient):
     """The listener's source and range adaptation for this dataset (indexer/api.py)."""
     ds = get(spec.dataset)
-    size = min(spec.range_blocks, spec.hi - spec.lo + 1)
+    size = min(spec.range_start or spec.range_blocks, spec.hi - spec.lo + 1)
     if ds.kind == "blocks":
         return ds, HeaderSource(client, ds, spec.chain_id), AdaptiveStep(min(size, 200), 1, 1000, 10_000)
     return ds, LogSource(client, ds, spec.chain_id, list(spec.contracts)), AdaptiveStep(size)
@@ -140,7 +142,7 @@ def run_chunk(spec: ChunkSpec) -> ChunkDone:
     return ChunkDone(spec.lo, spec.hi, prev, before, rows, name if rows else None,
                      retries=client.retries - retries0, splits=splits, refetches=refetch,
                      unmatched=unmatched, seconds=time.monotonic() - t0,
-                     worker=f"{socket.gethostname()}:{os.getpid()}")
+                     worker=f"{socket.gethostname()}:{os.getpid()}", range_end=step.size)
 
 
 def write_file(part: Path, name: str, table) -> Path:

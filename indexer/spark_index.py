@@ -137,6 +137,9 @@ class SparkListener(Listener):
                     return True                          # reorg under us
                 self._check_file(done)
                 self._commit_chunk(cp, done)
+                # as the listener's one AdaptiveStep: later chunks start where this one ended
+                # (a provider's range cap is learnt once, not once per chunk)
+                self.spec["range_start"] = done.range_end
                 prev = (hi, done.hi_hash)
                 bar.update(task, advance=hi - lo + 1,
                            description=f"{self.ds.name} {self.out.rows:,} rows "

@@ -20,37 +20,12 @@ running; one started here is stopped with its JVM (the suite's orphan check, iss
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from epochdrop.errors import UserError
-
-PYSPARK_HINT = "--engine spark needs pyspark: pip install 'epochdrop[spark]'"
-JAVA_HINT = ("--engine spark needs Java 17: apt-get install openjdk-17-jre-headless "
-             "(or set JAVA_HOME)")
-
-
-def require() -> None:
-    """One UserError line saying what to install when pyspark or java is missing."""
-    try:
-        import pyspark  # noqa: F401  (optional extra: imported only to check it is there)
-    except ImportError:
-        raise UserError(PYSPARK_HINT) from None
-    home = os.environ.get("JAVA_HOME")
-    if not (home and os.access(os.path.join(home, "bin", "java"), os.X_OK)) \
-            and shutil.which("java") is None:
-        raise UserError(JAVA_HINT)
-
-
-def _is_loopback(master: str) -> bool:
-    if master == "local" or master.startswith("local["):
-        return True
-    host = master.split("://", 1)[-1].split(":", 1)[0]
-    return host in ("127.0.0.1", "localhost")
-
+from epochdrop.spark import JAVA_HINT, PYSPARK_HINT, on_loopback, require, stop_jvm
 
 def python_exec() -> str:
     """The interpreter tasks run in: PYSPARK_PYTHON when the cluster names one, else this
@@ -62,7 +37,7 @@ def conf_for(master: str) -> dict[str, str]:
     out = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
            "spark.python.worker.reuse": "true",
            "spark.pyspark.python": python_exec()}
-    if _is_loopback(master):
+    if on_loopback(master):
         out.update({"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"})
     return out
 
@@ -103,29 +78,8 @@ def spark_context(master: str) -> Iterator:
 
 
 def stop(session) -> None:
-    """Stop the session and end the py4j gateway's JVM process (waited for)."""
-    # imported with the session (heavy optional dependency)
-    from pyspark import SparkContext
-
-    try:
-        session.stop()
-    finally:
-        gateway = SparkContext._gateway
-        if gateway is not None:
-            proc = getattr(gateway, "proc", None)
-            try:
-                gateway.shutdown()
-            finally:
-                if proc is not None:
-                    if proc.poll() is None:
-                        proc.terminate()
-                    try:
-                        proc.wait(timeout=30)
-                    except Exception:   # noqa: BLE001 — a JVM deaf to SIGTERM is killed
-                        proc.kill()
-                        proc.wait()
-            SparkContext._gateway = None
-            SparkContext._jvm = None
+    """Stop the session and end its JVM (epochdrop/spark.py)."""
+    stop_jvm(session)
 
 
 __all__ = ["JAVA_HINT", "PYSPARK_HINT", "code_root", "conf_for", "require", "spark_context", "stop"]

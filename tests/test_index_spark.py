@@ -28,6 +28,7 @@ import time
 import pyarrow.parquet as pq
 import pytest
 
+from epochdrop.spark import PYSPARK_HINT
 from indexer import checkpoint as ckpt
 from indexer.retry import RetryPolicy
 from indexer.spark_chunk import ChunkSpec, run_chunk
@@ -200,14 +201,14 @@ def test_missing_java_or_pyspark_is_one_line_and_writes_nothing(chain, tmp_path)
     proc = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=REPO, env=no_java,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines()[-1].startswith("error: --engine spark needs Java 17")
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: the spark engine needs Java 17")
     code = ("import sys; sys.modules['pyspark'] = None; from pipeline.cli import main; "
             f"main({['index', *args[1:]]!r})")
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
-    assert lines[-1] == "error: --engine spark needs pyspark: pip install 'epochdrop[spark]'"
+    assert lines[-1] == f"error: {PYSPARK_HINT}"
     assert not store.exists()
     proc = run_cli("index", "erc20_transfers", "--rpc", node.url, "--store", str(store),
                    "--engine", "flink")

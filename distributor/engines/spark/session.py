@@ -15,15 +15,10 @@ conf` table is applied last and wins.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from typing import Any
 
 from epochdrop.errors import UserError
-
-PYSPARK_HINT = "the spark engine needs pyspark: pip install 'epochdrop[spark]'"
-JAVA_HINT = ("the spark engine needs Java 17: install Debian's openjdk-17-jre-headless "
-             "(apt-get install openjdk-17-jre-headless) or set JAVA_HOME")
+from epochdrop.spark import JAVA_HINT, PYSPARK_HINT, is_local, require, stop_jvm
 
 CONNECT_HINT = "a Spark Connect master (sc://) needs its client: pip install 'pyspark[connect]'"
 
@@ -31,28 +26,9 @@ _session: Any = None
 _master: str | None = None
 
 
-def require(java: bool = True) -> None:
-    """One UserError line saying what to install when pyspark or java is missing (a Spark
-    Connect client, `java=False`, runs no JVM of its own)."""
-    try:
-        import pyspark  # noqa: F401  (optional extra: imported only to check it is there)
-    except ImportError:
-        raise UserError(PYSPARK_HINT) from None
-    if not java:
-        return
-    home = os.environ.get("JAVA_HOME")
-    if not (home and os.access(os.path.join(home, "bin", "java"), os.X_OK)) \
-            and shutil.which("java") is None:
-        raise UserError(JAVA_HINT)
-
-
 def is_connect(master: str) -> bool:
     """A Spark Connect URL (`sc://host:15002`): a remote session, no local JVM."""
     return master.startswith("sc://")
-
-
-def is_local(master: str) -> bool:
-    return master == "local" or master.startswith("local[")
 
 
 def local_cores(master: str) -> int:
@@ -127,30 +103,9 @@ def stop_session() -> None:
     global _session, _master
     if _session is None:
         return
-    # imported with the session (heavy optional dependency)
-    from pyspark import SparkContext
-
     connect = _master is not None and is_connect(_master)
-    try:
-        _session.stop()
-    finally:
-        _session, _master = None, None
-        gateway = None if connect else SparkContext._gateway
-        if gateway is not None:
-            proc = getattr(gateway, "proc", None)
-            try:
-                gateway.shutdown()
-            finally:
-                if proc is not None:
-                    if proc.poll() is None:
-                        proc.terminate()
-                    try:
-                        proc.wait(timeout=30)
-                    except subprocess.TimeoutExpired:   # a JVM deaf to SIGTERM is killed
-                        proc.kill()
-                        proc.wait()
-            SparkContext._gateway = None
-            SparkContext._jvm = None
+    session, _session, _master = _session, None, None
+    stop_jvm(session, gateway_too=not connect)
 
 
 __all__ = ["CONNECT_HINT", "JAVA_HINT", "PYSPARK_HINT", "get_session", "require", "spark_conf",

@@ -28,14 +28,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow.parquet as pq
 
 from epochdrop.errors import FailureError
 from indexer.datasets import get
 from indexer.evm.rpc import HttpTransport, RpcClient
 from indexer.evm.sources import HeaderSource, LogSource
 from indexer.retry import AdaptiveStep, RangeTooLarge, RetryPolicy
-from indexer.store import PARTIAL, WRITE_OPTS, chunk_name
+from indexer.store import chunk_name, write_chunk_file
 
 REFETCHES = 5        # a chunk whose blocks change under it this often fails (then Spark retries)
 
@@ -146,28 +145,11 @@ def run_chunk(spec: ChunkSpec) -> ChunkDone:
 
 
 def write_file(part: Path, name: str, table) -> Path:
-    """Write a chunk file atomically, exactly as `Store.write_chunk` does (same writer
-    options, so the same rows give the same bytes; a `.partial.<pid>` temp name in the same
-    folder, fsynced, renamed), but without the store lock: the driver holds that lock for
-    the whole run and its tasks write on its behalf, from other processes that cannot share
-    an flock. Stale partial files of a killed task are removed under the lock by the driver
-    at the end of the run (Store.remove_partials), as at every start."""
-    part.mkdir(parents=True, exist_ok=True)
-    final = part / name
-    tmp = part / f".{name}{PARTIAL}{os.getpid()}"
-    pq.write_table(table, tmp, **WRITE_OPTS)
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, final)
-    fd = os.open(part, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return final
+    """Write a chunk file as `Store.write_chunk` does (indexer/store.py write_chunk_file),
+    without the store lock: the driver holds it for the whole run and its tasks write on its
+    behalf. Stale partial files of a killed task are removed under the lock by the driver at
+    the end of the run (Store.remove_partials), as at every start."""
+    return write_chunk_file(part, name, table)
 
 
 __all__ = ["ChunkDone", "ChunkSpec", "run_chunk", "write_file"]

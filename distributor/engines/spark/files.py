@@ -151,14 +151,23 @@ CHUNK_ROWS = 100_000   # rows per hashed chunk (one chunk's text in memory at a 
 _SPECIAL = "[\"'(),:=\\[\\\\\\]{}]|\\A[\\t\\n\\x0B\\f\\r ]|[\\t\\n\\x0B\\f\\r ]\\z"
 
 
-def _value_text(column: Any) -> Any:
-    """A column's value as DuckDB writes it inside `CAST(row AS VARCHAR)` (NULL → NULL)."""
+def _value_text(column: Any, spark_type: str) -> Any:
+    """A column's value as DuckDB writes it inside `CAST(row AS VARCHAR)` (NULL → NULL).
+
+    Only strings need the full rule; the other loaded types are decided by their type: a
+    timestamp always holds ':' (always quoted, never escaped), numbers, booleans and dates
+    never hold a character that quotes (years 1000–9999)."""
     from pyspark.sql import functions as F   # optional extra (module docstring)
 
     text = column.cast("string")
-    quoted = F.concat(F.lit("'"), F.regexp_replace(text, r"(['\\])", r"\\$1"), F.lit("'"))
-    needs = (F.length(text) == 0) | text.rlike(_SPECIAL) | (F.lower(text) == F.lit("null"))
-    return F.coalesce(F.when(needs, quoted).otherwise(text), F.lit("NULL"))
+    if spark_type.startswith("timestamp"):
+        text = F.concat(F.lit("'"), text, F.lit("'"))
+    elif spark_type == "string":
+        quoted = F.concat(F.lit("'"), F.regexp_replace(text, r"(['\\])", r"\\$1"),
+                          F.lit("'"))
+        needs = (F.length(text) == 0) | text.rlike(_SPECIAL) | (F.lower(text) == F.lit("null"))
+        text = F.when(needs, quoted).otherwise(text)
+    return F.coalesce(text, F.lit("NULL"))
 
 
 def row_text(frame: Any) -> Any:
@@ -170,9 +179,10 @@ def row_text(frame: Any) -> Any:
     from pyspark.sql import functions as F   # optional extra (module docstring)
 
     parts: list[Any] = [F.lit("{")]
-    for i, name in enumerate(frame.columns):
-        key = name.replace("\\", "\\\\").replace("'", "\\'")
-        parts += [F.lit((", " if i else "") + f"'{key}': "), _value_text(frame[name])]
+    for i, field in enumerate(frame.schema.fields):
+        key = field.name.replace("\\", "\\\\").replace("'", "\\'")
+        parts += [F.lit((", " if i else "") + f"'{key}': "),
+                  _value_text(frame[field.name], field.dataType.simpleString())]
     parts.append(F.lit("}"))
     return F.concat(*parts)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import time
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pytest
 
 from distributor.engines.spark import files as spark_files
 from distributor.engines.spark.connection import SparkConnection
-from distributor.inputs import content_sha256, data_location, load_inputs
+from distributor.inputs import content_sha256, data_location, load_inputs, window_rows
 from distributor.programs import load_program
 from distributor.programs.spec import TableSpec
 from epochdrop.errors import InputError, UserError
@@ -130,7 +131,7 @@ def test_content_hash_equal_on_nulls_negatives_big_integers_and_time_fractions(s
 def test_typed_parquet_times_hash_equal(spark, tmp_path):
     # timestamps stored as parquet TIMESTAMP (UTC-adjusted and naive), with and without
     # fractions: read as timestamps on both engines, not as text
-    from datetime import datetime, timezone
+    from datetime import timezone
 
     spec = (TableSpec("t", {"who": "str", "time": "time", "at": "time"}),)
     naive = [datetime(2024, 1, 2, 3, 4, 5), datetime(2024, 1, 2, 3, 4, 5, 120000),
@@ -179,8 +180,12 @@ def test_store_dataset_through_its_view_alike(spark, tmp_path):
         out = folder / f"chain={chain}"
         out.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa.Table.from_pylist(part), out / f"part-{len(list(out.iterdir()))}.parquet")
-    duck, sprk, _ = both(spark, (table,), tmp_path, chain=10)
+    duck, sprk, con = both(spark, (table,), tmp_path, chain=10)
     assert duck[0]["content_sha256"] == sprk[0]["content_sha256"]
+    # the epoch-window check reads the loaded tables the same way (translated on Spark)
+    start, end = datetime(2024, 1, 2), datetime(2024, 1, 4)
+    assert window_rows(spark, (table,), start, end) == window_rows(con, (table,), start, end)
+    assert window_rows(con, (table,), start, end)[0] > 0
     assert duck[0]["rows"] == sprk[0]["rows"] == sum(1 for i in range(40) if i % 7)
     assert duck[0]["files"] == sprk[0]["files"]
     with pytest.raises(UserError, match="holds chains 1, 10; name the one to read"):

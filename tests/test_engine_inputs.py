@@ -329,3 +329,33 @@ def test_content_hash_cost(spark, tmp_path):
     print(f"\ncontent_sha256 of {n} rows: spark {seconds:.1f} s "
           f"({seconds * 1e6 / n:.1f} s per million rows), duckdb {duck_seconds:.2f} s")
     assert ours == duck[0]["content_sha256"]
+
+
+def test_url_dataset_is_listed_and_read_by_spark(spark, tmp_path):
+    """The URL branch (what an hdfs:// or s3a:// store goes through), on a folder Spark's
+    Hadoop client can reach here: Spark lists `<url>/<dataset>`, picks the chain= partition,
+    reads it with the partition column, and the table equals DuckDB's from the same files;
+    the entry names the URL read instead of hashing files."""
+    from distributor import inputs
+
+    spec = load_program("holders")
+    table = next(t for t in spec.tables if t.source.view)
+    rows = [{"block_time": f"2024-01-02 00:00:{i:02d}", "contract": "0x" + "cd" * 20,
+             "from_address": "0x" + f"{i:040x}", "to_address": "0x" + f"{i + 1:040x}",
+             "value": str(i), "block_number": str(i), "log_index": "0",
+             "token_standard": "erc20"} for i in range(12)]
+    for chain, part in (("10", rows), ("1", rows[:2])):
+        out = tmp_path / table.dataset / f"chain={chain}"
+        out.mkdir(parents=True)
+        pq.write_table(pa.Table.from_pylist(part), out / "part-0.parquet")
+    url = f"file://{tmp_path}"
+    found = inputs._find(spark, table, url, 10)
+    assert (found.url, found.base) == (f"{url}/{table.dataset}/chain=10", f"{url}/{table.dataset}")
+    assert found.files == [] and found.label == "chain=10/*.parquet"
+    rows_read, _ = inputs._load_table(spark, inputs.SPARK, table, found)
+    duck = load_inputs(duckdb.connect(), (table,), tmp_path, 10)
+    assert rows_read == duck[0]["rows"] == 12
+    assert spark_files.content_sha256(spark, table.name) == duck[0]["content_sha256"]
+    with pytest.raises(UserError, match="holds chains 1, 10; none is chain 5"):
+        inputs._find(spark, table, url, 5)
+    assert inputs._find(spark, TableSpec("absent", {"a": "str"}), url, 10) is None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from distributor import inputs
 from distributor.engines.spark import files as spark_files
 from distributor.engines.spark.connection import SparkConnection
 from distributor.inputs import content_sha256, data_location, load_inputs, window_rows
@@ -131,8 +132,6 @@ def test_content_hash_equal_on_nulls_negatives_big_integers_and_time_fractions(s
 def test_typed_parquet_times_hash_equal(spark, tmp_path):
     # timestamps stored as parquet TIMESTAMP (UTC-adjusted and naive), with and without
     # fractions: read as timestamps on both engines, not as text
-    from datetime import timezone
-
     spec = (TableSpec("t", {"who": "str", "time": "time", "at": "time"}),)
     naive = [datetime(2024, 1, 2, 3, 4, 5), datetime(2024, 1, 2, 3, 4, 5, 120000),
              datetime(1999, 12, 31, 23, 59, 59, 999999)]
@@ -336,8 +335,6 @@ def test_url_dataset_is_listed_and_read_by_spark(spark, tmp_path):
     Hadoop client can reach here: Spark lists `<url>/<dataset>`, picks the chain= partition,
     reads it with the partition column, and the table equals DuckDB's from the same files;
     the entry names the URL read instead of hashing files."""
-    from distributor import inputs
-
     spec = load_program("holders")
     table = next(t for t in spec.tables if t.source.view)
     rows = [{"block_time": f"2024-01-02 00:00:{i:02d}", "contract": "0x" + "cd" * 20,

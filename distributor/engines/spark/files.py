@@ -198,8 +198,8 @@ def content_sha256(con: Any, table: str) -> str:
     hash O(rows) on the driver and in one sort: measured here (local[2] on 2 cores shared with
     other jobs, load average ≈ 12) 200,000 rows of 4 columns in 13 s, ≈ 65 s per million
     rows, where DuckDB hashed the same table in 1.8 s
-    (tests/test_engine_inputs.py::test_content_hash_cost prints both). A tree of per-partition hashes
-    would be parallel, but would no longer equal DuckDB's hash."""
+    (tests/test_engine_inputs.py::test_content_hash_cost prints both). A tree of
+    per-partition hashes would be parallel, but would no longer equal DuckDB's hash."""
     from pyspark.sql import functions as F   # optional extra (module docstring)
 
     frame = con.session.table(table)

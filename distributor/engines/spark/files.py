@@ -196,8 +196,8 @@ def content_sha256(con: Any, table: str) -> str:
     the executors); the driver streams the chunks in partition order (toLocalIterator: one
     chunk of at most CHUNK_ROWS rows in memory at a time) into one sha256. That makes the
     hash O(rows) on the driver and in one sort: measured here (local[2] on 2 cores shared with
-    other jobs, load average ≈ 12) 200,000 rows of 4 columns in 13 s, ≈ 65 s per million
-    rows, where DuckDB hashed the same table in 1.8 s
+    other jobs) 200,000 rows of 4 columns in 9–13 s, ≈ 45–65 s per million rows (load
+    average 8–12), where DuckDB hashed the same table in 1.0–1.8 s
     (tests/test_engine_inputs.py::test_content_hash_cost prints both). A tree of
     per-partition hashes would be parallel, but would no longer equal DuckDB's hash."""
     from pyspark.sql import functions as F   # optional extra (module docstring)

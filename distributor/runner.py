@@ -177,6 +177,8 @@ def write_epoch(prep: Prepared, computed: tuple, out: str | Path,
         for e in inputs:
             for f in e["files"]:
                 report.input(f["name"], f["sha256"])
+            if e.get("url"):   # an hdfs:// / s3a:// dataset: Spark listed its files
+                report.input(e["url"], "listed by Spark (no local file hashes)")
     inputs = [{"table": e["table"], "rows": e["rows"], "content_sha256": e["content_sha256"]}
               for e in inputs]
     fields = manifest_fields(prep, result, allocs, inputs)

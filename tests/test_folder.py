@@ -172,10 +172,10 @@ def test_score_and_run_share_one_config_reader(tmp_path):
     cfg.write_text(CONFIG)
     run_cli("score", "dhedge", "--data", SAMPLES / "dhedge", "--epoch", "2022-03", "--out",
             tmp_path / "s", "--config", cfg)
-    cfg.write_text(CONFIG + "[engine]\nkind = 1\n")
+    cfg.write_text(CONFIG + "[engines]\nkind = 1\n")   # a typo of [engine]: refused alike
     for args in (("score", "dhedge", "--data", SAMPLES / "dhedge", "--epoch", "2022-03",
                   "--out", tmp_path / "s2", "--config", cfg),
                  ("run", cfg, "--epoch", "2022-03", "--data", SAMPLES / "dhedge", "--out",
                   tmp_path / "r2")):
         proc = run_cli(*args, check=False)
-        assert proc.returncode == 2 and "unknown top-level key 'engine'" in proc.stderr
+        assert proc.returncode == 2 and "unknown top-level key 'engines'" in proc.stderr

@@ -90,9 +90,17 @@ def _position(store, contract) -> int:
     return -1 if cp is None else cp.position
 
 
-def _no_process_left(node) -> None:
-    """Nothing this test started is still running, but the module's anvil (and its child)."""
-    keep = {node.proc.pid, *descendants(node.proc.pid)}
+@pytest.fixture
+def running_before() -> set[int]:
+    """The processes of this test worker before the test (descendants of this process)."""
+    return set(descendants(os.getpid()))
+
+
+def _no_process_left(node, before: set[int] = frozenset()) -> None:
+    """Nothing this test started is still running, but the module's anvil (and its child)
+    and what ran before it (`before`: e.g. the session's scoring Spark JVM, tests/conftest.py,
+    when another Spark test of this worker started it)."""
+    keep = {node.proc.pid, *descendants(node.proc.pid), *before}
     deadline = time.monotonic() + 20
     left = {p: c for p, c in descendants(os.getpid()).items() if p not in keep}
     while left and time.monotonic() < deadline:
@@ -102,7 +110,8 @@ def _no_process_left(node) -> None:
 
 
 @pytest.mark.slow
-def test_cluster_with_faults_and_a_killed_executor_gives_the_same_rows(chain, reference, tmp_path):
+def test_cluster_with_faults_and_a_killed_executor_gives_the_same_rows(chain, reference, tmp_path,
+                                                                     running_before):
     node, contract, first, last, logs = chain
     clean_store, expected = reference
     store = tmp_path / "spark-store"
@@ -142,14 +151,15 @@ def test_cluster_with_faults_and_a_killed_executor_gives_the_same_rows(chain, re
     assert rows_of(store, "erc20_transfers") == expected
     assert _position(store, contract) == last
     assert not [p for p in store.rglob("*") if ".partial." in p.name or ".tmp-" in p.name]
-    _no_process_left(node)
+    _no_process_left(node, running_before)
     secs = _seconds(stderr)
     print(f"\nspark cluster (2 × 1 core, faults {proxy.fault_share:.0%}, 1 executor killed, "
           f"{done[2]} task attempt(s) re-run): {wall:.1f} s wall, {secs:.1f} s indexing, "
           f"{logs / secs:,.0f} logs/s")
 
 
-def test_local_spark_gives_the_same_rows_and_files_per_chunk(chain, reference, tmp_path):
+def test_local_spark_gives_the_same_rows_and_files_per_chunk(chain, reference, tmp_path,
+                                                            running_before):
     node, contract, first, last, logs = chain
     clean_store, expected = reference
     store = tmp_path / "store"
@@ -188,7 +198,7 @@ def test_local_spark_gives_the_same_rows_and_files_per_chunk(chain, reference, t
     key = ("block_number",)
     assert rows_of(tmp_path / "b2", "blocks", key) == rows_of(tmp_path / "b1", "blocks", key)
     assert len(rows_of(tmp_path / "b2", "blocks", key)) == last - first + 1
-    _no_process_left(node)
+    _no_process_left(node, running_before)
 
 
 def test_missing_java_or_pyspark_is_one_line_and_writes_nothing(chain, tmp_path):
@@ -226,7 +236,7 @@ class LogsDown(FaultProxy):
         return super().handle(h, body)
 
 
-def test_a_chunk_that_gives_up_is_one_line_and_commits_nothing(chain, tmp_path):
+def test_a_chunk_that_gives_up_is_one_line_and_commits_nothing(chain, tmp_path, running_before):
     node, contract, first, last, _ = chain
     store = tmp_path / "store"
     with LogsDown(node.url, rate=0.0) as proxy:
@@ -248,7 +258,7 @@ def test_a_chunk_that_gives_up_is_one_line_and_commits_nothing(chain, tmp_path):
                         r"2 attempts \(last error: HTTP 502\)", last_line), last_line
     assert _position(store, contract) == first - 1
     assert not list(store.rglob("*.parquet")) and not list(store.rglob("*.partial.*"))
-    _no_process_left(node)
+    _no_process_left(node, running_before)
 
 
 class InProcessRunner:

@@ -136,6 +136,8 @@ def run_child(engine: str, jobs: list[dict[str, Any]], work: Path, master: str |
                                 "jobs": jobs}))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+    if master and master.startswith("spark://127.0.0.1"):
+        env["SPARK_LOCAL_IP"] = "127.0.0.1"   # the driver listens where the executors can reach it
     proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(spec)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:

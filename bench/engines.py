@@ -112,7 +112,7 @@ def child(spec_path: str) -> None:
     if engine is not None:
         from distributor.engines.spark.session import get_session, stop_session
 
-        get_session(engine.master)       # the session is up before any clock starts
+        get_session(engine.master, dict(engine.conf))   # up before any clock starts
     session_s = time.perf_counter() - started
     try:
         results = []

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from distributor.allocation import PoolAllocation, allocate
+from distributor.engines import EngineConfig, open_engine
 from distributor.inputs import check_window, load_inputs
 from distributor.outputs import write_outputs
 from distributor.programs import default_config_path, load_program
@@ -52,19 +51,17 @@ def prepare(program: str, epoch: str, config: str | Path | None = None,
 
 
 def compute(prep: Prepared, data: str | Path, threads: int | None = None,
-            chain: str | int | None = None, allow_empty: bool = False
+            chain: str | int | None = None, allow_empty: bool = False,
+            engine: EngineConfig | None = None
             ) -> tuple[ScoreResult, dict[str, PoolAllocation], list[dict[str, Any]], bool]:
     """Load inputs, score and allocate, in memory (no files written). The last item says the
-    epoch's window held no input row (allowed only with `allow_empty`; else UserError)."""
-    con = duckdb.connect(":memory:")
-    try:
-        if threads:
-            con.execute(f"SET threads = {int(threads)}")
+    epoch's window held no input row (allowed only with `allow_empty`; else UserError).
+    `engine` says where the SQL runs (default DuckDB; docs/design.md §6): the program gets
+    the same connection methods on either engine."""
+    with open_engine(engine, threads) as con:
         inputs = load_inputs(con, prep.spec.tables, data, chain)
         empty = not check_window(con, prep.spec.tables, prep.epoch, allow_empty)
         result = prep.spec.score(con, prep.params, prep.epoch)
-    finally:
-        con.close()
     return result, allocate_pools(result), inputs, empty
 
 
@@ -152,7 +149,8 @@ def unallocated_notes(result: ScoreResult, allocs: dict[str, PoolAllocation]) ->
 def score_epoch(program: str, data: str | Path, epoch: str, out: str | Path,
                 config: str | Path | None = None, threads: int | None = None,
                 overrides: dict[str, Any] | None = None, report: Any = None,
-                chain: str | int | None = None, allow_empty: bool = False) -> dict[str, Any]:
+                chain: str | int | None = None, allow_empty: bool = False,
+                engine: EngineConfig | None = None) -> dict[str, Any]:
     """The whole `epochdrop score`: returns the manifest written to `out/manifest.json`.
 
     The manifest names each input table by its rows' content hash (order-independent), so
@@ -160,7 +158,14 @@ def score_epoch(program: str, data: str | Path, epoch: str, out: str | Path,
     the sha256 of each file read goes to the run report (`report.input`) instead.
     """
     prep = prepare(program, epoch, config, overrides)
-    result, allocs, inputs, empty = compute(prep, data, threads, chain, allow_empty)
+    computed = compute(prep, data, threads, chain, allow_empty, engine)
+    return write_epoch(prep, computed, out, config, report)
+
+
+def write_epoch(prep: Prepared, computed: tuple, out: str | Path,
+                config: str | Path | None = None, report: Any = None) -> dict[str, Any]:
+    """`compute`'s result as the epoch folder `out` (atomic); returns the manifest."""
+    result, allocs, inputs, empty = computed
     if report is not None:
         for e in inputs:
             for f in e["files"]:
@@ -171,7 +176,8 @@ def score_epoch(program: str, data: str | Path, epoch: str, out: str | Path,
     if empty:
         fields["empty"] = True   # intended (--allow-empty): the manifest says so (issue 20)
     # `[token]` of the same file (the one config reader) reaches the manifest
-    cfg = load_config(Path(config) if config is not None else default_config_path(program))
+    cfg = load_config(Path(config) if config is not None else
+                      default_config_path(prep.spec.name))
     token = manifest_token(cfg, prep.spec.token, getattr(prep.params, "decimals", None))
     with atomic_dir(out) as tmp:
         manifest = write_outputs(tmp, result, allocs, fields, token)

@@ -14,13 +14,13 @@ store (the program's `*.view.sql`, distributor/inputs.py), so a store indexed he
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 from distributor.programs import load_program
 from epochdrop.errors import ConfigError, UserError
+from epochdrop.folder import read_manifest
 from indexer.api import (checksum_contracts, connect, covered, dataset, default_confirmations,
                          embedded_chain_live, index_dataset, preflight)
 
@@ -104,8 +104,8 @@ def reachable(rpc: str) -> bool:
 def recorded(out: Path) -> dict[str, Any]:
     """The index facts of an existing epoch folder (kept when a re-run does not index)."""
     try:
-        return json.loads((Path(out) / "manifest.json").read_text()).get("index") or {}
-    except (OSError, ValueError):
+        return read_manifest(out).index or {}
+    except UserError:   # no folder yet, or not ours: nothing recorded
         return {}
 
 

@@ -166,12 +166,7 @@ def create_app(catalog: Catalog, *, cors_origins: list[str] | None = None,
     @app.get("/v1/programs", tags=["epochs"])
     async def programs(request: Request):
         """Every program with its epoch labels (oldest first) and whether it is cumulative."""
-        out = [{"program": p, "cumulative": any(e.cumulative for e in catalog.epochs(p)),
-                "epochs": [e.epoch for e in catalog.epochs(p)],
-                "no_tree": [e.epoch for e in catalog.epochs(p) if not e.has_tree],
-                "latest": catalog.latest(p).epoch} for p in sorted(catalog.programs)]
-        return _json(render.dumps({"format": "epochdrop-programs-v1", "programs": out}),
-                     LISTING, request)
+        return _json(render.dumps(catalog.listing()), LISTING, request)
 
     @app.get("/v1/programs/{program}", tags=["epochs"])
     async def program(program: str, request: Request):

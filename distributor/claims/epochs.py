@@ -142,6 +142,15 @@ class Catalog:
     def all(self) -> list[Epoch]:
         return [e for p in sorted(self.programs) for e in self.epochs(p)]
 
+    def listing(self) -> dict:
+        """The programs listing: `GET /v1/programs` (api.py) and `programs.json` of a static
+        site (static.py) are these same bytes, so a claim page reads either."""
+        out = [{"program": p, "cumulative": any(e.cumulative for e in self.epochs(p)),
+                "epochs": [e.epoch for e in self.epochs(p)],
+                "no_tree": [e.epoch for e in self.epochs(p) if not e.has_tree],
+                "latest": self.epochs(p)[-1].epoch} for p in sorted(self.programs)]
+        return {"format": "epochdrop-programs-v1", "programs": out}
+
 
 def load_catalog(roots: list[Path], *, open_index: bool = True, ensure: bool = True,
                  index_dir: Path | None = None) -> Catalog:

@@ -82,7 +82,6 @@ def export_static(folders: list[Path], out: Path, *, contracts: dict[str, str] |
     files = 0
     with atomic_dir(out) as tmp:
         (tmp / "index.html").write_bytes(page_for_site())
-        programs = []
         for program in sorted(catalog.programs):
             eps = catalog.epochs(program)
             pdir = tmp / _safe(program)
@@ -99,11 +98,6 @@ def export_static(folders: list[Path], out: Path, *, contracts: dict[str, str] |
             (pdir / "index.json").write_bytes(render.dumps(
                 {"format": "epochdrop-program-v1", "program": program,
                  "epochs": [_with_distributor(e.info(), contracts, rpc) for e in eps]}))
-            # the shape of GET /v1/programs (api.py); test_claim_page compares the two
-            programs.append({"program": program, "cumulative": any(e.cumulative for e in eps),
-                             "epochs": [e.epoch for e in eps],
-                             "no_tree": [e.epoch for e in eps if not e.has_tree],
-                             "latest": eps[-1].epoch})
-        (tmp / "programs.json").write_bytes(render.dumps(
-            {"format": "epochdrop-programs-v1", "programs": programs}))
+        # the bytes of GET /v1/programs (api.py): one listing, Catalog.listing
+        (tmp / "programs.json").write_bytes(render.dumps(catalog.listing()))
     return {"epochs": len(catalog.all()), "programs": len(catalog.programs), "shard_files": files}

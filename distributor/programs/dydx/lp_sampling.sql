@@ -37,6 +37,10 @@
 -- parameters, $term_num_mul, $term_den_mul (10^6 / 10^(a+b) as a fraction). Outputs: dx_lp(market, maker, q_bid_u, q_ask_u, q_epoch_u,
 -- uptime_samples) and dx_live(market, live_samples).
 
+-- The fixed-point macros (also defined by scales.column_scale; here too so that this file
+-- reads and translates on its own, e.g. for `--dry`).
+-- include ../_orderbook/fixed_point.sql
+
 CREATE OR REPLACE TEMP TABLE dx_markets AS
 SELECT market, CAST(row_number() OVER (ORDER BY market) AS BIGINT) AS m,
        list_contains($btc_eth, market) AS be

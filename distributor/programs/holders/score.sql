@@ -40,7 +40,7 @@ FROM (
     SELECT *, balance > 0 AND balance >= CAST($min_balance AS HUGEINT) AS counts
     FROM holders_pieces
     WHERE account <> '0x0000000000000000000000000000000000000000'
-      AND lower(account) NOT IN (SELECT lower(unnest($exclude)))
+      AND lower(account) NOT IN (SELECT lower(x) FROM (SELECT unnest($exclude) AS x))
 )
 GROUP BY account
 HAVING sum(CASE WHEN counts THEN seconds ELSE 0 END) > 0;

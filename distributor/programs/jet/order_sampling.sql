@@ -34,6 +34,10 @@
 -- $end_us and the scale parameters. Outputs: jt_q(market, owner, side, q_u, order_samples)
 -- and jt_live(market, live_samples).
 
+-- The fixed-point macros (also defined by scales.column_scale; here too so that this file
+-- reads and translates on its own, e.g. for `--dry`).
+-- include ../_orderbook/fixed_point.sql
+
 CREATE OR REPLACE TEMP TABLE jt_markets AS
 SELECT market, CAST(row_number() OVER (ORDER BY market) AS BIGINT) AS m
 FROM (SELECT DISTINCT market FROM jet_orders);

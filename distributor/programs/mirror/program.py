@@ -72,7 +72,8 @@ def mirror_score(con, params: MirrorParams, epoch: Epoch) -> ScoreResult:
     start_credits: dict | None = None
     skipped = 0
     for time, _seq, kind, asset, staker, side, a, b, c in con.execute(
-            "SELECT * FROM mirror_events").fetchall():
+            "SELECT * FROM mirror_events ORDER BY time, seq, kind, asset, staker, side, "
+            "CAST(a AS HUGEINT), b, c").fetchall():   # a table keeps no order on every engine
         if start_credits is None and time >= epoch.start:
             start_credits = rep.open_window()
         if kind == 0:

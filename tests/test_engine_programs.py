@@ -1,0 +1,215 @@
+"""Every program pays the same on Spark as on DuckDB (issue 18, acceptance 1, demo store).
+
+Each demo epoch (the small demo: embedded chain, every program) is scored twice: by DuckDB
+(`compute`, the default engine) and by a real Spark `local[2]` (the session fixture
+`spark_engine`, tests/conftest.py). Both write an epoch folder with the same writer;
+rewards.parquet and scores.parquet must be byte-identical and the Merkle root the same.
+Then the connection surface itself: Python values as DuckDB returns them, Arrow schemas,
+materialised temp tables, DuckDB's error classes, and the one-line install hints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import tomllib
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from distributor.engines import EngineConfig, kind_of, open_engine
+from distributor.engines.spark.connection import SparkConnection
+from distributor.engines.spark.session import JAVA_HINT, PYSPARK_HINT, require
+from distributor.inputs import check_window, load_inputs
+from distributor.runner import allocate_pools, compute, prepare, write_epoch
+from distributor.trees.build import BuildOptions, build_tree
+from epochdrop.errors import UserError
+from tests.support.workflow import small_demo
+
+pytestmark = pytest.mark.xdist_group("spark")
+
+EPOCHS = [("dhedge", "2024-01"), ("curve", "2024-01-11"), ("holders", "2024-01"),
+          ("dydx", "0"), ("dydx", "1"), ("jet", "0"), ("jet_airdrop", "0"),
+          ("mirror", "2021-12-31")]
+
+
+@pytest.fixture(scope="module")
+def demo() -> Path:
+    root, rows = small_demo()
+    assert {(r["program"], r["epoch"]) for r in rows} == set(EPOCHS)
+    return root
+
+
+def spark_compute(con: SparkConnection, prep, data: Path, chain):
+    """`compute` on Spark. The inputs are loaded by DuckDB's load_inputs and handed to Spark
+    with `register`: bridge until inputs on Spark is merged (then: compute(..., engine=
+    EngineConfig(kind="spark", master="local[2]"))). The program code does not know."""
+    dcon = duckdb.connect(":memory:")
+    try:
+        inputs = load_inputs(dcon, prep.spec.tables, data, chain)
+        empty = not check_window(dcon, prep.spec.tables, prep.epoch, False)
+        for spec in prep.spec.tables:
+            con.register(spec.name, dcon.sql(f'SELECT * FROM "{spec.name}"').to_arrow_table())
+    finally:
+        dcon.close()
+    result = prep.spec.score(con, prep.params, prep.epoch)
+    return result, allocate_pools(result), inputs, empty
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def root_of(folder: Path, scheme: str) -> str:
+    built, _ = build_tree(folder / "rewards.parquet", BuildOptions(scheme=scheme))
+    return built.root.hex()
+
+
+@pytest.mark.parametrize("program,label", EPOCHS, ids=[f"{p}-{e}" for p, e in EPOCHS])
+def test_program_pays_byte_identical_rewards_on_spark(program, label, demo, spark_engine,
+                                                     tmp_path) -> None:
+    config = demo / "configs" / f"{program}.toml"
+    sources = tomllib.loads(config.read_text())["sources"]
+    data = (config.parent / sources["data"]).resolve()
+    chain = sources.get("chain_id")
+    prep = prepare(program, label, config)
+    out = {}
+    computed = compute(prep, data, None, chain, False)      # DuckDB: the default engine
+    out["duckdb"] = tmp_path / "duckdb"
+    write_epoch(prep, computed, out["duckdb"], config)
+    con = SparkConnection(spark_engine)
+    try:
+        computed = spark_compute(con, prep, data, chain)
+    finally:
+        con.close()
+    out["spark"] = tmp_path / "spark"
+    write_epoch(prep, computed, out["spark"], config)
+    for name in ("rewards.parquet", "scores.parquet", "manifest.json"):
+        assert sha(out["duckdb"] / name) == sha(out["spark"] / name), f"{name} differs"
+    scheme = "solana" if program.startswith("jet") else "oz"
+    assert root_of(out["duckdb"], scheme) == root_of(out["spark"], scheme)
+    assert con.statements, "the Spark SQL that ran is kept, in order (what --dry prints)"
+    shutil.rmtree(tmp_path)
+
+
+# -- the connection surface -----------------------------------------------------------
+
+VALUES = """
+SELECT CAST('170141183460469231731687303715884105' AS HUGEINT) AS huge,
+       CAST('12.500000000000000001' AS DECIMAL(38, 18)) AS dec18,
+       CAST(7 AS BIGINT) * 3 AS big,
+       sum(x) AS summed,
+       CAST('2024-01-31 23:59:59.123456' AS TIMESTAMP) AS ts,
+       CAST('2024-02-29' AS DATE) AS day,
+       NULL AS nothing, 1 < 2 AS yes, 'text' AS word
+FROM (SELECT 1 AS x UNION ALL SELECT 2 AS x)
+"""
+
+
+def test_values_come_back_as_duckdb_returns_them(spark_engine) -> None:
+    d = duckdb.connect()
+    want = d.execute(VALUES).fetchall()
+    con = SparkConnection(spark_engine)
+    try:
+        got = con.execute(VALUES).fetchall()
+    finally:
+        con.close()
+    assert got == want
+    assert [type(v) for v in got[0]] == [type(v) for v in want[0]]
+    assert got[0][0] == 170141183460469231731687303715884105
+    assert isinstance(got[0][1], Decimal) and got[0][1].as_tuple().exponent == -18
+    assert got[0][4] == datetime(2024, 1, 31, 23, 59, 59, 123456) and got[0][4].tzinfo is None
+    assert got[0][5] == date(2024, 2, 29)
+
+
+def test_parameters_bind_by_name_and_by_position(spark_engine) -> None:
+    con = SparkConnection(spark_engine)
+    try:
+        named = con.execute("SELECT list_contains($l, 'b') AS has, $n + 1 AS n, "
+                            "CAST($end AS TIMESTAMP) AS e",
+                            {"l": ["a", "b"], "n": 41, "end": datetime(2024, 2, 1)}).fetchone()
+        positional = con.execute("SELECT ? * 2, ?", [21, "x"]).fetchall()
+    finally:
+        con.close()
+    assert named == (True, 42, datetime(2024, 2, 1))
+    assert positional == [(42, "x")]
+
+
+def test_temp_tables_are_materialised_and_replaced(spark_engine) -> None:
+    con = SparkConnection(spark_engine)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE r AS SELECT rand() AS v FROM range(3) t(i)")
+        first = con.execute("SELECT v FROM r ORDER BY v").fetchall()
+        # a view would draw new random numbers on each read; a table keeps its rows
+        assert con.execute("SELECT v FROM r ORDER BY v").fetchall() == first
+        con.execute("CREATE OR REPLACE TEMP TABLE r AS SELECT 5 AS v")
+        assert con.execute("SELECT v FROM r").fetchall() == [(5,)]
+        assert con.statements[0].startswith("CACHE TABLE r AS SELECT")
+    finally:
+        con.close()
+    assert "r" not in {t.name for t in spark_engine.catalog.listTables()}
+
+
+def test_register_and_to_arrow_table_give_duckdbs_schema(spark_engine) -> None:
+    table = pa.table({"a": pa.array(["x", None]), "n": pa.array([1, 2], pa.int64()),
+                      "d": pa.array([Decimal("1.5"), Decimal("2")], pa.decimal128(38, 18)),
+                      "t": pa.array([datetime(2024, 1, 1), None], pa.timestamp("us"))})
+    d = duckdb.connect()
+    d.register("src", table)
+    q = "SELECT a, n, d, t, CAST(n AS HUGEINT) * 10 AS h FROM src ORDER BY n"
+    want = d.sql(q).to_arrow_table()
+    con = SparkConnection(spark_engine)
+    try:
+        con.register("src", table)
+        got = con.sql(q).to_arrow_table()
+    finally:
+        con.close()
+    assert got.to_pylist() == want.to_pylist()
+    for g, w in zip(got.schema, want.schema):
+        assert g.nullable and g.name == w.name
+        if w.name != "h":   # HUGEINT is DECIMAL(38,0) on Spark, as the scores store it
+            assert g.type == w.type, w.name
+
+
+def test_an_overflow_is_duckdbs_out_of_range_error(spark_engine) -> None:
+    con = SparkConnection(spark_engine)
+    try:
+        with pytest.raises(duckdb.OutOfRangeException):
+            con.execute("SELECT CAST(9223372036854775807 AS BIGINT) + CAST(1 AS BIGINT)"
+                        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_open_engine_reuses_the_session_and_names_the_kind(spark_engine) -> None:
+    with open_engine(EngineConfig(kind="spark", master="local[2]")) as con:
+        assert kind_of(con) == "spark" and con.session is spark_engine
+        assert con.execute("SELECT 1 + 1").fetchall() == [(2,)]
+    with open_engine(None, threads=1) as con:
+        assert kind_of(con) == "duckdb"
+        assert con.execute("SELECT current_setting('threads')").fetchone()[0] == 1
+
+
+def test_missing_java_is_one_line_naming_the_debian_package(monkeypatch) -> None:
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(UserError) as err:
+        require()
+    assert str(err.value) == JAVA_HINT and "openjdk-17-jre-headless" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_pyspark_is_one_line_saying_what_to_install() -> None:
+    code = ("import sys; sys.modules['pyspark'] = None\n"
+            "from distributor.engines.spark.session import require\n"
+            "try:\n    require()\nexcept Exception as exc:\n    print(type(exc).__name__, exc)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1],
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout == f"UserError {PYSPARK_HINT}\n", out.stderr
+    assert PYSPARK_HINT == "the spark engine needs pyspark: pip install 'epochdrop[spark]'"

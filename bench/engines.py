@@ -51,10 +51,10 @@ KEY = {"duckdb": "duckdb_s", "spark_local": "spark_local_s", "spark_cluster": "s
 
 def engine_config(kind: str, master: str | None = None, conf: dict[str, str] | None = None):
     """The `engine=` argument of `score_epoch`: None for DuckDB (the default path, unchanged),
-    else the config's `[engine]` table as epochdrop.config parses it."""
+    else the `[engine]` table (kind, master, conf) as the runner takes it."""
     if kind == "duckdb":
         return None
-    from epochdrop.config import EngineConfig  # the spark side only (issue 18)
+    from distributor.engines import EngineConfig  # what score_epoch(engine=) takes
 
     return EngineConfig(kind="spark", master=master or LOCAL_MASTER, conf=dict(conf or {}))
 

@@ -138,10 +138,14 @@ def run_child(engine: str, jobs: list[dict[str, Any]], work: Path, master: str |
         [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
     if master and master.startswith("spark://127.0.0.1"):
         env["SPARK_LOCAL_IP"] = "127.0.0.1"   # the driver listens where the executors can reach it
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(spec)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    log = work / f"child-{engine}.log"          # Spark's log: kept whole for a post-mortem
+    with open(log, "w") as err:
+        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child",
+                               str(spec)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=err, text=True, timeout=timeout)
     if proc.returncode != 0:
-        raise RuntimeError(f"{engine} child failed ({proc.returncode}): {proc.stderr[-3000:]}")
+        tail = log.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{engine} child failed ({proc.returncode}; log {log}): {tail}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

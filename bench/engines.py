@@ -12,7 +12,9 @@ validate the inputs, score, allocate, write the folder — is timed with a wall 
 the median of 3 calls in that warm process is kept; at 10M one call per engine (the key
 `runs` says how many). The inputs are generated once per size (bench/scale_data.py) into a
 temp folder and read from local disk by all three. On two cores Spark is expected to be
-slower than DuckDB: the point is identical payouts and a path to a cluster.
+slower than DuckDB: the point is identical payouts and a path to a cluster. Spark conf: the
+engine's own (distributor/engines/spark/session.py) plus `spark.driver.memory=4g` (see
+DRIVER_MEMORY) and any `--conf KEY=VALUE`.
 
 Prints one JSON line per size (with `runs`, `spark_*_runs_s`, the rewards sha256 and root),
 and last a line `{"results": [{"rows", "duckdb_s", "spark_local_s", "spark_cluster_s",
@@ -44,6 +46,10 @@ if str(ROOT) not in sys.path:
 
 ENGINES = ("duckdb", "spark_local", "spark_cluster")
 LOCAL_MASTER = "local[2]"
+# The driver JVM's heap. Spark's default (1g) is too small for the input content hash, which
+# streams the sorted row texts of a 1M-row table through the driver (engines/spark/files.py);
+# local[2] runs its tasks in that JVM too. The cluster's executors keep Spark's 1g.
+DRIVER_MEMORY = "4g"
 KEY = {"duckdb": "duckdb_s", "spark_local": "spark_local_s", "spark_cluster": "spark_cluster_s"}
 
 
@@ -151,7 +157,8 @@ def run_child(engine: str, jobs: list[dict[str, Any]], work: Path, master: str |
 
 # -- the bench ------------------------------------------------------------------------------
 
-def measure(n: int, work: Path, engines: list[str], runs: int) -> dict[str, Any]:
+def measure(n: int, work: Path, engines: list[str], runs: int,
+            conf: dict[str, str] | None = None) -> dict[str, Any]:
     """One size: generate, score on each engine (cluster started here), compare."""
     from bench.scale_data import DYDX_EPOCH, dydx_inputs
 
@@ -165,11 +172,12 @@ def measure(n: int, work: Path, engines: list[str], runs: int) -> dict[str, Any]
             from tests.support.spark_cluster import standalone_cluster
 
             with standalone_cluster(work / "cluster", workers=2, cores=1, memory="2g") as c:
-                got[engine] = run_child("spark", [job], work, master=c.master_url)
+                got[engine] = run_child("spark", [job], work, master=c.master_url, conf=conf)
         else:
             kind = "duckdb" if engine == "duckdb" else "spark"
             got[engine] = run_child(kind, [job], work,
-                                    master=LOCAL_MASTER if kind == "spark" else None)
+                                    master=LOCAL_MASTER if kind == "spark" else None,
+                                    conf=conf if kind == "spark" else None)
         print(f"# {n}: {engine} {got[engine]['results'][0]['seconds']} s", file=sys.stderr,
               flush=True)
     prints = {e: (g["results"][0]["rewards_sha256"], g["results"][0]["root"])
@@ -193,6 +201,9 @@ def main() -> None:
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--runs", type=int, default=3, help="runs per engine below 10M (median)")
     ap.add_argument("--runs-large", type=int, default=1, help="runs per engine at ≥ 10M")
+    ap.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                    help="extra Spark conf for both Spark engines (default: "
+                         f"spark.driver.memory={DRIVER_MEMORY})")
     ap.add_argument("--child", metavar="JOBS_JSON")
     a = ap.parse_args()
     if a.child:
@@ -203,10 +214,12 @@ def main() -> None:
     if bad:
         raise SystemExit(f"--engines: unknown {', '.join(bad)} (known: {', '.join(ENGINES)})")
     sizes = sorted(int(s) for s in a.sizes.split(","))
+    conf = {"spark.driver.memory": DRIVER_MEMORY,
+            **dict(kv.split("=", 1) for kv in a.conf)}
     results = []
     with tempfile.TemporaryDirectory(prefix="epochdrop-engines-") as tmp:
         for n in sizes:
-            r = measure(n, Path(tmp), engines, a.runs if n < 10_000_000 else a.runs_large)
+            r = measure(n, Path(tmp), engines, a.runs if n < 10_000_000 else a.runs_large, conf)
             print(json.dumps(r), flush=True)
             results.append({k: r[k] for k in ("rows", "duckdb_s", "spark_local_s",
                                               "spark_cluster_s", "identical", "runs")})

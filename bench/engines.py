@@ -50,6 +50,7 @@ LOCAL_MASTER = "local[2]"
 # streams the sorted row texts of a 1M-row table through the driver (engines/spark/files.py);
 # local[2] runs its tasks in that JVM too. The cluster's executors keep Spark's 1g.
 DRIVER_MEMORY = "4g"
+CLUSTER_CONF = {"spark.sql.shuffle.partitions": "4", "spark.default.parallelism": "4"}
 KEY = {"duckdb": "duckdb_s", "spark_local": "spark_local_s", "spark_cluster": "spark_cluster_s"}
 
 
@@ -172,7 +173,9 @@ def measure(n: int, work: Path, engines: list[str], runs: int,
             from tests.support.spark_cluster import standalone_cluster
 
             with standalone_cluster(work / "cluster", workers=2, cores=1, memory="2g") as c:
-                got[engine] = run_child("spark", [job], work, master=c.master_url, conf=conf)
+                # local[2] gets 2 × cores shuffle partitions from the engine; the same here
+                got[engine] = run_child("spark", [job], work, master=c.master_url,
+                                        conf={**CLUSTER_CONF, **(conf or {})})
         else:
             kind = "duckdb" if engine == "duckdb" else "spark"
             got[engine] = run_child(kind, [job], work,

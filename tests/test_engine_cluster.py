@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.engines import fingerprint, run_child, score
+from bench.engines import CLUSTER_CONF, DRIVER_MEMORY, fingerprint, run_child, score
 from bench.scale_data import GENERATORS
 from tests.support.spark_cluster import standalone_cluster
 from tests.support.workflow import small_demo
@@ -89,6 +89,7 @@ def test_every_program_pays_the_same_on_a_standalone_cluster(tmp_path):
     with standalone_cluster(tmp_path / "cluster", workers=2, cores=1, memory="1g") as cluster:
         with ExecutorWatch(cluster) as watch:
             got = run_child("spark", jobs, tmp_path / "child", master=cluster.master_url,
+                            conf={**CLUSTER_CONF, "spark.driver.memory": DRIVER_MEMORY},
                             timeout=1500)
         assert watch.most == 2, f"{watch.most} executors seen on the two workers"
         assert got["master"] == cluster.master_url

@@ -53,6 +53,7 @@ bench: $(STAMP) $(NODE_STAMP) $(SPARK_STAMP)
 	$(BIN)/python bench/merkle.py --oz-claims 100000
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/solana.py
+	$(BIN)/python bench/engines.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .hypothesis .cache

@@ -162,12 +162,13 @@ class _Source:
     def __init__(self, kind: str, files: list[Path], view: str | None,
                  url: str | None = None, base: str | None = None):
         self.kind, self.files, self.view, self.url, self.base = kind, files, view, url, base
+        # `folder`: a row the checks cannot locate (a view without filename) is named by
+        # its folder; `label`: the one file, or the folder, a missing column is blamed on
         if url is not None:
-            self.label = f"{url.rsplit('/', 1)[-1]}/*.parquet"
-        elif len(files) == 1:
-            self.label = files[0].name
+            self.folder = self.label = f"{url.rsplit('/', 1)[-1]}/*.parquet"
         else:
-            self.label = f"{files[0].parent.name}/*.parquet"
+            self.folder = f"{files[0].parent.name}/*.parquet"
+            self.label = files[0].name if len(files) == 1 else self.folder
 
 
 def _find(con, spec: TableSpec, data: Path | str, chain) -> _Source | None:
@@ -432,7 +433,7 @@ def _first_bad(con, sql: Sql, src: str, col: str, bad: str, found: _Source,
     if extra:
         name = spark_files.file_name(hit[1]) if sql.spark else Path(hit[1]).name
         return hit[0], name, hit[2] + 1
-    return hit[0], found.label, None
+    return hit[0], found.folder, None
 
 
 def _check_rules(con, sql: Sql, spec: TableSpec, src: str, have: dict[str, str],

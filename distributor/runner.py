@@ -59,9 +59,16 @@ def compute(prep: Prepared, data: str | Path, threads: int | None = None,
     `engine` says where the SQL runs (default DuckDB; docs/design.md §6): the program gets
     the same connection methods on either engine."""
     with open_engine(engine, threads) as con:
-        inputs = load_inputs(con, prep.spec.tables, data, chain)
-        empty = not check_window(con, prep.spec.tables, prep.epoch, allow_empty)
-        result = prep.spec.score(con, prep.params, prep.epoch)
+        return compute_on(con, prep, data, chain, allow_empty)
+
+
+def compute_on(con: Any, prep: Prepared, data: str | Path, chain: str | int | None = None,
+               allow_empty: bool = False
+               ) -> tuple[ScoreResult, dict[str, PoolAllocation], list[dict[str, Any]], bool]:
+    """`compute` on a connection already open (either engine): load, score, allocate."""
+    inputs = load_inputs(con, prep.spec.tables, data, chain)
+    empty = not check_window(con, prep.spec.tables, prep.epoch, allow_empty)
+    result = prep.spec.score(con, prep.params, prep.epoch)
     return result, allocate_pools(result), inputs, empty
 
 
@@ -170,6 +177,8 @@ def write_epoch(prep: Prepared, computed: tuple, out: str | Path,
         for e in inputs:
             for f in e["files"]:
                 report.input(f["name"], f["sha256"])
+            if e.get("url"):   # an hdfs:// / s3a:// dataset: Spark listed its files
+                report.input(e["url"], "listed by Spark (no local file hashes)")
     inputs = [{"table": e["table"], "rows": e["rows"], "content_sha256": e["content_sha256"]}
               for e in inputs]
     fields = manifest_fields(prep, result, allocs, inputs)

@@ -22,6 +22,11 @@
     chain_id = 10                      # default: [sources] chain_id
     [distributor]                      # optional: the CumulativeMerkleDistributor paying it
     address = "0x…"
+    [engine]                           # optional: where `score`/`run`/`verify`/`whatif` compute
+    kind = "spark"                     # "duckdb" (default) | "spark" (docs/scale.md)
+    master = "spark://10.0.0.5:7077"   # local[*] (default), local[N], spark://h:p, sc://h:p
+    [engine.conf]                      # extra Spark conf, strings (dotted keys are joined)
+    "spark.executor.memory" = "4g"
 
 Why one reader: `score` and `run` read the same file and used to parse it twice with two
 lists of allowed keys, so a `[token]` one accepted was refused by the other. Unknown keys
@@ -33,6 +38,7 @@ This module knows no program: `[params]` is handed on as a table, and program de
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -41,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from epochdrop.errors import ConfigError
 
-TOP_LEVEL_KEYS = {"program", "params", "sources", "tree", "token", "distributor"}
+TOP_LEVEL_KEYS = {"program", "params", "sources", "tree", "token", "distributor", "engine"}
 
 
 class Sources(BaseModel):
@@ -109,6 +115,101 @@ class DistributorConfig(BaseModel):
     _check = field_validator("address")(classmethod(lambda cls, v: _evm_address(v)))
 
 
+# Spark masters epochdrop hands to Spark (https://spark.apache.org/docs/latest/submitting-
+# applications.html#master-urls): local[N] / local[*] in this process, a standalone master
+# (spark://host:port, or several for ZooKeeper HA), or a Spark Connect server (sc://host:port,
+# optionally /;key=value parameters such as token or use_ssl). Anything else — yarn, k8s,
+# a typo — is refused here in one line rather than by a JVM stack trace minutes later.
+_HOSTPORT = r"[A-Za-z0-9.\-]+:(?:[1-9][0-9]{0,4})"
+MASTER_FORMS = "local[*], local[N], spark://HOST:PORT or sc://HOST:PORT"
+_MASTER = re.compile(rf"local\[(?:\*|[1-9][0-9]*)\]|spark://{_HOSTPORT}(?:,{_HOSTPORT})*"
+                     rf"|sc://{_HOSTPORT}(?:/(?:;[A-Za-z_]+=[^;\s]*)+)?")
+
+
+def check_master(value: str) -> str:
+    """A Spark master URL epochdrop accepts (MASTER_FORMS); ValueError otherwise."""
+    if not isinstance(value, str) or not _MASTER.fullmatch(value) or \
+            any(int(p) > 65535 for p in re.findall(r":([0-9]+)", value)):
+        raise ValueError(f"{value!r} is not a Spark master (use {MASTER_FORMS})")
+    return value
+
+
+class EngineConfig(BaseModel):
+    """`[engine]`: which engine computes scores (docs/design.md §6). Outputs are the same
+    bytes on both, so nothing here reaches the manifest; the run report records kind and
+    master. `conf` is handed to Spark as is (ignored by DuckDB); TOML dotted keys
+    (`spark.executor.memory = "4g"` parse as nested tables) are joined back with dots,
+    and numbers and booleans become Spark's strings ("8", "true")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["duckdb", "spark"] = "duckdb"
+    master: str = "local[*]"
+    conf: dict[str, str] = Field(default_factory=dict)
+
+    _master = field_validator("master")(classmethod(lambda cls, v: check_master(v)))
+
+    @field_validator("conf", mode="before")
+    @classmethod
+    def _conf(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        flat: dict[str, Any] = {}
+
+        def walk(prefix: str, table: dict[str, Any]) -> None:
+            for k, x in table.items():
+                key = f"{prefix}{k}"
+                if isinstance(x, dict):
+                    walk(f"{key}.", x)
+                elif isinstance(x, bool):
+                    flat[key] = "true" if x else "false"
+                elif isinstance(x, (int, float)):
+                    flat[key] = str(x)
+                elif isinstance(x, str):
+                    flat[key] = x
+                else:
+                    raise ValueError(f"{key}: a Spark setting is a string, number or boolean, "
+                                     f"not {type(x).__name__}")
+        walk("", v)
+        for key in flat:
+            if not key.startswith("spark."):
+                raise ValueError(f"{key}: not a Spark setting (Spark's keys start with "
+                                 f"'spark.')")
+        return dict(sorted(flat.items()))
+
+    def describe(self) -> dict[str, str]:
+        """What a run report records: the engine and, for Spark, its master (never `conf`,
+        which may hold credentials such as spark.hadoop.fs.s3a.secret.key)."""
+        return {"kind": self.kind, "master": self.master} if self.kind == "spark" \
+            else {"kind": self.kind}
+
+
+ENGINE_KINDS = ("duckdb", "spark")
+
+
+def engine_from(kind: str | None, master: str | None,
+                cfg: EngineConfig | None) -> EngineConfig:
+    """The engine a command uses: `--engine` over `[engine] kind`, `--spark-master` over
+    `[engine] master`, else the config's section, else DuckDB. A bad flag is one line."""
+    from epochdrop.errors import UserError
+
+    base = cfg if cfg is not None else EngineConfig()
+    changes: dict[str, Any] = {}
+    if kind is not None:
+        if kind not in ENGINE_KINDS:
+            raise UserError(f"--engine {kind!r}: choose duckdb or spark")
+        changes["kind"] = kind
+    if master is not None:
+        try:
+            changes["master"] = check_master(master)
+        except ValueError as exc:
+            raise UserError(f"--spark-master: {exc}") from None
+        if changes.get("kind", base.kind) != "spark":
+            raise UserError("--spark-master is for the spark engine: add --engine spark "
+                            "(or [engine] kind = \"spark\" in the config)")
+    return base.model_copy(update=changes) if changes else base
+
+
 class ConfigFile(BaseModel):
     """A config file read and its non-program sections validated."""
 
@@ -122,6 +223,7 @@ class ConfigFile(BaseModel):
     token: TokenConfig | None
     distributor: DistributorConfig | None
     raw: dict[str, Any]
+    engine: EngineConfig | None = None    # None: no [engine] section (DuckDB unless a flag)
 
     @property
     def chain_id(self) -> int | None:
@@ -143,7 +245,7 @@ def validate_section(model: type[BaseModel], values: dict[str, Any], where: str,
         if e["type"] == "extra_forbidden":
             allowed = ", ".join(sorted(model.model_fields))
             msg = f"unknown key (allowed: {allowed})"
-        raise ConfigError(f"{where}: {section}.{key}: {msg}") from None
+        raise ConfigError(f"{where}: {section}.{key}: {msg}".replace("\n", " ")) from None
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -178,8 +280,10 @@ def load_config(path: str | Path, program: str | None = None) -> ConfigFile:
             raise ConfigError(f"{path}: [{name}] must be a table")
         return v
 
-    token, dist = table("token"), table("distributor")
+    token, dist, engine = table("token"), table("distributor"), table("engine")
     return ConfigFile(
+        engine=None if engine is None else validate_section(EngineConfig, engine, str(path),
+                                                            "engine"),
         path=path, program=named, params=table("params") or {}, raw=raw,
         sources=validate_section(Sources, table("sources") or {}, str(path), "sources"),
         tree=validate_section(TreeOptions, table("tree") or {}, str(path), "tree"),

@@ -36,7 +36,8 @@ def runs_dir_for_store(store: str | os.PathLike) -> Path:
 class RunReport:
     """Collects what a command did; use as a context manager around the work."""
 
-    def __init__(self, runs_dir: str | os.PathLike, command: str, arguments: dict[str, Any]):
+    def __init__(self, runs_dir: str | os.PathLike, command: str, arguments: dict[str, Any],
+                 engine: Any = None):
         self.dir = Path(runs_dir)
         self.command = command
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
@@ -52,6 +53,11 @@ class RunReport:
             "done": [],
             "failed": [],
         }
+        if engine is not None:
+            # The engine that computed the scores (an EngineConfig: kind, and master for
+            # Spark). It is recorded here, not in the manifest, whose bytes are the same on
+            # both engines (docs/design.md §6).
+            self.data["engine"] = engine.describe()
         self._t0 = time.monotonic()
 
     def input(self, name: str, sha256: str) -> None:

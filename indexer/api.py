@@ -21,6 +21,12 @@ from epochdrop.errors import UserError
 LOCAL_CHAINS = frozenset({31337, 1337, 0x776562337079})
 
 
+# `index --engine`: the listener's worker processes ("process"; "duckdb", the scoring
+# engines' default name, means the same so a config's [engine] kind can be passed as is), or
+# chunks as Spark tasks.
+ENGINES = ("process", "duckdb", "spark")
+
+
 def default_confirmations(chain_id: int) -> int:
     """Blocks behind the head that count as final when none are given (DECISIONS D10):
     0 on local chains, 64 elsewhere."""
@@ -102,11 +108,15 @@ def embedded_chain_live() -> bool:
 
 def index_dataset(client, store: Path | str, dataset, chain_id: int, contracts: list[str],
                   start: int, end: int, confirmations: int, *, chunk_rows: int = 25_000,
-                  range_blocks: int = 2000, workers: int = 2) -> dict[str, Any]:
+                  range_blocks: int = 2000, workers: int = 2, engine: str = "process",
+                  spark_master: str = "local[*]") -> dict[str, Any]:
     """Index blocks `start`..`end` (inclusive) of one EVM dataset (a name or a Dataset) into
     `store`, resuming from its checkpoint. `contracts` must already be checksummed
     (checksum_contracts). Returns the listener's counts: rows, chunks, last, retries, splits,
-    reorgs, seconds, unmatched (logs no event matched), worker_peak_mb."""
+    reorgs, seconds, unmatched (logs no event matched), worker_peak_mb.
+
+    `engine="spark"` runs chunks of `range_blocks` blocks as Spark tasks on `spark_master`
+    (indexer/spark_index.py; the same rows), and adds spark_task_failures, spark_cores."""
     from dataclasses import asdict
 
     from indexer.datasets import get
@@ -118,6 +128,12 @@ def index_dataset(client, store: Path | str, dataset, chain_id: int, contracts: 
     from indexer.store import Store
 
     ds = get(dataset) if isinstance(dataset, str) else dataset
+    if engine not in ENGINES:
+        raise UserError(f"--engine {engine}: give one of {', '.join(ENGINES)}")
+    if engine == "spark":
+        from indexer.spark_index import index_on_spark   # loads pyspark: only when chosen
+        return index_on_spark(client, store, ds, chain_id, contracts, start, end, confirmations,
+                              master=spark_master, range_blocks=range_blocks)
     st = Store(Path(store))
     if ds.kind == "snapshot":
         from indexer.evm.snapshots import run_snapshots
@@ -143,6 +159,6 @@ def index_dataset(client, store: Path | str, dataset, chain_id: int, contracts: 
                 worker_peak_mb=getattr(source, "worker_peak_mb", None))
 
 
-__all__ = ["LOCAL_CHAINS", "checksum_contracts", "connect", "covered", "dataset", "default_confirmations",
+__all__ = ["ENGINES", "LOCAL_CHAINS", "checksum_contracts", "connect", "covered", "dataset", "default_confirmations",
            "rpc_calls",
            "embedded_chain_live", "index_dataset"]

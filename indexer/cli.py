@@ -18,7 +18,7 @@ from epochdrop.errors import InputError, UserError
 from rich.console import Console
 from epochdrop.runreport import RunReport, runs_dir_for_store
 from epochdrop.fsio import check_store
-from indexer.api import checksum_contracts, default_confirmations, index_dataset, preflight
+from indexer.api import ENGINES, checksum_contracts, default_confirmations, index_dataset, preflight
 
 console = Console(stderr=True, soft_wrap=True, highlight=False)
 
@@ -51,6 +51,10 @@ def index(
     chunk_rows: int = typer.Option(25_000, "--chunk-rows", min=1, help="Rows per Parquet chunk (memory bound)."),
     range_blocks: int = typer.Option(2000, "--range", min=1, help="Initial blocks per eth_getLogs (adapts)."),
     workers: int = typer.Option(2, "--workers", min=0, help="Fetch+decode worker processes (0: in-process; see docs)."),
+    engine: str = typer.Option("process", "--engine",
+                               help="process (worker processes, the default) or spark (chunks of --range blocks as Spark tasks)."),
+    spark_master: str = typer.Option("local[*]", "--spark-master",
+                                     help="With --engine spark: local[N] or spark://host:port."),
     dry: bool = typer.Option(False, "--dry", help="Print the plan and stop."),
 ) -> None:
     from indexer.datasets import get
@@ -69,6 +73,8 @@ def index(
     if ds.kind not in ("events", "blocks", "snapshot"):
         raise UserError(f"{ds.name} is not an EVM dataset (import it with `epochdrop import`)")
 
+    if engine not in ENGINES:
+        raise UserError(f"--engine {engine}: give one of {', '.join(ENGINES)}")
     check_store(store)
     client = connect(rpc, timeout=timeout, policy=RetryPolicy(attempts=retries))
     client.chain_id(policy=RetryPolicy(attempts=min(retries, 3), max_total=5))  # reachable?
@@ -80,9 +86,14 @@ def index(
         raise UserError(f"--from {start} is after --to {to_block} (block {end})")
     if confirmations is None:
         confirmations = default_confirmations(chain_id)
+    on_spark = engine == "spark"
+    if on_spark:
+        from indexer.spark_index import precheck   # the spark path only: nothing to load otherwise
+        precheck(ds, client)
     console.print(f"plan: {ds.name} ({ds.kind}) on chain {chain_id} via {client.url}, blocks "
                   f"{start}–{end} (head {head}, {confirmations} confirmations), "
-                  f"{len(addrs) or 'all'} contract(s) → {store}/{ds.name}/chain={chain_id}/",
+                  f"{len(addrs) or 'all'} contract(s) → {store}/{ds.name}/chain={chain_id}/"
+                  + (f", on Spark {spark_master} in chunks of {range_blocks} blocks" if on_spark else ""),
                   markup=False, highlight=False)
     if dry:
         return
@@ -91,13 +102,18 @@ def index(
     import indexer.evm.listener, indexer.evm.parallel, indexer.evm.sources  # noqa: E401, F401
     args = dict(dataset=ds.name, rpc=rpc, start=start, end=end, store=str(store),
                 contracts=addrs, confirmations=confirmations, chain_id=chain_id)
+    if on_spark:
+        args.update(engine="spark", spark_master=spark_master)
     with RunReport(runs_dir_for_store(store), "index", args) as report:
         out = index_dataset(client, store, ds, chain_id, addrs, start, end, confirmations,
-                            chunk_rows=chunk_rows, range_blocks=range_blocks, workers=workers)
+                            chunk_rows=chunk_rows, range_blocks=range_blocks, workers=workers,
+                            engine=engine, spark_master=spark_master)
         report.done(out)
     console.print(f"done: {ds.name} chain {chain_id}: {out['rows']:,} new rows in {out['chunks']} "
                   f"chunk(s), final block {out['last']}, {out['retries']} retries, "
-                  f"{out['splits']} range splits, {out['reorgs']} reorg(s), {out['seconds']:.1f} s",
+                  f"{out['splits']} range splits, {out['reorgs']} reorg(s), {out['seconds']:.1f} s"
+                  + (f", on Spark ({out['spark_cores']} cores, {out['spark_task_failures']} "
+                     "failed task attempt(s) re-run)" if on_spark else ""),
                   markup=False, highlight=False)
     if out["unmatched"]:
         console.print(f"note: {sum(out['unmatched'].values())} log(s) matched no {ds.name} event: "

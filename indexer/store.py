@@ -61,6 +61,25 @@ def chunk_name(dataset: str, start: int, end: int, tag: str = "") -> str:
     return f"{dataset}__{start:012d}_to_{end:012d}{'__' + tag if tag else ''}.parquet"
 
 
+def write_chunk_file(part: Path, name: str, table: pa.Table) -> Path:
+    """Write `table` as `part/name` atomically: a `.partial.<pid>` temp name in the same
+    folder, fsynced, renamed, the folder fsynced. The caller holds the store lock, or writes
+    on behalf of a driver that holds it (indexer/spark_chunk.py: Spark tasks in other
+    processes, which cannot share an flock). Same writer options, so same rows → same bytes."""
+    part.mkdir(parents=True, exist_ok=True)
+    final = part / name
+    tmp = part / f".{name}{PARTIAL}{os.getpid()}"
+    pq.write_table(table, tmp, **WRITE_OPTS)
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, final)
+    _fsync_dir(part)
+    return final
+
+
 class Store:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
@@ -138,19 +157,8 @@ class Store:
         self._require_lock()
         if end < start:
             raise ValueError(f"chunk end {end} before start {start}")
-        part = self.partition(dataset, chain)
-        part.mkdir(parents=True, exist_ok=True)
-        final = part / chunk_name(dataset, start, end, tag)
-        tmp = part / f".{final.name}{PARTIAL}{os.getpid()}"
-        pq.write_table(table, tmp, **WRITE_OPTS)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, final)
-        _fsync_dir(part)
-        return final
+        return write_chunk_file(self.partition(dataset, chain),
+                                chunk_name(dataset, start, end, tag), table)
 
     def delete_chunk(self, chunk: Chunk) -> None:
         self._require_lock()

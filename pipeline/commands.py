@@ -14,6 +14,7 @@ from typing import Iterator, List, Optional
 import typer
 from rich.console import Console
 
+from distributor.score_cli import ENGINE_HELP, MASTER_HELP, engine_for
 from pipeline.stages import kv_table, out
 from epochdrop.errors import UserError
 from epochdrop.fsio import check_out, check_store
@@ -66,25 +67,29 @@ def _scheme(m: dict) -> str:
 def run(
     config: Path = typer.Argument(..., help="Program config TOML (program, [params], [sources], [tree])."),
     epoch: Optional[str] = typer.Option(None, "--epoch", help="Epoch label (default: [sources] epoch)."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables (default: [sources] data, else data/store)."),
+    data: Optional[str] = typer.Option(None, "--data", help="Store or folder of tables, a path or file:// URL (default: [sources] data, else data/store)."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: [sources] output / <epoch>)."),
     force: bool = typer.Option(False, "--force", help="Rebuild even when the folder is up to date."),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Write the epoch even when its window holds no input row (the manifest says \"empty\": true)."),
+    engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
+    spark_master: Optional[str] = typer.Option(None, "--spark-master", help=MASTER_HELP),
 ) -> None:
     """Run one program epoch end to end: index, score, allocate, tree, report."""
     from pipeline.run import plan, run_epoch
 
     from pipeline.run import check_inputs_present
 
-    # Config, params, epoch and missing tables fail here: exit 2, nothing written.
+    # Config, params, epoch, engine and missing tables fail here: exit 2, nothing written.
     job = plan(config, epoch, data=data, out=out_dir)
+    job.engine = eng = engine_for(engine, spark_master, job.cfg.engine)
     check_out(job.out)   # D28: refuse a folder that is not ours before any work
     check_inputs_present(job)
-    args = {"config": str(config), "epoch": epoch, "data": data, "out": out_dir, "force": force}
+    args = {"config": str(config), "epoch": epoch, "data": data, "out": out_dir, "force": force,
+            "engine": engine, "spark_master": spark_master}
     with nothing_left_on_user_error(job.out), \
-            RunReport(runs_dir_for_output(job.out), "run", args) as report:
+            RunReport(runs_dir_for_output(job.out), "run", args, engine=eng) as report:
         o = run_epoch(config, epoch, data=data, out=out_dir, force=force,
-                      allow_empty=allow_empty)
+                      allow_empty=allow_empty, engine=eng)
         m = o.manifest.to_json()  # the v2 sections as plain JSON (epochdrop/folder)
         report.done({"out": str(o.job.out), "root": _root(m), "fresh": o.fresh})
     from distributor.report.html import window_text
@@ -103,27 +108,32 @@ def run(
 
 def verify(
     folder: Path = typer.Argument(..., help="An epoch output folder (with manifest.json)."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables to rebuild from (default: data/store); with --rpc, where off-chain tables come from."),
+    data: Optional[str] = typer.Option(None, "--data", help="Store or folder of tables to rebuild from, a path or file:// URL (default: data/store); with --rpc, where off-chain tables come from."),
     rpc: Optional[str] = typer.Option(None, "--rpc", help="Re-index the manifest's chain sources from this RPC into a scratch store."),
     config: Optional[Path] = typer.Option(None, "--config", help="The agreed config: rebuild with its params and name any that differ."),
     contract: Optional[str] = typer.Option(None, "--contract", help="CumulativeMerkleDistributor address: compare its root (read at --rpc) with the folder's and the rebuild's."),
+    engine: Optional[str] = typer.Option(None, "--engine", help="Engine of the rebuild: duckdb (default) or spark; a folder made on either engine verifies on the other (wins over --config's [engine])."),
+    spark_master: Optional[str] = typer.Option(None, "--spark-master", help=MASTER_HELP),
 ) -> None:
     """Rebuild an epoch from public inputs and compare root, totals, accounts, inputs, files."""
+    from epochdrop.config import load_config
     from pipeline.verify import verify as do_verify, verify_deployed
 
     if rpc is not None and rpc != "embedded":
         from epochdrop.urls import check_url
         check_url(rpc, "--rpc")
     args = {"folder": str(folder), "data": data, "rpc": rpc, "config": config,
-            "contract": contract}
+            "contract": contract, "engine": engine, "spark_master": spark_master}
     if contract is not None and rpc is None:
         raise UserError("--contract needs --rpc: the URL of the chain the distributor is on")
-    with RunReport(runs_dir_for_output(folder), "verify", args) as report:
+    eng = engine_for(engine, spark_master,
+                     load_config(config).engine if config is not None else None)
+    with RunReport(runs_dir_for_output(folder), "verify", args, engine=eng) as report:
         if contract is not None:
             diff, m, stages = verify_deployed(folder, contract=contract, rpc=rpc, data=data,
-                                              config=config)
+                                              config=config, engine=eng)
         else:
-            diff, m, stages = do_verify(folder, data=data, rpc=rpc, config=config)
+            diff, m, stages = do_verify(folder, data=data, rpc=rpc, config=config, engine=eng)
         (report.done if diff.ok else report.failed)({"lines": diff.lines()})
     for line in diff.lines():
         out.print(line, markup=False)
@@ -140,18 +150,22 @@ def whatif(
     vary: List[str] = typer.Option(..., "--vary", help="NAME=V1,V2,… (repeatable; options are all combinations)."),
     out_dir: Path = typer.Option(..., "--out", help="Output folder for the comparison (replaced atomically)."),
     epoch: Optional[str] = typer.Option(None, "--epoch", help="Epoch label (default: [sources] epoch)."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Store or folder of tables (default: [sources] data)."),
+    data: Optional[str] = typer.Option(None, "--data", help="Store or folder of tables: a path or file:// URL, or with --engine spark an hdfs:// or s3a:// URL (default: [sources] data)."),
+    engine: Optional[str] = typer.Option(None, "--engine", help=ENGINE_HELP),
+    spark_master: Optional[str] = typer.Option(None, "--spark-master", help=MASTER_HELP),
 ) -> None:
     """Run the epoch under each option and compare who gets what (table + plots)."""
+    from pipeline.config import load_run_config
     from pipeline.whatif import whatif as do_whatif
 
     check_out(out_dir)   # D28: refuse a folder that is not ours before any work
+    eng = engine_for(engine, spark_master, load_run_config(config).engine)
 
     args = {"program": program, "config": str(config), "vary": vary, "out": out_dir,
-            "epoch": epoch, "data": data}
+            "epoch": epoch, "data": data, "engine": engine, "spark_master": spark_master}
     with nothing_left_on_user_error(out_dir), \
-            RunReport(runs_dir_for_output(out_dir), "whatif", args) as report:
-        s = do_whatif(program, config, vary, out_dir, epoch=epoch, data=data)
+            RunReport(runs_dir_for_output(out_dir), "whatif", args, engine=eng) as report:
+        s = do_whatif(program, config, vary, out_dir, epoch=epoch, data=data, engine=eng)
         report.done({"options": [o["label"] for o in s["options"]]})
     from distributor.report.token import token_of
 

@@ -1,5 +1,5 @@
 """What `run` takes from a program config beyond `[params]`: `[sources]`, `[tree]`,
-`[token]`, `[distributor]`, with each program's defaults (D20) filled in.
+`[token]`, `[distributor]`, `[engine]`, with each program's defaults (D20) filled in.
 
 The file is read by the one config reader, `epochdrop/config.py` (its docstring shows every
 section); this module adds what only the pipeline knows: which programs exist, their
@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from epochdrop.config import (DistributorConfig, Sources, TokenConfig, TreeOptions,  # noqa: F401
-                              load_config)
+from epochdrop.config import (DistributorConfig, EngineConfig, Sources, TokenConfig,  # noqa: F401
+                              TreeOptions, load_config)
 from epochdrop.errors import ConfigError
 
 # D20: the default scheme per program; dYdX's MD1 pays cumulative amounts.
@@ -39,6 +39,7 @@ class RunConfig(BaseModel):
     tree: TreeOptions
     token: TokenConfig | None = None
     distributor: DistributorConfig | None = None
+    engine: EngineConfig | None = None    # [engine]; a command's --engine wins over it
 
     @property
     def chain_id(self) -> int | None:
@@ -82,4 +83,5 @@ def load_run_config(path: str | Path) -> RunConfig:
         raise ConfigError(f"{cfg.path}: unknown program {cfg.program!r}; choose one of: "
                           f"{', '.join(program_names())}")
     return RunConfig(path=cfg.path, program=cfg.program, raw=cfg.raw, sources=cfg.sources,
-                     tree=cfg.tree, token=cfg.token, distributor=cfg.distributor)
+                     tree=cfg.tree, token=cfg.token, distributor=cfg.distributor,
+                     engine=cfg.engine)

@@ -20,17 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from distributor import runner
-from distributor.inputs import check_window, find_sources, load_inputs
+from distributor.engines import open_engine
+from distributor.inputs import check_window, data_location, find_sources, load_inputs
 from distributor.outputs import scoring_sections, write_outputs
 from distributor.programs.params import params_json
 from pipeline import epochs, tree_step
 from pipeline.config import RunConfig, load_run_config
 from pipeline.stages import Stages
 from epochdrop import __version__
-from epochdrop.config import manifest_distributor, manifest_token
+from epochdrop.config import EngineConfig, manifest_distributor, manifest_token
 from epochdrop.errors import ConfigError, UserError
 from epochdrop.fsio import atomic_dir, recover_dir, sha256_file
 from epochdrop.folder import (MANIFEST, Distributor, Manifest, Token, read_manifest,
@@ -44,7 +43,7 @@ class Job:
     """One (program, epoch) resolved and validated; nothing read or written yet."""
 
     prep: runner.Prepared
-    data: Path
+    data: Path | str        # a local folder; str: an hdfs:// / s3a:// URL (whatif on Spark)
     out: Path
     scheme: str
     cumulative: bool
@@ -54,6 +53,9 @@ class Job:
     token: Token | None = None              # what is paid ([token], program defaults)
     distributor: Distributor | None = None  # where the root is published ([distributor])
     allow_empty: bool = False  # an epoch with no input row in its window is intended
+    # Where scores are computed (--engine over [engine]); the outputs are the same bytes on
+    # both engines, so it is in neither the fingerprint nor the manifest (design §6).
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     @property
     def program(self) -> str:
@@ -72,19 +74,43 @@ class Job:
 
 
 def plan(config: str | Path, epoch: str | None = None, *, data: str | Path | None = None,
-         out: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Job:
-    """Validate config, params and epoch label (ConfigError = exit 2; nothing written)."""
+         out: str | Path | None = None, overrides: dict[str, Any] | None = None,
+         engine: EngineConfig | None = None) -> Job:
+    """Validate config, params and epoch label (ConfigError = exit 2; nothing written).
+    `engine` (resolved from the command's flags) replaces the config's `[engine]`."""
     cfg = load_run_config(config)
     label = epoch if epoch is not None else cfg.sources.epoch
     if label is None:
         raise ConfigError(f"{cfg.path}: no epoch: pass --epoch or set [sources] epoch")
     prep = runner.prepare(cfg.program, str(label), cfg.path, overrides)
-    data_dir = Path(data) if data is not None else (cfg.resolve(cfg.sources.data) or DEFAULT_STORE)
+    data_dir = data_folder(resolve_data(cfg, data), "run")
     out_dir = Path(out) if out is not None else cfg.output_root() / prep.epoch.label
     token, dist = publish_sections(cfg, prep)
     return Job(prep=prep, data=data_dir, out=out_dir, scheme=cfg.scheme,
                cumulative=cfg.cumulative, expiry_days=cfg.expiry_days, cfg=cfg,
-               token=token, distributor=dist)
+               token=token, distributor=dist,
+               engine=engine or cfg.engine or EngineConfig())
+
+
+def resolve_data(cfg: RunConfig | None, data: str | Path | None) -> Path | str:
+    """`--data`, else `[sources] data` (relative to the config file), else data/store: a
+    local folder (a path or a file:// URL), or an hdfs:// / s3a:// URL kept as given
+    (distributor/inputs.py `data_location`; any other URL is one UserError line)."""
+    if data is None and cfg is not None and cfg.sources.data is not None:
+        data = cfg.sources.data if "://" in cfg.sources.data else cfg.resolve(cfg.sources.data)
+    return DEFAULT_STORE if data is None else data_location(data)
+
+
+def data_folder(where: Path | str, command: str) -> Path:
+    """The local folder `run` and `verify` read. A dataset URL is refused in one line: they
+    record each input file's sha256 in the manifest (and a re-run compares them), which needs
+    the files on this machine; `score --engine spark` and `whatif --engine spark` read one."""
+    if isinstance(where, str):
+        raise UserError(f"--data {where}: `{command}` reads a local store (it records each "
+                        f"input file's sha256 in the manifest); copy the dataset here, or "
+                        f"score it where it is with `epochdrop score … --engine spark "
+                        f"--data {where}`")
+    return where
 
 
 def publish_sections(cfg: RunConfig, prep: runner.Prepared
@@ -99,6 +125,11 @@ def check_inputs_present(job: Job) -> None:
     """Every required table has a source (no hashing: a quick check before writing)."""
     if job.cfg is not None and job.cfg.sources.rpc:
         return  # the index stage creates the store's tables
+    if isinstance(job.data, str):   # a dataset URL: Spark lists it when loading
+        if job.engine.kind != "spark":
+            raise UserError(f"--data {job.data}: a {job.data.split(':', 1)[0]}:// URL needs "
+                            "--engine spark (DuckDB reads a local path or a file:// URL)")
+        return
     if not job.data.is_dir():
         raise UserError(f"data {job.data}: not a folder (give a store or a folder of "
                         f"<table>.csv / <table>.parquet files)")
@@ -205,9 +236,9 @@ class Computed:
 
 
 def compute(job: Job, stages: Stages) -> Computed:
-    """Load, score, allocate. Input errors surface here, before any output exists."""
-    con = duckdb.connect(":memory:")
-    try:
+    """Load, score, allocate on the job's engine (DuckDB in this process, or Spark).
+    Input errors surface here, before any output exists."""
+    with open_engine(job.engine, None) as con:
         with stages.stage("load"):
             # Each entry carries the table's order-independent content_sha256 (D10).
             inputs = load_inputs(con, job.prep.spec.tables, job.data, job.chain)
@@ -215,8 +246,6 @@ def compute(job: Job, stages: Stages) -> Computed:
                                      job.allow_empty)
         with stages.stage("score"):
             result = job.prep.spec.score(con, job.prep.params, job.prep.epoch)
-    finally:
-        con.close()
     with stages.stage("allocate"):
         allocs = runner.allocate_pools(result)
         fields = runner.manifest_fields(job.prep, result, allocs, inputs)
@@ -260,12 +289,14 @@ class Outcome:
 
 def run_epoch(config: str | Path, epoch: str | None = None, *, data: str | Path | None = None,
               out: str | Path | None = None, force: bool = False, show: bool = True,
-              stages: Stages | None = None, allow_empty: bool = False) -> Outcome:
-    """The whole `epochdrop run`; raises UserError/ConfigError before writing anything."""
+              stages: Stages | None = None, allow_empty: bool = False,
+              engine: EngineConfig | None = None) -> Outcome:
+    """The whole `epochdrop run`; raises UserError/ConfigError before writing anything.
+    `engine` replaces the config's `[engine]` (None: the config's, else DuckDB)."""
     stages = stages or Stages(show=show)
     with stages:
         with stages.stage("plan"):
-            job = plan(config, epoch, data=data, out=out)
+            job = plan(config, epoch, data=data, out=out, engine=engine)
             job.allow_empty = allow_empty
         from pipeline import index_step
 

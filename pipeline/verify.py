@@ -29,9 +29,10 @@ from distributor.programs import load_program
 from distributor.programs.params import validate_params
 from pipeline import epochs
 from pipeline.compare import Diff, compare
-from pipeline.run import (DEFAULT_STORE, Job, compute, fingerprint, input_files,
-                                      write)
+from pipeline.run import (Job, compute, data_folder, fingerprint, input_files, resolve_data,
+                          write)
 from pipeline.stages import Stages
+from epochdrop.config import EngineConfig
 from epochdrop.errors import FailureError, UserError
 from epochdrop.folder import Manifest, read_manifest
 
@@ -77,8 +78,11 @@ def previous_for(folder: Path, m: Manifest, job: Job) -> Path | None:
 
 
 def verify(folder: str | Path, *, data: str | Path | None = None, rpc: str | None = None,
-           config: str | Path | None = None, show: bool = True) -> tuple[Diff, Manifest, Stages]:
-    """Rebuild and compare; returns (diff, published manifest, stage timings)."""
+           config: str | Path | None = None, show: bool = True,
+           engine: EngineConfig | None = None) -> tuple[Diff, Manifest, Stages]:
+    """Rebuild and compare; returns (diff, published manifest, stage timings). The rebuild
+    runs on `engine` (default DuckDB): a folder made on one engine is verified on the other
+    by the same comparison, since the outputs are meant to be the same bytes."""
     folder = Path(folder)
     m = read_manifest(folder)
     if rpc is not None:
@@ -90,12 +94,15 @@ def verify(folder: str | Path, *, data: str | Path | None = None, rpc: str | Non
             from pipeline import index_step
 
             with stages.stage("index"):
+                offchain = data_folder(resolve_data(None, data), "verify") \
+                    if data is not None else None
                 data_dir = index_step.reindex(m.to_json(), rpc, scratch / "store",
-                                              offchain=Path(data) if data is not None else None)
+                                              offchain=offchain)
         else:
-            data_dir = Path(data) if data is not None else DEFAULT_STORE
+            data_dir = data_folder(resolve_data(None, data), "verify")
         job = job_from_manifest(folder, m, data_dir, Path(config) if config else None)
         job.out = folder
+        job.engine = engine or EngineConfig()
         job.allow_empty = bool(m.scoring and m.scoring.empty)   # rebuilt as it was (intended)
         previous = previous_for(folder, m, job)
         with stages.stage("hash inputs"):
@@ -191,7 +198,8 @@ def read_deployed_root(contract: str, rpc: str) -> tuple[str, int, str]:
 
 def verify_deployed(folder: str | Path, *, contract: str, rpc: str,
                     data: str | Path | None = None, config: str | Path | None = None,
-                    show: bool = True) -> tuple[Deployed, Manifest, Stages | None]:
+                    show: bool = True, engine: EngineConfig | None = None
+                    ) -> tuple[Deployed, Manifest, Stages | None]:
     """The deployed root, the folder's and (run folder) the rebuild's, compared."""
     folder = Path(folder)
     m = read_manifest(folder)
@@ -213,8 +221,8 @@ def verify_deployed(folder: str | Path, *, contract: str, rpc: str,
         if not idx or idx.get("chain_id") != chain_id:
             raise UserError(f"{folder}: to rebuild from public data give --data STORE (its "
                             "sources were not indexed from this chain)")
-        diff, _, stages = verify(folder, rpc=rpc, config=config, show=show)
+        diff, _, stages = verify(folder, rpc=rpc, config=config, show=show, engine=engine)
     else:
-        diff, _, stages = verify(folder, data=data, config=config, show=show)
+        diff, _, stages = verify(folder, data=data, config=config, show=show, engine=engine)
     d.diff, d.rebuild = diff, diff.root_rebuilt
     return d, m, stages

@@ -23,8 +23,9 @@ import pyarrow as pa
 from distributor import runner
 from distributor.programs import load_program
 from pipeline.config import load_run_config
-from pipeline.run import DEFAULT_STORE, Job, check_inputs_present, compute
+from pipeline.run import Job, check_inputs_present, compute, resolve_data
 from pipeline.stages import Stages
+from epochdrop.config import EngineConfig
 from epochdrop.errors import ConfigError
 from epochdrop.fsio import atomic_dir
 
@@ -88,8 +89,9 @@ def options_for(varies: list[str], keys: set[str]) -> list[Option]:
 
 def whatif(program: str, config: str | Path, varies: list[str], out: str | Path, *,
            epoch: str | None = None, data: str | Path | None = None,
-           show: bool = True) -> dict[str, Any]:
-    """Compute every option, then write the comparison folder; returns summary.json."""
+           show: bool = True, engine: EngineConfig | None = None) -> dict[str, Any]:
+    """Compute every option, then write the comparison folder; returns summary.json.
+    Each option is computed on `engine` (None: the config's `[engine]`, else DuckDB)."""
     from pipeline import whatif_extras, whatif_write
 
     cfg = load_run_config(config)
@@ -100,11 +102,11 @@ def whatif(program: str, config: str | Path, varies: list[str], out: str | Path,
         raise ConfigError(f"{config}: no epoch: pass --epoch or set [sources] epoch")
     spec = load_program(program)
     opts = options_for(varies, set(spec.params.model_fields))
-    data_dir = Path(data) if data is not None else (cfg.resolve(cfg.sources.data) or DEFAULT_STORE)
+    data_dir = resolve_data(cfg, data)   # a local folder, or on Spark a dataset URL
     for o in opts:  # validate all first: nothing is computed or written on a bad value
         prep = _prepare_option(program, str(label), cfg.path, o.overrides)
         o.job = Job(prep=prep, data=data_dir, out=Path(out), scheme="none", cumulative=False,
-                    expiry_days=None, cfg=cfg)
+                    expiry_days=None, cfg=cfg, engine=engine or cfg.engine or EngineConfig())
     check_inputs_present(opts[0].job)
     stages = Stages("whatif", show=show)
     with stages:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import time
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,9 +21,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from distributor import inputs
 from distributor.engines.spark import files as spark_files
 from distributor.engines.spark.connection import SparkConnection
-from distributor.inputs import data_location, load_inputs
+from distributor.inputs import content_sha256, data_location, load_inputs, window_rows
 from distributor.programs import load_program
 from distributor.programs.spec import TableSpec
 from epochdrop.errors import InputError, UserError
@@ -114,7 +116,7 @@ def test_content_hash_equal_on_nulls_negatives_big_integers_and_time_fractions(s
     duck, sprk, con = both(spark, ALL, tmp_path)
     assert duck[0]["content_sha256"] == sprk[0]["content_sha256"]
     # the same values, not only the same hash: Spark's table read back through Arrow
-    got = {r["who"]: r for r in spark.session.table("t").toPandas().to_dict("records")}
+    got = {r["who"]: r for r in (r.asDict() for r in spark.session.table("t").collect())}
     assert got["0xa"]["amount"] == Decimal("99999999999999999999999999999999999999")
     assert got["0xb"]["price"] == Decimal("-12.5")
     # order and file cuts do not change it (D10), on Spark as on DuckDB
@@ -130,8 +132,6 @@ def test_content_hash_equal_on_nulls_negatives_big_integers_and_time_fractions(s
 def test_typed_parquet_times_hash_equal(spark, tmp_path):
     # timestamps stored as parquet TIMESTAMP (UTC-adjusted and naive), with and without
     # fractions: read as timestamps on both engines, not as text
-    from datetime import datetime, timezone
-
     spec = (TableSpec("t", {"who": "str", "time": "time", "at": "time"}),)
     naive = [datetime(2024, 1, 2, 3, 4, 5), datetime(2024, 1, 2, 3, 4, 5, 120000),
              datetime(1999, 12, 31, 23, 59, 59, 999999)]
@@ -179,8 +179,12 @@ def test_store_dataset_through_its_view_alike(spark, tmp_path):
         out = folder / f"chain={chain}"
         out.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa.Table.from_pylist(part), out / f"part-{len(list(out.iterdir()))}.parquet")
-    duck, sprk, _ = both(spark, (table,), tmp_path, chain=10)
+    duck, sprk, con = both(spark, (table,), tmp_path, chain=10)
     assert duck[0]["content_sha256"] == sprk[0]["content_sha256"]
+    # the epoch-window check reads the loaded tables the same way (translated on Spark)
+    start, end = datetime(2024, 1, 2), datetime(2024, 1, 4)
+    assert window_rows(spark, (table,), start, end) == window_rows(con, (table,), start, end)
+    assert window_rows(con, (table,), start, end)[0] > 0
     assert duck[0]["rows"] == sprk[0]["rows"] == sum(1 for i in range(40) if i % 7)
     assert duck[0]["files"] == sprk[0]["files"]
     with pytest.raises(UserError, match="holds chains 1, 10; name the one to read"):
@@ -286,7 +290,8 @@ def test_hdfs_url_reaches_spark_unchanged(spark):
         load_inputs(spark, ALL, "hdfs://127.0.0.1:1/epochdrop/store/")
     line = str(e.value)
     assert line.startswith("--data hdfs://127.0.0.1:1/epochdrop/store: Spark could not read")
-    assert "127.0.0.1:1" in line.split(": Spark could not read", 1)[1]   # Hadoop's words
+    hadoop = line.split(": Spark could not read it: ", 1)[1]   # the Hadoop client's words
+    assert ":1 failed on connection exception" in hadoop and "Connection refused" in hadoop
     assert "\n" not in line and time.monotonic() - started < 120
 
 
@@ -315,8 +320,39 @@ def test_content_hash_cost(spark, tmp_path):
     duck = load_inputs(con, spec, tmp_path)
     load_inputs(spark, spec, tmp_path)
     started = time.monotonic()
+    content_sha256(con, "t")
+    duck_seconds = time.monotonic() - started
+    started = time.monotonic()
     ours = spark_files.content_sha256(spark, "t")
     seconds = time.monotonic() - started
-    print(f"\nspark content_sha256: {n} rows in {seconds:.1f} s "
-          f"({seconds * 1e6 / n:.1f} s per million rows)")
+    print(f"\ncontent_sha256 of {n} rows: spark {seconds:.1f} s "
+          f"({seconds * 1e6 / n:.1f} s per million rows), duckdb {duck_seconds:.2f} s")
     assert ours == duck[0]["content_sha256"]
+
+
+def test_url_dataset_is_listed_and_read_by_spark(spark, tmp_path):
+    """The URL branch (what an hdfs:// or s3a:// store goes through), on a folder Spark's
+    Hadoop client can reach here: Spark lists `<url>/<dataset>`, picks the chain= partition,
+    reads it with the partition column, and the table equals DuckDB's from the same files;
+    the entry names the URL read instead of hashing files."""
+    spec = load_program("holders")
+    table = next(t for t in spec.tables if t.source.view)
+    rows = [{"block_time": f"2024-01-02 00:00:{i:02d}", "contract": "0x" + "cd" * 20,
+             "from_address": "0x" + f"{i:040x}", "to_address": "0x" + f"{i + 1:040x}",
+             "value": str(i), "block_number": str(i), "log_index": "0",
+             "token_standard": "erc20"} for i in range(12)]
+    for chain, part in (("10", rows), ("1", rows[:2])):
+        out = tmp_path / table.dataset / f"chain={chain}"
+        out.mkdir(parents=True)
+        pq.write_table(pa.Table.from_pylist(part), out / "part-0.parquet")
+    url = f"file://{tmp_path}"
+    found = inputs._find(spark, table, url, 10)
+    assert (found.url, found.base) == (f"{url}/{table.dataset}/chain=10", f"{url}/{table.dataset}")
+    assert found.files == [] and found.label == "chain=10/*.parquet"
+    rows_read, _ = inputs._load_table(spark, inputs.SPARK, table, found)
+    duck = load_inputs(duckdb.connect(), (table,), tmp_path, 10)
+    assert rows_read == duck[0]["rows"] == 12
+    assert spark_files.content_sha256(spark, table.name) == duck[0]["content_sha256"]
+    with pytest.raises(UserError, match="holds chains 1, 10; none is chain 5"):
+        inputs._find(spark, table, url, 5)
+    assert inputs._find(spark, TableSpec("absent", {"a": "str"}), url, 10) is None

@@ -156,3 +156,24 @@ def test_translation_needs_no_pyspark() -> None:
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_local_masters_get_shuffle_partitions_for_their_cores() -> None:
+    from distributor.engines.spark.session import spark_conf
+
+    conf = spark_conf("local[2]", {"spark.sql.shuffle.partitions": "3", "x.y": "z"})
+    assert conf["spark.sql.ansi.enabled"] == "true"
+    assert conf["spark.sql.session.timeZone"] == "UTC"
+    assert conf["spark.sql.decimalOperations.allowPrecisionLoss"] == "false"
+    assert conf["spark.driver.bindAddress"] == "127.0.0.1"
+    assert conf["spark.sql.shuffle.partitions"] == "3" and conf["x.y"] == "z"  # the user's last
+    assert spark_conf("local[3]")["spark.sql.shuffle.partitions"] == "6"
+    cluster = spark_conf("spark://10.0.0.1:7077")
+    assert "spark.driver.host" not in cluster and "spark.sql.shuffle.partitions" not in cluster
+
+
+def test_floor_of_a_double_stays_a_double() -> None:
+    out = translate("SELECT CAST(floor(CAST(n AS DOUBLE) / CAST(d AS DOUBLE)) AS HUGEINT), "
+                    "floor(est), floor(price) FROM t")
+    assert "FLOOR(est)" in out and "FLOOR(price)" in out   # types unknown: Spark's own floor
+    assert out.count("FLOOR(") == 2 and "% 1" in out and "IF(" in out

@@ -14,21 +14,9 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 import duckdb
-from pydantic import BaseModel, ConfigDict
 
+from epochdrop.config import EngineConfig  # the [engine] section; re-exported here
 from epochdrop.errors import InternalError
-
-
-class EngineConfig(BaseModel):
-    """`[engine]` of a config: which engine scores, and for Spark its master and extra conf.
-
-    Defined here until the config reader (epochdrop/config.py) owns it: it moves there."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: Literal["duckdb", "spark"] = "duckdb"
-    master: str = "local[*]"
-    conf: dict[str, str] = {}
 
 
 def kind_of(con: Any) -> Literal["duckdb", "spark"]:

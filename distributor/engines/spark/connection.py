@@ -210,7 +210,7 @@ def _literal(value: Any) -> Any:
     `args` take literals and Columns); the rest as is (ints, strings, dates, decimals)."""
     if isinstance(value, (list, tuple)):
         if not value:
-            return F.array().cast("array<string>")
+            return F.array()   # Spark takes only literals and constructors: array<void>
         return F.array(*[F.lit(v) for v in value])
     return value
 

@@ -15,33 +15,31 @@ conf` table is applied last and wins.
 from __future__ import annotations
 
 import os
-import shutil
 from typing import Any
 
 from epochdrop.errors import UserError
+from epochdrop.spark import JAVA_HINT, PYSPARK_HINT, is_local, require, stop_jvm
 
-PYSPARK_HINT = "the spark engine needs pyspark: pip install 'epochdrop[spark]'"
-JAVA_HINT = ("the spark engine needs Java 17: install Debian's openjdk-17-jre-headless "
-             "(apt-get install openjdk-17-jre-headless) or set JAVA_HOME")
+CONNECT_HINT = "a Spark Connect master (sc://) needs its client: pip install 'pyspark[connect]'"
 
 _session: Any = None
 _master: str | None = None
 
 
-def require() -> None:
-    """One UserError line saying what to install when pyspark or java is missing."""
+def is_connect(master: str) -> bool:
+    """A Spark Connect URL (`sc://host:15002`): a remote session, no local JVM."""
+    return master.startswith("sc://")
+
+
+def local_cores(master: str) -> int:
+    """The cores a local master runs on: local → 1, local[N] → N, local[*] → all."""
+    inner = master[len("local["):-1] if master.startswith("local[") else "1"
+    if inner.split(",")[0].strip() in ("*", ""):
+        return os.cpu_count() or 1
     try:
-        import pyspark  # noqa: F401  (optional extra: imported only to check it is there)
-    except ImportError:
-        raise UserError(PYSPARK_HINT) from None
-    home = os.environ.get("JAVA_HOME")
-    if not (home and os.access(os.path.join(home, "bin", "java"), os.X_OK)) \
-            and shutil.which("java") is None:
-        raise UserError(JAVA_HINT)
-
-
-def is_local(master: str) -> bool:
-    return master == "local" or master.startswith("local[")
+        return max(1, int(inner.split(",")[0]))
+    except ValueError:
+        return os.cpu_count() or 1
 
 
 def spark_conf(master: str, conf: dict[str, str] | None = None) -> dict[str, str]:
@@ -56,7 +54,7 @@ def spark_conf(master: str, conf: dict[str, str] | None = None) -> dict[str, str
         "spark.sql.adaptive.enabled": "true",
     }
     if is_local(master):
-        cores = os.cpu_count() or 1
+        cores = local_cores(master)
         out.update({
             "spark.driver.host": "127.0.0.1",
             "spark.driver.bindAddress": "127.0.0.1",
@@ -70,7 +68,7 @@ def spark_conf(master: str, conf: dict[str, str] | None = None) -> dict[str, str
 def get_session(master: str = "local[*]", conf: dict[str, str] | None = None):
     """The process's SparkSession on `master` (started on first use, reused after)."""
     global _session, _master
-    require()
+    require(java=not is_connect(master))
     if _session is not None and _master == master:
         return _session
     if _session is not None:
@@ -78,11 +76,24 @@ def get_session(master: str = "local[*]", conf: dict[str, str] | None = None):
     # heavy optional dependency: imported only when the spark engine is chosen
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.master(master).appName("epochdrop")
-    for key, value in spark_conf(master, conf).items():
+    settings = spark_conf(master, conf)
+    if is_connect(master):
+        # Spark Connect: only SQL conf can be set from a client (the server owns the rest)
+        try:
+            builder = SparkSession.builder.remote(master)
+        except ImportError as exc:
+            raise UserError(f"{CONNECT_HINT} ({exc})") from None
+        settings = {k: v for k, v in settings.items() if k.startswith("spark.sql.")}
+    else:
+        builder = SparkSession.builder.master(master).appName("epochdrop")
+    for key, value in settings.items():
         builder = builder.config(key, value)
-    _session = builder.getOrCreate()
-    _session.sparkContext.setLogLevel("WARN")
+    try:
+        _session = builder.getOrCreate()
+    except ImportError as exc:   # pyspark's Spark Connect client lacks grpc / pandas
+        raise UserError(f"{CONNECT_HINT} ({exc})") from None
+    if not is_connect(master):
+        _session.sparkContext.setLogLevel("WARN")
     _master = master
     return _session
 
@@ -92,29 +103,10 @@ def stop_session() -> None:
     global _session, _master
     if _session is None:
         return
-    # imported with the session (heavy optional dependency)
-    from pyspark import SparkContext
-
-    try:
-        _session.stop()
-    finally:
-        _session, _master = None, None
-        gateway = SparkContext._gateway
-        if gateway is not None:
-            proc = getattr(gateway, "proc", None)
-            try:
-                gateway.shutdown()
-            finally:
-                if proc is not None:
-                    if proc.poll() is None:
-                        proc.terminate()
-                    try:
-                        proc.wait(timeout=30)
-                    except Exception:   # noqa: BLE001 — a JVM deaf to SIGTERM is killed
-                        proc.kill()
-                        proc.wait()
-            SparkContext._gateway = None
-            SparkContext._jvm = None
+    connect = _master is not None and is_connect(_master)
+    session, _session, _master = _session, None, None
+    stop_jvm(session, gateway_too=not connect)
 
 
-__all__ = ["JAVA_HINT", "PYSPARK_HINT", "get_session", "require", "spark_conf", "stop_session"]
+__all__ = ["CONNECT_HINT", "JAVA_HINT", "PYSPARK_HINT", "get_session", "require", "spark_conf",
+           "stop_session"]

@@ -15,6 +15,8 @@ function below, applied to the parsed tree (never to the text):
 - `unordered_row_number`  row_number() OVER () → monotonically_increasing_id() (Spark
                     requires an order; DuckDB numbers rows in scan order, which is just as
                     arbitrary: the SQL only uses it as a unique row id);
+- `floor_double`    floor() of a visibly DOUBLE argument stays a DOUBLE (Spark's floor
+                    returns a BIGINT that saturates silently at 2^63);
 - `temp_table`      `CREATE [OR REPLACE] [TEMP] TABLE x AS q` → `CACHE TABLE x AS q`, which the
                     connection runs as a materialised temp view (connection.py);
 - `$name` → `:name` (Spark named parameters) is sqlglot's own.
@@ -78,7 +80,7 @@ class Translator:
             self._define(tree)
             return None
         tree = self.expand_macros(tree)
-        for step in (hugeint, epoch_us, range_table, unordered_row_number):
+        for step in (hugeint, epoch_us, range_table, unordered_row_number, floor_double):
             tree = step(tree)
         check_translatable(tree, self.source)
         cache = temp_table(tree)
@@ -208,6 +210,38 @@ def unordered_row_number(tree: exp.Expression) -> exp.Expression:
     return tree.transform(sub)
 
 
+def _is_double(node: exp.Expression) -> bool:
+    """Whether `node` is a DOUBLE on both engines by its form alone: a cast to DOUBLE, a
+    float literal, or arithmetic with such an operand (the translator knows no schema)."""
+    if isinstance(node, exp.Paren):
+        return _is_double(node.this)
+    if isinstance(node, exp.Cast):
+        return node.to.this in (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT)
+    if isinstance(node, exp.Literal) and not node.is_string:
+        return "e" in node.this.lower()
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div)):
+        return _is_double(node.this) or _is_double(node.expression)
+    return False
+
+
+def floor_double(tree: exp.Expression) -> exp.Expression:
+    """floor(d) of a DOUBLE → d − d % 1 − (1 if d % 1 < 0): DuckDB's floor of a double is a
+    double, Spark's a BIGINT that saturates at 2^63 without an error (even for Infinity), so
+    `CAST(floor(d) AS HUGEINT)` of a large estimate would silently differ. The remainder of
+    a double by 1 is exact, so this is the same double DuckDB returns."""
+    def sub(node: exp.Expression) -> exp.Expression:
+        if not (isinstance(node, exp.Floor) and not node.args.get("decimals")
+                and _is_double(node.this)):
+            return node
+        d = exp.Paren(this=node.this.copy())
+        rem = exp.Paren(this=exp.Mod(this=d.copy(), expression=exp.Literal.number(1)))
+        neg = exp.If(this=exp.LT(this=rem.copy(), expression=exp.Literal.number(0)),
+                     true=exp.Literal.number(1), false=exp.Literal.number(0))
+        return exp.Paren(this=exp.Sub(this=exp.Sub(this=d, expression=rem), expression=neg))
+
+    return tree.transform(sub)
+
+
 def temp_table(tree: exp.Expression) -> exp.Create | None:
     """The CREATE TABLE … AS query statement, when `tree` is one (temporary or not: a
     connection is in memory, like DuckDB's `:memory:`), else None."""
@@ -237,13 +271,10 @@ def check_translatable(tree: exp.Expression, source: str) -> None:
                 raise InternalError(f"{source}: unnest nested in an expression "
                                     f"({node.parent.sql(dialect='duckdb')[:80]}); Spark runs "
                                     f"a generator only as a select item: unnest in a subquery")
-        if isinstance(node, exp.Create) and str(node.args.get("kind", "")).upper() == "MACRO":
-            raise InternalError(f"{source}: a macro definition inside a statement")
-        if _is_macro(node) or (isinstance(node, exp.Create) and
-                               str(node.args.get("kind", "")).upper() not in
-                               ("TABLE", "VIEW")):
+        if isinstance(node, exp.Create) and str(node.args.get("kind", "")).upper() not in \
+                ("TABLE", "VIEW"):
             raise InternalError(f"{source}: CREATE {node.args.get('kind')} has no Spark "
-                                f"translation")
+                                f"translation (only tables, views and top-level macros)")
 
 
 def check_functions(text: str, source: str) -> None:
@@ -273,5 +304,5 @@ def translate_file(path: str | Path, translator: Translator | None = None) -> li
     return out
 
 
-__all__ = ["CACHE", "Translator", "epoch_us", "hugeint", "range_table", "temp_table",
+__all__ = ["CACHE", "Translator", "epoch_us", "floor_double", "hugeint", "range_table", "temp_table",
            "translate", "translate_file", "unordered_row_number"]

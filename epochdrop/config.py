@@ -123,7 +123,7 @@ class DistributorConfig(BaseModel):
 _HOSTPORT = r"[A-Za-z0-9.\-]+:(?:[1-9][0-9]{0,4})"
 MASTER_FORMS = "local[*], local[N], spark://HOST:PORT or sc://HOST:PORT"
 _MASTER = re.compile(rf"local\[(?:\*|[1-9][0-9]*)\]|spark://{_HOSTPORT}(?:,{_HOSTPORT})*"
-                     rf"|sc://{_HOSTPORT}(?:/(?:;[A-Za-z_]+=[^;\s]*)+)?")
+                     rf"|sc://{_HOSTPORT}(?:/(?:;[A-Za-z_-]+=[^;\s]*)+)?")  # x-databricks-cluster-id
 
 
 def check_master(value: str) -> str:

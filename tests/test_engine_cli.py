@@ -120,7 +120,8 @@ def test_engine_section_good_values(tmp_path) -> None:
         "spark.executor.memory": "2g", "spark.sql.shuffle.partitions": "8",
         "spark.ui.enabled": "false"})
     for master in ("local[*]", "local[4]", "spark://127.0.0.1:7077", "spark://a:7077,b:7077",
-                   "sc://spark.example.org:15002", "sc://h:15002/;token=abc;use_ssl=true"):
+                   "sc://spark.example.org:15002", "sc://h:15002/;token=abc;use_ssl=true",
+                   "sc://adb-1.azuredatabricks.net:443/;token=dapi1;x-databricks-cluster-id=0123-45"):
         assert load_config(_config(tmp_path, f'kind = "spark"\nmaster = "{master}"')
                            ).engine.master == master
     assert load_config(_config(tmp_path, 'kind = "duckdb"')).engine == EngineConfig()

@@ -60,6 +60,10 @@ def spark_conf(master: str, conf: dict[str, str] | None = None) -> dict[str, str
             "spark.driver.bindAddress": "127.0.0.1",
             "spark.sql.shuffle.partitions": str(2 * cores),
             "spark.default.parallelism": str(2 * cores),
+            # the driver is the whole local cluster, and the content hash streams every
+            # input row's text through it (engines/spark/files.py): Spark's 1g default
+            # runs out of heap at 1M rows (measured)
+            "spark.driver.memory": "4g",
         })
     out.update({str(k): str(v) for k, v in (conf or {}).items()})
     return out

@@ -30,7 +30,7 @@ from bench.scale_data import GENERATORS
 from tests.support.spark_cluster import standalone_cluster
 from tests.support.workflow import small_demo
 
-pytestmark = [pytest.mark.xdist_group("spark"), pytest.mark.slow]
+pytestmark = [pytest.mark.xdist_group("spark_cluster"), pytest.mark.slow]
 
 PROGRAMS = {"curve", "dhedge", "dydx", "holders", "jet", "jet_airdrop", "mirror"}
 LARGE = "dydx"             # the ≥ 1M-row program scored on the cluster too (the bench's)

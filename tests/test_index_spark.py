@@ -39,7 +39,7 @@ from tests.support.faultproxy import FaultProxy, _send
 from tests.support.indexer import artifacts, rows_of, run_cli
 from tests.support.spark_cluster import standalone_cluster
 
-pytestmark = pytest.mark.xdist_group("spark")
+pytestmark = pytest.mark.xdist_group("spark_cluster")
 
 MIN_LOGS, MIN_BLOCKS = 20_000, 300
 

@@ -103,14 +103,18 @@ FROM (SELECT 1 AS x UNION ALL SELECT 2 AS x)
 """
 
 
-def test_values_come_back_as_duckdb_returns_them(spark_engine) -> None:
-    d = duckdb.connect()
-    want = d.execute(VALUES).fetchall()
+def on_both(spark_engine, query: str) -> tuple[list, list]:
+    """`query`'s rows as DuckDB returns them and as the Spark connection returns them."""
+    want = duckdb.connect().execute(query).fetchall()
     con = SparkConnection(spark_engine)
     try:
-        got = con.execute(VALUES).fetchall()
+        return want, con.execute(query).fetchall()
     finally:
         con.close()
+
+
+def test_values_come_back_as_duckdb_returns_them(spark_engine) -> None:
+    want, got = on_both(spark_engine, VALUES)
     assert got == want
     assert [type(v) for v in got[0]] == [type(v) for v in want[0]]
     assert got[0][0] == 170141183460469231731687303715884105
@@ -178,12 +182,7 @@ def test_floor_of_a_double_matches_duckdb_beyond_bigint(spark_engine) -> None:
     q = ("SELECT CAST(floor(CAST(x AS DOUBLE) * 1.0e0) AS HUGEINT) AS f FROM (VALUES "
          "('1e20'), ('-2.5'), ('3'), ('2.9999999'), ('-0.0000001'), ('9.3e18')) AS v(x) "
          "ORDER BY f")
-    want = duckdb.connect().execute(q).fetchall()
-    con = SparkConnection(spark_engine)
-    try:
-        got = con.execute(q).fetchall()
-    finally:
-        con.close()
+    want, got = on_both(spark_engine, q)
     assert got == want
     assert want[-1] == (10**20,) and want[0] == (-3,)
 

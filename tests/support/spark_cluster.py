@@ -22,6 +22,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.conftest import descendants   # /proc walk, shared with the orphan check
+
 
 def spark_home() -> Path:
     import pyspark
@@ -49,29 +51,6 @@ def _wait_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60
     raise RuntimeError(f"port {port} not open after {timeout:.0f} s: {log.read_text()[-2000:]}")
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
-            out.append(int(name))
-    return out
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
 class Cluster:
     """A running master and workers (see `standalone_cluster`)."""
 
@@ -83,12 +62,8 @@ class Cluster:
         """Executor JVMs (CoarseGrainedExecutorBackend) the workers have started, by pid."""
         pids = []
         for w in self.workers:
-            todo = _children(w.pid)
-            while todo:
-                pid = todo.pop()
-                if "CoarseGrainedExecutorBackend" in _cmdline(pid):
-                    pids.append(pid)
-                todo += _children(pid)
+            pids += [pid for pid, cmd in descendants(w.pid).items()
+                     if "CoarseGrainedExecutorBackend" in cmd]
         return sorted(pids)
 
     def wait_executors(self, n: int, timeout: float = 60.0) -> list[int]:

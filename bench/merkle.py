@@ -14,7 +14,9 @@ so it goes under other keys: `oz_estimated_s`, `oz_estimated_peak_mb`, `speedup_
     .venv/bin/python bench/merkle.py [--claims 1000000] [--oz-claims 100000] [--scheme oz]
 
 Last line: {"claims", "ours_s", "ours_peak_mb", "oz_s", "oz_peak_mb", "speedup"} when
-OpenZeppelin ran on all N claims, the `*_estimated*` keys otherwise.
+OpenZeppelin ran on all N claims, the `*_estimated*` keys otherwise. `*_peak_mb` is the peak
+of the summed RSS of the tool's processes; `*_peak_pss_mb` the peak of their summed PSS
+(ours forks a writer child that shares the parent's pages: the RSS sum counts those twice).
 """
 
 from __future__ import annotations
@@ -93,17 +95,19 @@ def main() -> None:
         print(f"openzeppelin ({m:,} claims measured): {o.seconds:.2f} s, peak {o.peak_mb:.0f} MB, "
               f"root {oz_root} (median of {args.runs})")
         us = measure.median_of(lambda: ours(src, "ours"), args.runs)
-        print(f"epochdrop ({n:,} claims): {us.seconds:.2f} s, peak {us.peak_mb:.0f} MB "
-              f"(median of {args.runs})")
+        print(f"epochdrop ({n:,} claims): {us.seconds:.2f} s, peak {us.peak_mb:.0f} MB RSS, "
+              f"{us.peak_pss_mb:.0f} MB PSS (median of {args.runs})")
         if args.scheme == "oz":
             ours_root = root_of(tmp / "ours") if m == n else (ours(oz_src, "ours_m"), root_of(tmp / "ours_m"))[1]
             if ours_root != oz_root:
                 sys.exit(f"error: roots differ on {m:,} claims: ours {ours_root}, OpenZeppelin {oz_root}")
             print(f"roots agree on {m:,} claims")
         result = {"claims": n, "timing": f"whole process, start to files on disk; median of {args.runs}",
-                  "ours_s": round(us.seconds, 2), "ours_peak_mb": round(us.peak_mb)}
+                  "ours_s": round(us.seconds, 2), "ours_peak_mb": round(us.peak_mb),
+                  "ours_peak_pss_mb": round(us.peak_pss_mb)}
         if m == n:
             result.update(oz_s=round(o.seconds, 2), oz_peak_mb=round(o.peak_mb),
+                          oz_peak_pss_mb=round(o.peak_pss_mb),
                           speedup=round(o.seconds / us.seconds, 1))
         else:
             scale = n / m
@@ -111,6 +115,7 @@ def main() -> None:
                   f"{o.peak_mb * scale:.0f} MB (an estimate: --oz-claims {m})")
             result.update(oz_measured_claims=m, oz_measured_s=round(o.seconds, 2),
                           oz_measured_peak_mb=round(o.peak_mb),
+                          oz_measured_peak_pss_mb=round(o.peak_pss_mb),
                           oz_estimated_s=round(o.seconds * scale, 1),
                           oz_estimated_peak_mb=round(o.peak_mb * scale),
                           speedup_estimated=round(o.seconds * scale / us.seconds, 1))

@@ -9,10 +9,11 @@ the program and its params (DECISIONS D7, D21): score tables are sorted, floats 
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, ContextManager
 
 from distributor.allocation import PoolAllocation, allocate
 from distributor.engines import EngineConfig, open_engine
@@ -63,13 +64,22 @@ def compute(prep: Prepared, data: str | Path, threads: int | None = None,
 
 
 def compute_on(con: Any, prep: Prepared, data: str | Path, chain: str | int | None = None,
-               allow_empty: bool = False
+               allow_empty: bool = False, stage: Callable[[str], ContextManager] | None = None
                ) -> tuple[ScoreResult, dict[str, PoolAllocation], list[dict[str, Any]], bool]:
-    """`compute` on a connection already open (either engine): load, score, allocate."""
-    inputs = load_inputs(con, prep.spec.tables, data, chain)
-    empty = not check_window(con, prep.spec.tables, prep.epoch, allow_empty)
-    result = prep.spec.score(con, prep.params, prep.epoch)
-    return result, allocate_pools(result), inputs, empty
+    """`compute` on a connection already open (either engine): load, score, allocate.
+
+    `stage(name)` times each step (`run` passes its stage timers: load, score, allocate);
+    without it the steps are not timed."""
+    stage = stage or (lambda _name: contextlib.nullcontext())
+    with stage("load"):
+        # Each entry carries the table's order-independent content_sha256 (D10).
+        inputs = load_inputs(con, prep.spec.tables, data, chain)
+        empty = not check_window(con, prep.spec.tables, prep.epoch, allow_empty)
+    with stage("score"):
+        result = prep.spec.score(con, prep.params, prep.epoch)
+    with stage("allocate"):
+        allocs = allocate_pools(result)
+    return result, allocs, inputs, empty
 
 
 def allocate_pools(result: ScoreResult) -> dict[str, PoolAllocation]:

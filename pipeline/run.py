@@ -22,7 +22,7 @@ from typing import Any
 
 from distributor import runner
 from distributor.engines import open_engine
-from distributor.inputs import check_window, data_location, find_sources, load_inputs
+from distributor.inputs import data_location, find_sources
 from distributor.outputs import scoring_sections, write_outputs
 from distributor.programs.params import params_json
 from pipeline import epochs, tree_step
@@ -236,21 +236,14 @@ class Computed:
 
 
 def compute(job: Job, stages: Stages) -> Computed:
-    """Load, score, allocate on the job's engine (DuckDB in this process, or Spark).
-    Input errors surface here, before any output exists."""
+    """Load, score, allocate on the job's engine (DuckDB in this process, or Spark), each step
+    timed as a stage. Input errors surface here, before any output exists."""
     with open_engine(job.engine, None) as con:
-        with stages.stage("load"):
-            # Each entry carries the table's order-independent content_sha256 (D10).
-            inputs = load_inputs(con, job.prep.spec.tables, job.data, job.chain)
-            empty = not check_window(con, job.prep.spec.tables, job.prep.epoch,
-                                     job.allow_empty)
-        with stages.stage("score"):
-            result = job.prep.spec.score(con, job.prep.params, job.prep.epoch)
-    with stages.stage("allocate"):
-        allocs = runner.allocate_pools(result)
-        fields = runner.manifest_fields(job.prep, result, allocs, inputs)
-        if empty:
-            fields["empty"] = True   # intended (--allow-empty): the manifest says so
+        result, allocs, inputs, empty = runner.compute_on(
+            con, job.prep, job.data, job.chain, job.allow_empty, stage=stages.stage)
+    fields = runner.manifest_fields(job.prep, result, allocs, inputs)
+    if empty:
+        fields["empty"] = True   # intended (--allow-empty): the manifest says so
     return Computed(result, allocs, fields)
 
 

@@ -101,6 +101,25 @@ def test_row_texts_and_content_hash_equal_duckdbs(spark, tmp_path):
     assert duck[0]["rows"] == sprk[0]["rows"] == len(TRICKY)
 
 
+def test_content_hash_in_many_chunks_one_chunk_per_partition(spark, tmp_path, monkeypatch):
+    """More chunks than shuffle partitions (10M rows on local[2] had 100 chunks over 4): the
+    hash still equals DuckDB's, and each partition the driver fetches holds one chunk (the
+    bench's 10M run ran the driver out of heap when a partition held 25)."""
+    from pyspark.sql import functions as F
+
+    rows = 2_000
+    pq.write_table(pa.table({"who": [f"acct{i * 7919 % rows:05d}" for i in range(rows)],
+                             "amount": [str(i * 10**20) for i in range(rows)]}),
+                   tmp_path / "t.parquet")
+    monkeypatch.setattr(spark_files, "CHUNK_ROWS", 50)        # 40 chunks
+    assert int(spark.session.conf.get("spark.sql.shuffle.partitions")) < 40
+    duck, sprk, _ = both(spark, (TableSpec("t", {"who": "str", "amount": "int"}),), tmp_path)
+    assert duck[0]["content_sha256"] == sprk[0]["content_sha256"]
+    chunks = spark_files.sorted_chunks(spark.session.table("t"), 40)
+    per_partition = [r[1] for r in chunks.groupBy(F.spark_partition_id()).count().collect()]
+    assert sum(per_partition) == 40 and max(per_partition) == 1
+
+
 def test_content_hash_equal_on_nulls_negatives_big_integers_and_time_fractions(spark,
                                                                                  tmp_path):
     rows = [

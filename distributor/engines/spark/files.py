@@ -187,6 +187,21 @@ def row_text(frame: Any) -> Any:
     return F.concat(*parts)
 
 
+def sorted_chunks(frame: Any, parts: int) -> Any:
+    """The rows' texts in `parts` chunks (column `c`: sorted texts joined by newlines), chunk
+    i holding smaller texts than chunk i+1, one chunk per partition in chunk order:
+    toLocalIterator fetches a whole partition into the driver at once. (`orderBy("p")` would
+    pack the chunks into spark.sql.shuffle.partitions partitions: at 10M rows on local[2],
+    25 chunks, ~400 MB, in each, and the driver's 4g heap ran out. A numbered range
+    repartition keeps `parts` partitions: AQE does not coalesce it.)"""
+    from pyspark.sql import functions as F   # optional extra (module docstring)
+
+    texts = frame.select(row_text(frame).alias("t")).repartitionByRange(parts, "t")
+    return (texts.select(F.spark_partition_id().alias("p"), "t").groupBy("p")
+            .agg(F.array_join(F.array_sort(F.collect_list("t")), "\n").alias("c"))
+            .repartitionByRange(parts, "p").sortWithinPartitions("p"))
+
+
 def content_sha256(con: Any, table: str) -> str:
     """sha256 of a loaded table's rows in sorted order, equal to DuckDB's for the same rows
     (inputs.content_sha256: the sorted `CAST(row AS VARCHAR)` texts joined by newlines).
@@ -200,14 +215,8 @@ def content_sha256(con: Any, table: str) -> str:
     average 8–12), where DuckDB hashed the same table in 1.0–1.8 s
     (tests/test_engine_inputs.py::test_content_hash_cost prints both). A tree of
     per-partition hashes would be parallel, but would no longer equal DuckDB's hash."""
-    from pyspark.sql import functions as F   # optional extra (module docstring)
-
     frame = con.session.table(table)
-    parts = max(1, -(-frame.count() // CHUNK_ROWS))
-    texts = frame.select(row_text(frame).alias("t")).repartitionByRange(parts, "t")
-    chunks = (texts.select(F.spark_partition_id().alias("p"), "t").groupBy("p")
-              .agg(F.array_join(F.array_sort(F.collect_list("t")), "\n").alias("c"))
-              .orderBy("p"))
+    chunks = sorted_chunks(frame, max(1, -(-frame.count() // CHUNK_ROWS)))
     digest = hashlib.sha256()
     first = True
     for row in chunks.toLocalIterator():

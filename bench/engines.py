@@ -20,7 +20,7 @@ Prints one JSON line per size (with `runs`, `spark_*_runs_s`, the rewards sha256
 and last a line `{"results": [{"rows", "duckdb_s", "spark_local_s", "spark_cluster_s",
 "identical", "runs"}, …]}` with one object per size (D23 style: the named keys are exact).
 
-    .venv/bin/python bench/engines.py [--sizes 1000000,10000000] [--engines duckdb,spark_local,spark_cluster]
+    .venv/bin/python bench/engines.py [--sizes 1000000,10000000] [--engines duckdb,spark_local,spark_cluster] [--work DIR]
 
 The same child (`--child JOBS.json`) scores any list of epochs on one engine; the cluster
 test (tests/test_engine_cluster.py) uses it to submit to its own cluster from a fresh process.
@@ -29,6 +29,7 @@ test (tests/test_engine_cluster.py) uses it to submit to its own cluster from a 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -207,6 +208,8 @@ def main() -> None:
     ap.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
                     help="extra Spark conf for both Spark engines (default: "
                          f"spark.driver.memory={DRIVER_MEMORY})")
+    ap.add_argument("--work", metavar="DIR", help="work in DIR and keep it (inputs, outputs, "
+                    "the cluster's and the children's logs); default: a temp folder removed after")
     ap.add_argument("--child", metavar="JOBS_JSON")
     a = ap.parse_args()
     if a.child:
@@ -220,7 +223,9 @@ def main() -> None:
     conf = {"spark.driver.memory": DRIVER_MEMORY,
             **dict(kv.split("=", 1) for kv in a.conf)}
     results = []
-    with tempfile.TemporaryDirectory(prefix="epochdrop-engines-") as tmp:
+    with (contextlib.nullcontext(a.work) if a.work
+          else tempfile.TemporaryDirectory(prefix="epochdrop-engines-")) as tmp:
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         for n in sizes:
             r = measure(n, Path(tmp), engines, a.runs if n < 10_000_000 else a.runs_large, conf)
             print(json.dumps(r), flush=True)

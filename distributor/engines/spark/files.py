@@ -193,11 +193,16 @@ def sorted_chunks(frame: Any, parts: int) -> Any:
     toLocalIterator fetches a whole partition into the driver at once. (`orderBy("p")` would
     pack the chunks into spark.sql.shuffle.partitions partitions: at 10M rows on local[2],
     25 chunks, ~400 MB, in each, and the driver's 4g heap ran out. A numbered range
-    repartition keeps `parts` partitions: AQE does not coalesce it.)"""
+    repartition keeps `parts` partitions: AQE does not coalesce it.) The rows are hash
+    repartitioned on their chunk number into `parts` partitions before the groupBy, so each
+    aggregation task holds about one chunk: a plain groupBy gathers them into
+    spark.sql.shuffle.partitions tasks, 2.5M rows each at 10M rows on the bench's cluster
+    (4 partitions), more than a 1g executor holds."""
     from pyspark.sql import functions as F   # optional extra (module docstring)
 
     texts = frame.select(row_text(frame).alias("t")).repartitionByRange(parts, "t")
-    return (texts.select(F.spark_partition_id().alias("p"), "t").groupBy("p")
+    return (texts.select(F.spark_partition_id().alias("p"), "t")
+            .repartition(parts, "p").groupBy("p")
             .agg(F.array_join(F.array_sort(F.collect_list("t")), "\n").alias("c"))
             .repartitionByRange(parts, "p").sortWithinPartitions("p"))
 

@@ -91,12 +91,19 @@ def ethereum_etl(url, first, last, workers) -> measure.Timed:
 
 
 def cryo(url, contract, first, last, workers) -> measure.Timed:
-    """cryo's PyPI wheel is a Python module (no CLI binary): `cryo.freeze("logs", ...)`."""
+    """cryo's PyPI wheel is a Python module (no CLI binary): `cryo.freeze("logs", ...)`.
+
+    The child leaves with `os._exit(0)` once `freeze` has returned (its files are written and
+    closed then; the rows are counted from them below): at 2 chunks the wheel's runtime
+    threads can still hold the GIL state while the interpreter finalizes, and the process
+    then aborts ("PyGILState_Release: thread state … must be current", measured 2026-12-04)
+    after doing all its work."""
     py = peers.ensure("cryo")
     with tempfile.TemporaryDirectory(dir=REPO / ".cache") as d:
         code = (f"import cryo; cryo.freeze('logs', blocks=['{first}:{last + 1}'], rpc='{url}', "
                 f"contract=['{contract.lower()}'], chunk_size={RANGE}, output_dir='{d}', "
-                f"max_concurrent_chunks={workers}, no_verbose=True)")
+                f"max_concurrent_chunks={workers}, no_verbose=True); "
+                "import os; os._exit(0)")
         t = measure.run([str(py), "-c", code])
         import pyarrow.parquet as pq
         t.rows = sum(pq.read_metadata(f).num_rows for f in Path(d).rglob("*.parquet"))

@@ -197,7 +197,9 @@ def sorted_chunks(frame: Any, parts: int) -> Any:
     repartitioned on their chunk number into `parts` partitions before the groupBy, so each
     aggregation task holds about one chunk: a plain groupBy gathers them into
     spark.sql.shuffle.partitions tasks, 2.5M rows each at 10M rows on the bench's cluster
-    (4 partitions), more than a 1g executor holds."""
+    (4 partitions). That run failed in this step (a task failed 4 times; its executor logs
+    went with the temp folder, so an executor out of its 1g heap is the likely cause, not a
+    seen one); with the repartition the same run passed."""
     from pyspark.sql import functions as F   # optional extra (module docstring)
 
     texts = frame.select(row_text(frame).alias("t")).repartitionByRange(parts, "t")

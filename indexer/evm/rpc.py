@@ -90,23 +90,29 @@ class RpcClient:
 
     # ---- batches ---------------------------------------------------------------------
     def batch(self, calls: list[tuple[str, list]]) -> list[Any]:
-        """Results of several calls, in order. One HTTP round trip when the node batches.
+        """Results of several calls, in order. One HTTP round trip when the node batches,
+        several when the request body would pass MAX_BATCH_BYTES.
 
-        A transient error in any item retries the whole batch; a range error in any item
+        A transient error in any item retries that request; a range error in any item
         raises RangeTooLarge; other errors raise RpcError.
         """
-        if not calls:
-            return []
+        # each call's params encoded once: sized here, sent as they are in _batch_request
+        encoded = [orjson.dumps(p) for _, p in calls]
+        out: list[Any] = []
+        for lo, hi in _runs(calls, encoded, MAX_BATCH_BYTES):
+            out += self._batch_request(calls[lo:hi], encoded[lo:hi])
+        return out
+
+    def _batch_request(self, calls: list[tuple[str, list]], encoded: list[bytes]) -> list[Any]:
+        """One batch request (or single calls, for one call or a node without batches)."""
         if len(calls) == 1 or self.batch_supported is False:
             return [self.call(m, p) for m, p in calls]
-        groups = _by_size(calls, MAX_BATCH_BYTES)
-        if len(groups) > 1:
-            return [r for g in groups for r in self.batch(g)]
 
         def once():
             ids = [next(self._ids) for _ in calls]
-            payload = orjson.dumps([{"jsonrpc": "2.0", "id": i, "method": m, "params": p}
-                                    for i, (m, p) in zip(ids, calls)])
+            payload = orjson.dumps([{"jsonrpc": "2.0", "id": i, "method": m,
+                                     "params": orjson.Fragment(e)}
+                                    for i, (m, _), e in zip(ids, calls, encoded)])
             SENT["calls"] += len(calls)
             SENT["requests"] += 1
             data = _parse(self.transport.send(payload))
@@ -142,19 +148,19 @@ class RpcClient:
         return int(self.call("eth_blockNumber"), 16)
 
 
-def _by_size(calls: list[tuple[str, list]], limit: int) -> list[list[tuple[str, list]]]:
-    """`calls` in order, cut into runs whose encoded params stay under `limit` bytes (a call
-    bigger than `limit` alone is a run of its own)."""
-    groups: list[list[tuple[str, list]]] = [[]]
-    size = 0
-    for call in calls:
-        n = len(orjson.dumps(call[1])) + 64          # + the envelope: jsonrpc, id, method
-        if groups[-1] and size + n > limit:
-            groups.append([])
-            size = 0
-        groups[-1].append(call)
+def _runs(calls: list[tuple[str, list]], encoded: list[bytes], limit: int) -> list[tuple[int, int]]:
+    """Index ranges cutting `calls` (params `encoded`) into requests whose body stays under
+    `limit` bytes, in order; a call bigger than `limit` alone is a request of its own."""
+    runs, lo, size = [], 0, 0
+    for i, ((method, _), params) in enumerate(zip(calls, encoded)):
+        n = len(params) + len(method) + 64     # + the envelope: jsonrpc, id, method, commas
+        if i > lo and size + n > limit:
+            runs.append((lo, i))
+            lo, size = i, 0
         size += n
-    return groups
+    if calls:
+        runs.append((lo, len(calls)))
+    return runs
 
 
 def _parse(body: bytes) -> Any:

@@ -223,6 +223,12 @@ def load_inputs(con: Any, tables: tuple[TableSpec, ...], data: str | Path,
         if found.url is not None:
             entry["url"] = found.url
         entries.append(entry)
+    if tables and not loaded:
+        # every table optional (dYdX reads orders or published aggregates) and none there:
+        # a wrong --data, not an empty epoch (it would pay nobody and exit 0)
+        raise UserError(f"--data {where}: holds none of the program's input tables "
+                        f"({', '.join(s.name for s in tables)}) as <table>.csv / <table>.parquet "
+                        "or a store dataset")
     for spec, found, checked in loaded.values():
         _check_refs(con, sql, spec, found, checked)
     return entries

@@ -4,6 +4,7 @@ determinism (issue 6, acceptance 3–4) over the shipped samples of curve, dhedg
 from __future__ import annotations
 
 import csv
+import dataclasses
 import random
 import subprocess
 import sys
@@ -143,6 +144,17 @@ def test_missing_table_and_missing_column(tmp_path):
         load_inputs(duckdb.connect(), SPEC, tmp_path)
 
 
+def test_a_folder_without_any_of_the_tables_is_refused_even_when_each_is_optional(tmp_path):
+    """dYdX's tables are all optional (orders or published aggregates): pointing --data at a
+    folder holding none of them used to load them empty and pay nobody, exit 0."""
+    optional = tuple(dataclasses.replace(s, required=False) for s in SPEC)
+    (tmp_path / "other.csv").write_text("x\n1\n")
+    with pytest.raises(UserError, match="holds none of the program's input tables \\(t\\)"):
+        load_inputs(duckdb.connect(), optional, tmp_path)
+    _csv(tmp_path, [GOOD])
+    assert load_inputs(duckdb.connect(), optional, tmp_path)[0]["rows"] == 1
+
+
 def test_float_parquet_column_is_refused(tmp_path):
     pq.write_table(pa.table({"time": ["2024-01-02T00:00:00Z"], "who": ["a"], "amount": [1.0],
                              "price": ["1"], "day": ["2024-01-02"], "n": [1]}),
@@ -250,6 +262,18 @@ def test_score_command_writes_outputs_and_says_what_it_did(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
     head = (out / "rewards.csv").read_text().splitlines()[0]
     assert head == "account,amount,share"
+
+
+def test_score_dydx_on_a_folder_without_its_tables_is_one_line_exit_2(tmp_path):
+    """The demo's user path: `--data` pointed at the demo store (holders, Curve, dHEDGE
+    datasets) for a dYdX epoch, whose inputs are files elsewhere. Nothing is written."""
+    data = tmp_path / "store"
+    _shuffled_copy(SAMPLES / "curve", data, seed=1)
+    r = _cli("score", "dydx", "--data", str(data), "--epoch", "0", "--out", str(tmp_path / "o"))
+    assert r.returncode == 2, r.stdout
+    assert r.stderr.startswith(f"error: --data {data}: holds none of the program's input "
+                               "tables (dydx_orders, ") and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
 
 
 def test_score_command_bad_input_is_one_line_exit_2_nothing_written(tmp_path):
